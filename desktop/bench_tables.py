@@ -1,0 +1,122 @@
+"""Benchmark results as plain-text tables for a terminal (the JSON carries the same figures)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+
+def ms(seconds: float | None) -> str:
+    return "-" if seconds is None else f"{seconds * 1000:,.1f} ms"
+
+
+def number(value: float | int | None, suffix: str = "") -> str:
+    if value is None:
+        return "-"
+    return f"{value:,}{suffix}" if isinstance(value, int) else f"{value:,.2f}{suffix}"
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    widths = [max(len(row[i]) for row in [headers, *rows]) for i in range(len(headers))]
+    lines = [
+        "  ".join(cell.rjust(width) for cell, width in zip(row, widths, strict=True))
+        for row in [headers, *rows]
+    ]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    return "\n".join(lines)
+
+
+def load_section(load: dict[str, Any]) -> str:
+    rows = [
+        [
+            ms(load["longwit_wall_s"]),
+            ms(load["longwit_load_s"]),
+            ms(load["baseline_s"]),
+            number(load["ratio"], "x"),
+        ]
+    ]
+    return "Model load\n" + table(["Longwit", "(llama.cpp part)", "plain Llama", "ratio"], rows)
+
+
+def prompt_row(name: str, case: dict[str, Any]) -> list[str]:
+    longwit, baseline = case["longwit"], case["baseline"]
+    return [
+        name,
+        number(longwit["prompt_tokens"]),
+        ms(longwit["ttft_s"]),
+        ms(baseline["ttft_s"]),
+        number(case["ttft_ratio"], "x"),
+        number(longwit["tokens_per_s"]),
+        number(baseline["tokens_per_s"]),
+        number(case["tokens_per_s_ratio"], "x"),
+    ]
+
+
+def prompt_section(result: dict[str, Any]) -> str:
+    headers = [
+        "first turn",
+        "prompt tok",
+        "TTFT Longwit",
+        "TTFT plain",
+        "ratio",
+        "tok/s Longwit",
+        "tok/s plain",
+        "ratio",
+    ]
+    rows = [
+        prompt_row("short prompt", result["short_prompt"]),
+        prompt_row("long prompt", result["long_prompt"]),
+    ]
+    return "First turn, nothing cached (ratio above 1: Longwit faster)\n" + table(headers, rows)
+
+
+def follow_up_section(result: dict[str, Any]) -> str:
+    headers = [
+        "history tok",
+        "prompt tok",
+        "cached",
+        "prefilled",
+        "first TTFT",
+        "follow-up TTFT",
+        "plain TTFT",
+        "ratio",
+    ]
+    rows = [
+        [
+            number(case["history_tokens_actual"]),
+            number(case["prompt_tokens"]),
+            number(case["cached_tokens"]),
+            number(case["prefilled_tokens"]),
+            ms(case["longwit_first_ttft_s"]),
+            ms(case["longwit_ttft_s"]),
+            ms(case["baseline_ttft_s"]),
+            number(case["ratio"], "x"),
+        ]
+        for case in result["follow_up"]
+    ]
+    summary = (
+        f"Follow-up TTFT growth, largest/smallest history: "
+        f"{number(result['followup_ttft_growth'], 'x')} (flat is 1.00x); "
+        f"speed-up at the largest: {number(result['followup_speedup_at_largest'], 'x')}"
+    )
+    heading = "Follow-up turn (the plain Llama prefills the whole prompt again)\n"
+    return heading + table(headers, rows) + "\n" + summary
+
+
+def format_chat_table(result: dict) -> str:
+    """The result as plain text for a terminal."""
+    info = result["machine"]
+    header = (
+        f"Chat benchmark: {result['model']}, context {result['n_ctx']:,}, "
+        f"{result['n_threads']} threads, GPU layers {result['gpu_layers']}, "
+        f"{result['answer_tokens']} answer tokens, median of {result['repeats']}\n"
+        f"llama-cpp-python {info['llama_cpp_version']}, {info['cpu_count']} CPUs, "
+        f"GPU offload {'available' if info['gpu_offload'] else 'not available'}"
+    )
+    sections = [
+        header,
+        load_section(result["load"]),
+        prompt_section(result),
+        follow_up_section(result),
+    ]
+    return "\n\n".join(sections) + "\n"

@@ -1,0 +1,92 @@
+"""The `longwit` command: the group, and the commands that only read (history, models)."""
+
+from __future__ import annotations
+
+import click
+import llama_cpp
+
+from desktop.bench_cli import bench
+from desktop.chat_cli import ask, chat
+from desktop.cli_support import open_store, reports_errors
+from engine.catalog import BUNDLED, DEFAULT_MODEL
+from engine.errors import EngineError
+from engine.gguf_file import read_gguf_info
+from engine.loader import gpu_offload_supported
+from storage import ModelUseLog, longwit_home
+
+
+@click.group(invoke_without_command=True)
+@click.version_option(package_name="longwit")
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """Longwit: a private companion for thinking with long material, running on your machine."""
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(chat)
+
+
+@main.command()
+@click.option("--search", "-s", "query", default=None, help="Full-text search over every message.")
+@click.option("--id", "conversation_id", type=int, default=None, help="Show one conversation.")
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
+@reports_errors
+def history(query: str | None, conversation_id: int | None, limit: int) -> None:
+    """List conversations, show one, or search them all."""
+    store = open_store()
+    if conversation_id is not None:
+        conversation = store.get(conversation_id)
+        click.echo(f"# {conversation.id}: {conversation.title or '(untitled)'}")
+        for message in store.messages(conversation_id):
+            mark = " [cut]" if message.cut else ""
+            click.echo(f"\n{message.role}{mark} ({message.created[:19]}):\n{message.content}")
+        return
+    if query is not None:
+        hits = store.search(query, limit=limit)
+        if not hits:
+            click.echo(f"Nothing found for {query!r}.")
+        for hit in hits:
+            click.echo(f"{hit.conversation_id:>5}  {hit.role:<9} {hit.snippet}  "
+                       f"({hit.conversation_title})")
+        return
+    conversations = store.list(limit=limit)
+    if not conversations:
+        click.echo("No conversations yet; start one with `longwit chat`.")
+    for conversation in conversations:
+        when = conversation.updated[:16].replace("T", " ")
+        title = conversation.title or "(untitled)"
+        click.echo(f"{conversation.id:>5}  {when}  {conversation.message_count:>3} messages  {title}")
+
+
+def gpu_line() -> str:
+    if gpu_offload_supported():
+        return "GPU offload: yes (this llama.cpp build can offload layers to a GPU)"
+    return ("GPU offload: no (CPU-only build of llama.cpp; see the README to rebuild with "
+            "CUDA, Metal or Vulkan)")
+
+
+@main.command()
+@reports_errors
+def models() -> None:
+    """Bundled models, recently used ones, and whether this build can use a GPU."""
+    models_dir = longwit_home() / "models"
+    click.echo("Bundled models:")
+    for name, bundled in BUNDLED.items():
+        try:
+            info = read_gguf_info(bundled.locate(models_dir))
+            context = f"{info.context_length:,} tokens"
+        except (FileNotFoundError, ImportError, EngineError) as error:
+            context = f"not installed ({type(error).__name__})"
+        default = " (default)" if name == DEFAULT_MODEL else ""
+        click.echo(f"  {name:<24} {context:<16} {bundled.description}{default}")
+    recent = ModelUseLog(open_store().db).recent()
+    if recent:
+        click.echo("Recently used:")
+        for use in recent:
+            click.echo(f"  {use.name:<24} {use.last_used[:16].replace('T', ' ')}  "
+                       f"ctx {use.n_ctx or '?':<6} {use.path}")
+    click.echo(gpu_line())
+    click.echo(f"llama.cpp: llama-cpp-python {llama_cpp.__version__}")
+
+
+main.add_command(chat)
+main.add_command(ask)
+main.add_command(bench)

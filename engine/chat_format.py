@@ -1,0 +1,68 @@
+"""Turning a list of messages into the model's prompt text: the GGUF's own chat template when it has
+one, a plain "User:/Assistant:" transcript when it has none (base models such as Gemma 3 270M)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import jinja2
+from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+PLAIN_STOPS = ("\nUser:", "\nuser:", "\nUSER:")
+
+
+@dataclass(frozen=True)
+class ChatMessage:
+    role: str  # "system", "user" or "assistant"
+    content: str
+
+
+@dataclass(frozen=True)
+class ChatFormat:
+    """Renders messages into prompt text that ends where the assistant's reply begins."""
+
+    template: str | None
+    bos_token: str = ""
+    eos_token: str = ""
+
+    @classmethod
+    def for_model(cls, template: str | None, bos_token: str, eos_token: str) -> ChatFormat:
+        """Use the model's template if it renders a system and a user turn, else the plain one."""
+        candidate = cls(template, bos_token, eos_token)
+        if template:
+            probe = [ChatMessage("system", "s"), ChatMessage("user", "u")]
+            try:
+                candidate.render(probe)
+            except (jinja2.TemplateError, ValueError, TypeError, KeyError):
+                return cls(None, bos_token, eos_token)
+        return candidate
+
+    @property
+    def name(self) -> str:
+        return "the model's chat template" if self.template else "plain transcript"
+
+    def render(self, messages: list[ChatMessage]) -> str:
+        if not self.template:
+            return render_plain(messages)
+        formatter = Jinja2ChatFormatter(self.template, self.eos_token, self.bos_token)
+        payload = [{"role": m.role, "content": m.content} for m in messages]
+        return formatter(messages=payload).prompt
+
+    def stop_strings(self) -> tuple[str, ...]:
+        """Text that ends a reply besides the model's end-of-generation tokens."""
+        if self.template:
+            return (self.eos_token,) if self.eos_token else ()
+        return PLAIN_STOPS
+
+
+def render_plain(messages: list[ChatMessage]) -> str:
+    """A transcript a base model continues naturally, ending with the assistant's cue."""
+    parts: list[str] = []
+    for message in messages:
+        if message.role == "system":
+            parts.append(message.content.strip())
+        else:
+            speaker = "User" if message.role == "user" else "Assistant"
+            parts.append(f"{speaker}: {message.content.strip()}")
+    parts.append("Assistant:")
+    return "\n\n".join(parts)

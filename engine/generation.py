@@ -1,0 +1,184 @@
+"""Streaming generation with cancellation and honest figures.
+
+Tokens come from `Llama.generate` (which reuses the longest cached prefix of the prompt); we decode
+them incrementally so multi-byte characters never split, hold back text that might be the start of
+a stop string, and stop on the model's end-of-generation tokens. Cancellation is checked between
+tokens and, through llama.cpp's abort callback, inside a decode too: a long prefill stops within
+one graph node instead of at the end of a 512-token batch.
+"""
+
+from __future__ import annotations
+
+import codecs
+import ctypes
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import llama_cpp
+
+from engine.loader import LoadedModel
+
+
+@dataclass(frozen=True)
+class GenerationOptions:
+    """Sampling settings; the defaults suit small instruction-tuned models."""
+
+    max_tokens: int = 512
+    temperature: float = 0.7
+    top_p: float = 0.95
+    top_k: int = 40
+    min_p: float = 0.05
+    repeat_penalty: float = 1.1
+
+
+@dataclass(frozen=True)
+class GenerationResult:
+    text: str
+    finish_reason: str  # "stop", "length" (token limit or end of window) or "cancelled"
+    prompt_tokens: int
+    cached_tokens: int  # prompt tokens reused from the KV cache, not evaluated again
+    completion_tokens: int
+    ttft_s: float | None  # from the call to the first token (includes prefill)
+    tokens_per_s: float | None  # generation speed after the first token
+    duration_s: float
+
+    @property
+    def prefilled_tokens(self) -> int:
+        return self.prompt_tokens - self.cached_tokens
+
+
+def common_prefix_length(cached: Sequence[int], tokens: Sequence[int]) -> int:
+    length = 0
+    for a, b in zip(cached, tokens, strict=False):
+        if a != b:
+            break
+        length += 1
+    return length
+
+
+class StopStringFilter:
+    """Passes text through, holding back any tail that could be the start of a stop string."""
+
+    def __init__(self, stops: Sequence[str]) -> None:
+        self.stops = [s for s in stops if s]
+        self.pending = ""
+        self.stopped = False
+
+    def feed(self, text: str) -> str:
+        self.pending += text
+        for stop in self.stops:
+            index = self.pending.find(stop)
+            if index >= 0:
+                self.stopped = True
+                out, self.pending = self.pending[:index], ""
+                return out
+        hold = 0
+        for stop in self.stops:
+            for size in range(min(len(stop) - 1, len(self.pending)), 0, -1):
+                if self.pending.endswith(stop[:size]):
+                    hold = max(hold, size)
+                    break
+        out = self.pending[: len(self.pending) - hold]
+        self.pending = self.pending[len(out) :]
+        return out
+
+    def flush(self) -> str:
+        out, self.pending = ("" if self.stopped else self.pending), ""
+        return out
+
+
+@contextmanager
+def abort_when(model: LoadedModel, cancel: threading.Event) -> Iterator[None]:
+    """Let llama.cpp abort a decode in progress once `cancel` is set."""
+
+    @llama_cpp.ggml_abort_callback
+    def should_abort(_data: ctypes.c_void_p) -> bool:
+        return cancel.is_set()
+
+    context = model.llama._ctx.ctx
+    llama_cpp.llama_set_abort_callback(context, should_abort, None)
+    try:
+        yield
+    finally:
+        llama_cpp.llama_set_abort_callback(context, llama_cpp.ggml_abort_callback(0), None)
+
+
+def generate(
+    model: LoadedModel,
+    prompt_tokens: Sequence[int],
+    options: GenerationOptions,
+    cancel: threading.Event,
+    on_text: Callable[[str], None],
+    stops: Sequence[str] = (),
+) -> GenerationResult:
+    """Generate a reply to `prompt_tokens`, calling `on_text` with each new piece of text.
+
+    Must run on the thread that owns the model. Never asks for more tokens than the window holds.
+    """
+    llama = model.llama
+    prompt_tokens = list(prompt_tokens)
+    cached = common_prefix_length(llama.input_ids[: llama.n_tokens].tolist(), prompt_tokens)
+    if not (cached == llama.n_tokens == len(prompt_tokens) and not llama._requires_eval):
+        # llama-cpp-python evaluates the last prompt token again to get fresh logits, unless the
+        # whole prompt is cached together with the logits of a live decode.
+        cached = min(cached, len(prompt_tokens) - 1)
+    room = model.n_ctx - len(prompt_tokens)
+    limit = max(0, min(options.max_tokens, room))
+    vocab = llama._model.vocab
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    stop_filter = StopStringFilter(stops)
+    pieces: list[str] = []
+    count, first_at, finish = 0, None, "length"
+    started = time.perf_counter()
+
+    def emit(text: str) -> None:
+        if text:
+            pieces.append(text)
+            on_text(text)
+
+    with abort_when(model, cancel):
+        try:
+            tokens = llama.generate(
+                prompt_tokens,
+                top_k=options.top_k,
+                top_p=options.top_p,
+                min_p=options.min_p,
+                temp=options.temperature,
+                repeat_penalty=options.repeat_penalty,
+            )
+            for token in tokens if limit > 0 else ():
+                first_at = first_at or time.perf_counter()
+                if cancel.is_set():
+                    finish = "cancelled"
+                    break
+                if llama_cpp.llama_vocab_is_eog(vocab, token):
+                    finish = "stop"
+                    break
+                count += 1
+                emit(stop_filter.feed(decoder.decode(llama.detokenize([token]))))
+                if stop_filter.stopped:
+                    finish = "stop"
+                    break
+                if count >= limit:
+                    break
+        except RuntimeError:
+            if not cancel.is_set():  # llama_decode failed for a reason other than our abort
+                raise
+            finish = "cancelled"
+    emit(stop_filter.feed(decoder.decode(b"", final=True)) + stop_filter.flush())
+    ended = time.perf_counter()
+    generating_s = ended - first_at if first_at else 0.0
+    speed = (count - 1) / generating_s if count > 1 and generating_s > 0 else None
+    return GenerationResult(
+        text="".join(pieces),
+        finish_reason=finish,
+        prompt_tokens=len(prompt_tokens),
+        cached_tokens=cached,
+        completion_tokens=count,
+        ttft_s=(first_at - started) if first_at else None,
+        tokens_per_s=speed,
+        duration_s=ended - started,
+    )

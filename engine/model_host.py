@@ -1,0 +1,169 @@
+"""The one thread that owns the model. `llama_cpp.Llama` is not thread-safe, so every call into it
+(loading, tokenizing, generating) is sent here and runs in order; callers wait on futures and queues
+in small steps, which keeps Ctrl-C and the Qt event loop responsive while the model works."""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+from engine.errors import EngineError
+from engine.generation import GenerationOptions, GenerationResult, generate
+from engine.loader import LoadedModel, LoadOptions, load_model
+
+T = TypeVar("T")
+POLL_S = 0.05
+
+
+@dataclass(frozen=True)
+class ModelCard:
+    """What the rest of the app may know about the loaded model, without touching it."""
+
+    name: str
+    path: Path
+    bundled: bool
+    architecture: str
+    trained_ctx: int
+    n_ctx: int
+    gpu_layers: int
+    n_threads: int
+    load_s: float
+    chat_format: str
+
+
+def wait_for(future: Future[T]) -> T:
+    """Wait in short slices so that signals (Ctrl-C) reach the waiting thread promptly."""
+    while True:
+        try:
+            return future.result(timeout=POLL_S)
+        except TimeoutError:
+            continue
+
+
+class ReplyStream:
+    """Text pieces of a reply as they are generated; `result` once the stream is exhausted."""
+
+    _END = object()
+
+    def __init__(self) -> None:
+        self.cancel_event = threading.Event()
+        self.pieces: queue.Queue = queue.Queue()
+        self.result: GenerationResult | None = None
+        self.error: BaseException | None = None
+        self.done = False
+
+    def cancel(self) -> None:
+        self.cancel_event.set()
+
+    def put(self, text: str) -> None:
+        self.pieces.put(text)
+
+    def close(self, result: GenerationResult | None, error: BaseException | None = None) -> None:
+        self.result, self.error = result, error
+        self.pieces.put(self._END)
+
+    def __iter__(self) -> Iterator[str]:
+        while not self.done:
+            try:
+                piece = self.pieces.get(timeout=POLL_S)
+            except queue.Empty:
+                continue
+            if piece is self._END:
+                self.done = True
+            else:
+                yield piece
+        if self.error is not None:
+            raise self.error
+
+    def wait(self) -> GenerationResult:
+        """Drain the stream (cancelled or not) and return its result."""
+        for _ in self:
+            pass
+        assert self.result is not None
+        return self.result
+
+
+class ModelHost:
+    """Owns the loaded model on one worker thread and runs every model call there."""
+
+    def __init__(self, models_dir: Path) -> None:
+        self.models_dir = models_dir
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="longwit-model")
+        self._model: LoadedModel | None = None
+        self.card: ModelCard | None = None
+
+    def _require_model(self) -> LoadedModel:
+        if self._model is None:
+            raise EngineError("No model is loaded; choose one with --model.")
+        return self._model
+
+    def load(self, name_or_path: str | None, options: LoadOptions) -> ModelCard:
+        """Load a model, replacing the current one only once the new one has loaded."""
+
+        def work() -> ModelCard:
+            model = load_model(name_or_path, options, self.models_dir)
+            if self._model is not None:
+                self._model.llama.close()
+            self._model = model
+            self.card = card_for(model)
+            return self.card
+
+        return wait_for(self._executor.submit(work))
+
+    def call(self, function: Callable[[LoadedModel], T]) -> T:
+        """Run `function(model)` on the model's thread and return its result."""
+        return wait_for(self._executor.submit(lambda: function(self._require_model())))
+
+    def stream(
+        self,
+        prompt: Callable[[LoadedModel], Sequence[int]] | Sequence[int],
+        options: GenerationOptions,
+        stops: Sequence[str] = (),
+    ) -> ReplyStream:
+        """Start generating; the prompt may be tokens or a function that builds them on the
+        model's thread (so that packing and generation run back to back, with nothing between)."""
+        reply = ReplyStream()
+
+        def work() -> None:
+            try:
+                model = self._require_model()
+                tokens = prompt(model) if callable(prompt) else prompt
+                reply.close(generate(model, tokens, options, reply.cancel_event, reply.put, stops))
+            except BaseException as error:  # handed to the reader, who raises it
+                reply.close(None, error)
+
+        self._executor.submit(work)
+        return reply
+
+    def forget_cache(self) -> None:
+        """Empty the KV cache, so that the next prompt is read from scratch (benchmarks)."""
+        self.call(lambda model: model.llama.reset())
+
+    def close(self) -> None:
+        def release() -> None:
+            if self._model is not None:
+                self._model.llama.close()
+                self._model = None
+
+        self._executor.submit(release)
+        self._executor.shutdown(wait=True)
+
+
+def card_for(model: LoadedModel) -> ModelCard:
+    return ModelCard(
+        name=model.name,
+        path=model.ref.path,
+        bundled=model.ref.bundled,
+        architecture=model.info.architecture,
+        trained_ctx=model.info.context_length,
+        n_ctx=model.n_ctx,
+        gpu_layers=model.gpu_layers,
+        n_threads=model.n_threads,
+        load_s=model.load_s,
+        chat_format=model.chat_format.name,
+    )

@@ -1,0 +1,210 @@
+"""Conversations and their messages: every finished (or cut) message is committed as it completes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import sqlite_utils
+
+from storage.database import database_file, translated_errors
+from storage.errors import ConversationNotFound
+
+TITLE_LENGTH = 60
+# Timestamps can tie within a clock tick; the newest message id breaks the tie.
+MOST_RECENT_FIRST = "c.updated DESC, COALESCE(MAX(m.id), 0) DESC, c.id DESC"
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+@dataclass(frozen=True)
+class MessageStats:
+    """How a reply was produced; all optional because user messages have none."""
+
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    ttft_s: float | None = None
+    tokens_per_s: float | None = None
+    duration_s: float | None = None
+
+
+@dataclass(frozen=True)
+class Message:
+    id: int
+    conversation_id: int
+    role: str
+    content: str
+    model: str | None
+    cut: bool
+    created: str
+    stats: MessageStats
+
+
+@dataclass(frozen=True)
+class Conversation:
+    id: int
+    title: str
+    model: str | None
+    created: str
+    updated: str
+    message_count: int = 0
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    conversation_id: int
+    conversation_title: str
+    message_id: int
+    role: str
+    snippet: str
+    created: str
+
+
+def fts_query(text: str) -> str:
+    """Quote each word so that user text is never read as FTS5 syntax (`AND`, `"`, `*`, `-`)."""
+    words = [word.replace('"', '""') for word in text.split()]
+    return " ".join(f'"{word}"' for word in words if word)
+
+
+def title_from(text: str) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= TITLE_LENGTH else line[: TITLE_LENGTH - 1].rstrip() + "…"
+
+
+class ConversationStore:
+    """Reads and writes conversations; one store (one connection) per thread."""
+
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.db = db
+        self.path = database_file(db)
+
+    def create(self, title: str = "", model: str | None = None) -> int:
+        stamp = now()
+        with translated_errors(self.path), self.db.conn:
+            cursor = self.db.execute(
+                "INSERT INTO conversations (title, model, created, updated) VALUES (?, ?, ?, ?)",
+                [title_from(title), model, stamp, stamp],
+            )
+        return int(cursor.lastrowid)
+
+    def get(self, conversation_id: int) -> Conversation:
+        with translated_errors(self.path):
+            row = self.db.execute(
+                "SELECT c.id, c.title, c.model, c.created, c.updated, COUNT(m.id) "
+                "FROM conversations c LEFT JOIN messages m ON m.conversation_id = c.id "
+                "WHERE c.id = ? GROUP BY c.id",
+                [conversation_id],
+            ).fetchone()
+        if row is None:
+            raise ConversationNotFound(conversation_id)
+        return Conversation(*row)
+
+    def latest_id(self) -> int | None:
+        with translated_errors(self.path):
+            row = self.db.execute(
+                "SELECT c.id FROM conversations c LEFT JOIN messages m ON m.conversation_id = c.id "
+                f"GROUP BY c.id ORDER BY {MOST_RECENT_FIRST} LIMIT 1"
+            ).fetchone()
+        return None if row is None else int(row[0])
+
+    def list(self, limit: int = 50) -> list[Conversation]:
+        with translated_errors(self.path):
+            rows = self.db.execute(
+                "SELECT c.id, c.title, c.model, c.created, c.updated, COUNT(m.id) "
+                "FROM conversations c LEFT JOIN messages m ON m.conversation_id = c.id "
+                f"GROUP BY c.id ORDER BY {MOST_RECENT_FIRST} LIMIT ?",
+                [limit],
+            ).fetchall()
+        return [Conversation(*row) for row in rows]
+
+    def rename(self, conversation_id: int, title: str) -> None:
+        self.get(conversation_id)
+        with translated_errors(self.path), self.db.conn:
+            self.db.execute(
+                "UPDATE conversations SET title = ?, updated = ? WHERE id = ?",
+                [title_from(title), now(), conversation_id],
+            )
+
+    def delete(self, conversation_id: int) -> None:
+        self.get(conversation_id)
+        with translated_errors(self.path), self.db.conn:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.execute("DELETE FROM messages WHERE conversation_id = ?", [conversation_id])
+            self.db.execute("DELETE FROM conversations WHERE id = ?", [conversation_id])
+
+    def add_message(
+        self,
+        conversation_id: int,
+        role: str,
+        content: str,
+        *,
+        model: str | None = None,
+        stats: MessageStats | None = None,
+        cut: bool = False,
+    ) -> int:
+        """Commit one message and touch its conversation, in one transaction."""
+        stats = stats or MessageStats()
+        stamp = now()
+        with translated_errors(self.path), self.db.conn:
+            self.db.execute("BEGIN IMMEDIATE")
+            title = self.db.execute(
+                "SELECT title FROM conversations WHERE id = ?", [conversation_id]
+            ).fetchone()
+            if title is None:
+                raise ConversationNotFound(conversation_id)
+            cursor = self.db.execute(
+                "INSERT INTO messages (conversation_id, role, content, model, prompt_tokens, "
+                "completion_tokens, ttft_s, tokens_per_s, duration_s, cut, created) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    conversation_id,
+                    role,
+                    content,
+                    model,
+                    stats.prompt_tokens,
+                    stats.completion_tokens,
+                    stats.ttft_s,
+                    stats.tokens_per_s,
+                    stats.duration_s,
+                    int(cut),
+                    stamp,
+                ],
+            )
+            new_title = title[0] or (title_from(content) if role == "user" else "")
+            self.db.execute(
+                "UPDATE conversations SET updated = ?, title = ?, model = COALESCE(?, model) "
+                "WHERE id = ?",
+                [stamp, new_title, model, conversation_id],
+            )
+        return int(cursor.lastrowid)
+
+    def messages(self, conversation_id: int) -> list[Message]:
+        self.get(conversation_id)
+        with translated_errors(self.path):
+            rows = self.db.execute(
+                "SELECT id, conversation_id, role, content, model, cut, created, prompt_tokens, "
+                "completion_tokens, ttft_s, tokens_per_s, duration_s "
+                "FROM messages WHERE conversation_id = ? ORDER BY id",
+                [conversation_id],
+            ).fetchall()
+        return [
+            Message(*row[:5], bool(row[5]), row[6], MessageStats(*row[7:])) for row in rows
+        ]
+
+    def search(self, text: str, limit: int = 50) -> list[SearchHit]:
+        """Full-text search over every message, best matches first."""
+        query = fts_query(text)
+        if not query:
+            return []
+        with translated_errors(self.path):
+            rows = self.db.execute(
+                "SELECT m.conversation_id, c.title, m.id, m.role, "
+                "snippet(messages_fts, 0, '[', ']', '…', 12), m.created "
+                "FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid "
+                "JOIN conversations c ON c.id = m.conversation_id "
+                "WHERE messages_fts MATCH ? ORDER BY rank LIMIT ?",
+                [query, limit],
+            ).fetchall()
+        return [SearchHit(*row) for row in rows]

@@ -1,0 +1,23 @@
+"""Where Longwit keeps its data: one user folder, from platformdirs unless LONGWIT_HOME says otherwise."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import platformdirs
+
+HOME_VARIABLE = "LONGWIT_HOME"
+DATABASE_NAME = "longwit.db"
+
+
+def longwit_home() -> Path:
+    """The folder for everything Longwit writes (the tests point it at a temporary folder)."""
+    override = os.environ.get(HOME_VARIABLE)
+    if override:
+        return Path(override).expanduser()
+    return platformdirs.user_data_path("longwit", appauthor=False)
+
+
+def database_path() -> Path:
+    return longwit_home() / DATABASE_NAME

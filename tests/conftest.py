@@ -1,0 +1,80 @@
+"""Shared fixtures: a temporary Longwit home for every test, and the real bundled chat model loaded
+once per session on its own thread."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from engine.catalog import DEFAULT_MODEL, resolve_model
+from engine.loader import LoadOptions
+from engine.model_host import ModelHost
+from storage import ConversationStore, open_database
+
+SHARED_CTX = 2048
+
+
+@pytest.fixture(autouse=True)
+def longwit_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test writes only under its own temporary LONGWIT_HOME."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("LONGWIT_HOME", str(home))
+    return home
+
+
+@pytest.fixture(scope="session")
+def models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("models")
+
+
+@pytest.fixture(scope="session")
+def chat_model_path(models_dir: Path) -> Path:
+    return resolve_model(DEFAULT_MODEL, models_dir).path
+
+
+@pytest.fixture(scope="session")
+def host(models_dir: Path) -> Iterator[ModelHost]:
+    """The bundled SmolLM2 with a 2K window, shared by the tests that only need a working model."""
+    model_host = ModelHost(models_dir)
+    model_host.load(DEFAULT_MODEL, LoadOptions(n_ctx=SHARED_CTX, seed=1))
+    yield model_host
+    model_host.close()
+
+
+@pytest.fixture
+def store(longwit_home: Path) -> ConversationStore:
+    return ConversationStore(open_database(longwit_home / "longwit.db"))
+
+
+def project_environment(**extra: str) -> dict[str, str]:
+    """The environment for a child Python process that imports the project from this checkout."""
+    project = str(Path(__file__).resolve().parents[1])
+    return {**os.environ, "PYTHONPATH": project, "PYTHONUNBUFFERED": "1", **extra}
+
+
+@contextmanager
+def read_only_folder(folder: Path) -> Iterator[list[str]]:
+    """Make a folder and its files read-only; yields a command prefix that makes it so for a child.
+
+    Root ignores file modes, so as root the child runs without the capabilities that let it
+    (`setpriv` from util-linux drops them from its bounding set).
+    """
+    prefix: list[str] = []
+    if os.geteuid() == 0:
+        setpriv = shutil.which("setpriv")
+        if setpriv is None:
+            pytest.skip("running as root without setpriv: cannot make a folder read-only")
+        prefix = [setpriv, "--bounding-set=-dac_override,-dac_read_search", "--"]
+    modes = {item: item.stat().st_mode for item in [folder, *folder.iterdir()]}
+    for item in modes:
+        item.chmod(0o555 if item.is_dir() else 0o444)
+    try:
+        yield prefix
+    finally:
+        for item, mode in modes.items():
+            item.chmod(mode)
