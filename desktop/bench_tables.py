@@ -103,6 +103,12 @@ def follow_up_section(result: dict[str, Any]) -> str:
     return heading + table(headers, rows) + "\n" + summary
 
 
+def cancel_section(cancel: dict[str, Any]) -> str:
+    rows = [["mid-answer", ms(cancel["during_generation_s"]), ms(cancel["target_s"])],
+            ["mid-prefill", ms(cancel["during_prefill_s"]), ms(cancel["target_s"])]]
+    return "Cancellation, cancel() to answer saved as cut\n" + table(["", "latency", "target"], rows)
+
+
 def format_chat_table(result: dict) -> str:
     """The result as plain text for a terminal."""
     info = result["machine"]
@@ -118,5 +124,6 @@ def format_chat_table(result: dict) -> str:
         load_section(result["load"]),
         prompt_section(result),
         follow_up_section(result),
+        cancel_section(result["cancel"]),
     ]
     return "\n\n".join(sections) + "\n"

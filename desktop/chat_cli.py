@@ -39,7 +39,20 @@ def pick_conversation(store: ConversationStore, resume: bool, conversation_id: i
     return store.create(model=title_model)
 
 
-def stream_reply(reply: Reply) -> bool:
+def stats_line(reply: Reply) -> str:
+    result = reply.result
+    if result is None:
+        return ""
+    parts = [f"{result.completion_tokens} tokens"]
+    if result.ttft_s is not None:
+        parts.append(f"{result.ttft_s:.2f} s to first token")
+    if result.tokens_per_s:
+        parts.append(f"{result.tokens_per_s:.0f} tok/s")
+    parts.append(f"{result.prompt_tokens:,} in context ({result.cached_tokens:,} cached)")
+    return "(" + " · ".join(parts) + ")"
+
+
+def stream_reply(reply: Reply, show_stats: bool = False) -> bool:
     """Print the answer as it arrives; returns False if Ctrl-C stopped it (it is saved as cut)."""
     try:
         for piece in reply:
@@ -55,6 +68,8 @@ def stream_reply(reply: Reply) -> bool:
     click.echo("")
     for notice in reply.notices:
         click.echo(f"[{notice}]", err=True)
+    if show_stats:
+        click.secho(stats_line(reply), err=True, dim=True)
     return True
 
 
@@ -135,4 +150,4 @@ def chat_loop(session: ChatSession, store: ConversationStore, model_name: str, s
             continue
         if not text:
             continue
-        stream_reply(session.ask(text))
+        stream_reply(session.ask(text), show_stats=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+
 import click
 import llama_cpp
 
@@ -20,8 +22,21 @@ from storage import ModelUseLog, longwit_home
 @click.pass_context
 def main(ctx: click.Context) -> None:
     """Longwit: a private companion for thinking with long material, running on your machine."""
+    stop_like_ctrl_c_on_hangup()
     if ctx.invoked_subcommand is None:
         ctx.invoke(chat)
+
+
+def interrupt(_signal: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def stop_like_ctrl_c_on_hangup() -> None:
+    """A closed terminal (SIGHUP) or a polite kill (SIGTERM) stops an answer the way Ctrl-C does,
+    so the part already written is saved as cut instead of lost."""
+    for name in ("SIGHUP", "SIGTERM"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), interrupt)
 
 
 @main.command()

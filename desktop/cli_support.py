@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from engine.errors import EngineError
+from engine.gguf_file import KV_TYPE_BYTES
 from engine.loader import LoadOptions
 from engine.model_host import ModelCard, ModelHost
 from storage import ConversationStore, ModelUseLog, StorageError, longwit_home, open_database
@@ -40,6 +41,10 @@ def model_options(command: Callable) -> Callable:
                      help="Layers to offload to the GPU (auto: all when this build can)."),
         click.option("--threads", "n_threads", type=click.IntRange(min=1), default=None,
                      help="CPU threads (default: all cores)."),
+        click.option("--kv-type", type=click.Choice(sorted(KV_TYPE_BYTES)), default="f16",
+                     show_default=True, help="Type of the KV cache (q8_0 halves its memory)."),
+        click.option("--flash-attn/--no-flash-attn", default=True, show_default=True,
+                     help="Flash attention (faster long prompts; needed for a quantized V cache)."),
     ]
     for option in reversed(options):
         command = option(command)
@@ -53,8 +58,10 @@ class ModelChoice:
 
     @classmethod
     def from_options(cls, model: str | None, n_ctx: int | None, gpu_layers: Any,
-                     n_threads: int | None) -> ModelChoice:
-        return cls(model, LoadOptions(n_ctx=n_ctx, gpu_layers=gpu_layers, n_threads=n_threads))
+                     n_threads: int | None, kv_type: str, flash_attn: bool) -> ModelChoice:
+        load = LoadOptions(n_ctx=n_ctx, gpu_layers=gpu_layers, n_threads=n_threads,
+                           kv_type=kv_type, flash_attn=flash_attn)
+        return cls(model, load)
 
 
 def fail(message: str, code: int = EXIT_ERROR) -> None:

@@ -35,6 +35,10 @@ SHORT_QUESTION = "Name five animals that live in the ocean and say one thing abo
 LONG_INSTRUCTION = "\n\nWhat is the text above about? Answer in a few sentences."
 FIRST_QUESTION = "Which of the things we talked about would you look at first, and why?"
 FOLLOW_UP_QUESTION = "Give me three more ideas along the same lines, as a numbered list."
+CANCEL_QUESTION = (
+    "Write a long essay of at least two thousand words about the history of bridges, with many "
+    "sections."
+)
 SEED = 20240611
 
 @dataclass(frozen=True)
@@ -295,6 +299,42 @@ def measure_follow_up(bench: Bench, target_tokens: int) -> dict[str, Any]:
     return figures
 
 
+CANCEL_AFTER_PIECES = 5
+CANCEL_INTO_PREFILL_S = 0.1
+
+
+def cancel_latency(bench: Bench, text: str, during_prefill: bool) -> float | None:
+    """Seconds from cancel() to the end of the reply (the cut answer saved), or None if the
+    answer ended on its own before it could be cancelled."""
+    empty_cache(bench)
+    session = new_session(bench)
+    session.options = GenerationOptions(max_tokens=2048, temperature=bench.generation.temperature)
+    reply = session.ask(text)
+    if during_prefill:
+        time.sleep(CANCEL_INTO_PREFILL_S)
+    else:
+        for count, _piece in enumerate(reply.stream, start=1):
+            if count == CANCEL_AFTER_PIECES:
+                break
+    cancelled_at = time.perf_counter()
+    reply.cancel()
+    result = reply.finish()
+    latency = time.perf_counter() - cancelled_at
+    return latency if result.finish_reason == "cancelled" else None
+
+
+def measure_cancel(bench: Bench, long_text: str) -> dict[str, Any]:
+    """Cancellation from another thread, mid-answer and in the middle of a long prefill."""
+    runs = max(1, bench.options.repeats)
+    generation = [cancel_latency(bench, CANCEL_QUESTION, False) for _ in range(runs)]
+    prefill = [cancel_latency(bench, long_text, True) for _ in range(runs)]
+    return {
+        "during_generation_s": rounded("_s", median_of(generation)),
+        "during_prefill_s": rounded("_s", median_of(prefill)),
+        "target_s": 0.1,
+    }
+
+
 def measure_chats(bench: Bench) -> dict[str, Any]:
     options = bench.options
     bench.progress("Short prompt…")
@@ -304,6 +344,8 @@ def measure_chats(bench: Bench) -> dict[str, Any]:
     bench.progress(f"Long prompt (about {options.long_prompt_tokens:,} tokens)…")
     text = bench.host.call(lambda m: long_message(m, options.long_prompt_tokens))
     long = measure_prompt(bench, text, bench.host.call(lambda m: count_tokens(m, text)))
+    bench.progress("Cancellation…")
+    cancel = measure_cancel(bench, text)
     follow_ups = []
     for target in sorted(options.history_tokens):
         bench.progress(f"Follow-up after about {target:,} tokens of conversation…")
@@ -316,6 +358,7 @@ def measure_chats(bench: Bench) -> dict[str, Any]:
         "short_prompt": short,
         "long_prompt": long,
         "follow_up": follow_ups,
+        "cancel": cancel,
         "followup_ttft_growth": growth,
         "followup_speedup_at_largest": speedup,
     }

@@ -109,6 +109,11 @@ def load_model(name_or_path: str | None, options: LoadOptions, models_dir: Path)
         raise EngineError(
             f"Unknown KV cache type {options.kv_type!r}; use one of {', '.join(GGML_KV_TYPES)}."
         )
+    if options.kv_type not in ("f32", "f16", "bf16") and not options.flash_attn:
+        raise EngineError(
+            f"A {options.kv_type} KV cache needs flash attention; drop --no-flash-attn "
+            "or use --kv-type f16."
+        )
     ref = resolve_model(name_or_path, models_dir)
     info = read_gguf_info(ref.path)
     gpu_layers = resolve_gpu_layers(options.gpu_layers)

@@ -63,5 +63,7 @@ def test_bench_chat_prints_a_table_and_writes_json(tmp_path: Path) -> None:
         assert case["baseline_prefilled_tokens"] == case["prompt_tokens"]
     assert follow_ups[1]["prompt_tokens"] > follow_ups[0]["prompt_tokens"]
 
-    for heading in ("Model load", "First turn", "short prompt", "long prompt", "Follow-up"):
+    assert set(result["cancel"]) == {"during_generation_s", "during_prefill_s", "target_s"}
+    for heading in ("Model load", "First turn", "short prompt", "long prompt", "Follow-up",
+                    "Cancellation"):
         assert heading in run.stdout

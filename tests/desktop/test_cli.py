@@ -118,7 +118,10 @@ def test_read_only_database_gives_one_line_and_keeps_messages(longwit_home: Path
 
 
 @pytest.mark.slow
-def test_ctrl_c_mid_answer_exits_130_and_saves_the_cut_answer(longwit_home: Path) -> None:
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
+def test_ctrl_c_mid_answer_exits_130_and_saves_the_cut_answer(
+    longwit_home: Path, stop_signal: signal.Signals
+) -> None:
     process = subprocess.Popen(
         [*LONGWIT, "ask", "--max-tokens", "2000",
          "Write a long essay of at least two thousand words about the history of bridges, "
@@ -130,7 +133,7 @@ def test_ctrl_c_mid_answer_exits_130_and_saves_the_cut_answer(longwit_home: Path
         assert process.stdout is not None
         first = process.stdout.read(1)  # the answer has started streaming
         time.sleep(0.3)
-        process.send_signal(signal.SIGINT)
+        process.send_signal(stop_signal)
         # Read through the same text wrappers as read(1) did; communicate() would skip what
         # they have already buffered.
         rest, errors = process.stdout.read(), process.stderr.read()
