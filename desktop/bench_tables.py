@@ -127,3 +127,51 @@ def format_chat_table(result: dict) -> str:
         cancel_section(result["cancel"]),
     ]
     return "\n\n".join(sections) + "\n"
+
+
+def needle_section(needle: dict[str, Any]) -> str:
+    depths = needle["depths"]
+    by_cell = {(c["length"], c["depth"]): c for c in needle["cells"]}
+    headers = ["tokens", *[f"{d:.0%}" for d in depths]]
+    rows = []
+    for length in needle["lengths"]:
+        cells = [by_cell.get((length, d)) for d in depths]
+        rows.append([f"{length:,}", *[
+            "-" if c is None else f"{'✓' if c['longwit_correct'] else '✗'}"
+            f"{'✓' if c['baseline_correct'] else '✗'}" for c in cells]])
+    summary = (f"Accuracy: Longwit {number(needle['accuracy_longwit'])}, "
+               f"plain {number(needle['accuracy_baseline'])} (first mark Longwit, second plain)")
+    return "Needle in a haystack, by document length and needle depth\n" + table(headers, rows) \
+        + "\n" + summary
+
+
+def ttft_section(cases: list[dict[str, Any]]) -> str:
+    headers = ["doc tokens", "cold", "warm", "restored (new process)", "warm ×", "restored ×",
+               "state on disk"]
+    rows = [[
+        number(case["document_tokens"]), ms(case["cold"]["ttft_s"]), ms(case["warm"]["ttft_s"]),
+        f"{ms(case['restored']['ttft_s'])} ({case['restored']['prefix']})",
+        number(case["warm_speedup"], "x"), number(case["restored_speedup"], "x"),
+        f"{case['state_bytes'] / 2**20:,.1f} MB",
+    ] for case in cases]
+    return "Time to first token for a question about a document\n" + table(headers, rows)
+
+
+def ingestion_section(cases: list[dict[str, Any]]) -> str:
+    headers = ["file", "size", "seconds", "pages/s", "MB/s", "chunks"]
+    rows = [[c["file"], f"{c['bytes'] / 2**20:,.1f} MB", number(c["seconds"]),
+             number(c["pages_per_s"]), number(c["mb_per_s"]), number(c["chunks"])] for c in cases]
+    return "Ingestion (read, chunk, store)\n" + table(headers, rows)
+
+
+def format_context_table(result: dict) -> str:
+    header = (f"Context benchmark: {result['model']}, context {result['n_ctx']:,}, "
+              f"{result['n_threads']} threads, GPU layers {result['gpu_layers']}")
+    sections = [header]
+    if "needle" in result:
+        sections.append(needle_section(result["needle"]))
+    if result.get("ttft"):
+        sections.append(ttft_section(result["ttft"]))
+    if "ingestion" in result:
+        sections.append(ingestion_section(result["ingestion"]))
+    return "\n\n".join(sections) + "\n"

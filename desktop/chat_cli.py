@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
+from pathlib import Path
 
 import click
 
@@ -19,12 +20,41 @@ from desktop.cli_support import (
     start_model,
 )
 from engine.chat_session import DEFAULT_SYSTEM_PROMPT, ChatSession, Reply
+from engine.document_context import document_context
 from engine.generation import GenerationOptions
-from storage import ConversationStore
+from media.ingest import ingest_file
+from storage import ConversationStore, DocumentStore, database_path, longwit_home
 
+PREFIX_WORDS = {
+    "warm": "already in memory",
+    "restored": "restored from the saved state",
+    "prefilled": "read and their state saved",
+}
 CHAT_HELP = (
     "Type a message and press Enter. /new starts a new conversation; /exit or Ctrl-D leaves."
 )
+
+
+def pinned_context(store: ConversationStore, conversation_id: int, docs: tuple[str, ...]):
+    """Add and pin the --doc documents, then build the context of everything pinned."""
+    documents = DocumentStore(store.db)
+    for reference in docs:
+        document_id = stored_document_id(documents, reference)
+        documents.pin(conversation_id, document_id)
+    pinned = [d.id for d in documents.pinned(conversation_id)]
+    return document_context(documents, pinned, longwit_home(), database_path())
+
+
+def stored_document_id(documents: DocumentStore, reference: str) -> int:
+    path = Path(reference).expanduser()
+    if not path.exists() and reference.isdigit():
+        return documents.get(int(reference)).id
+    if not path.is_file():
+        fail(f"No document file at {reference!r}; give a file path or an id from `longwit docs list`.")
+    click.echo(f"Reading {path.name}…", err=True)
+    result = ingest_file(path, documents)
+    assert result.document is not None
+    return result.document.id
 
 
 def pick_conversation(store: ConversationStore, resume: bool, conversation_id: int | None,
@@ -37,6 +67,20 @@ def pick_conversation(store: ConversationStore, resume: bool, conversation_id: i
         if latest is not None:
             return latest
     return store.create(model=title_model)
+
+
+def print_sources(reply: Reply) -> None:
+    """Citations that resolved to a passage, then how much of the documents the model saw."""
+    if reply.citations:
+        click.echo("Sources:")
+        for citation in reply.citations:
+            how = "" if citation.how == "cited" else " (matched by wording; the model cited nothing)"
+            click.echo(f"  [{citation.number}] {citation.label}{how}: “{citation.quote[:100]}…”")
+    if reply.context is not None:
+        line = reply.context.describe()
+        if reply.prefix is not None and reply.prefix.how != "skipped":
+            line += f"; documents {PREFIX_WORDS[reply.prefix.how]} in {reply.prefix.seconds:.2f} s"
+        click.echo(f"[{line}]", err=True)
 
 
 def stats_line(reply: Reply) -> str:
@@ -66,6 +110,7 @@ def stream_reply(reply: Reply, show_stats: bool = False) -> bool:
                    err=True)
         return False
     click.echo("")
+    print_sources(reply)
     for notice in reply.notices:
         click.echo(f"[{notice}]", err=True)
     if show_stats:
@@ -74,6 +119,9 @@ def stream_reply(reply: Reply, show_stats: bool = False) -> bool:
 
 
 def conversation_options(command):
+    command = click.option("--doc", "docs", multiple=True, metavar="PATH|ID",
+                           help="A document to ask about (a file, added if new, or a stored id); "
+                                "repeat for several. It stays with the conversation.")(command)
     command = click.option("--system", default=DEFAULT_SYSTEM_PROMPT, show_default=False,
                            help="System prompt.")(command)
     command = click.option("--max-tokens", type=click.IntRange(min=1), default=512,
@@ -90,7 +138,7 @@ def conversation_options(command):
 @conversation_options
 @model_options
 @reports_errors
-def ask(question, resume, conversation_id, max_tokens, system, **model):
+def ask(question, resume, conversation_id, max_tokens, system, docs, **model):
     """Answer one question, streamed to the terminal."""
     text = " ".join(question).strip()
     if not text:
@@ -99,7 +147,9 @@ def ask(question, resume, conversation_id, max_tokens, system, **model):
     host, card = start_model(ModelChoice.from_options(**model), store)
     try:
         chosen = pick_conversation(store, resume, conversation_id, card.name)
-        session = ChatSession(host, store, chosen, system, GenerationOptions(max_tokens=max_tokens))
+        context = pinned_context(store, chosen, docs)
+        session = ChatSession(host, store, chosen, system, GenerationOptions(max_tokens=max_tokens),
+                              documents=context)
         if not stream_reply(session.ask(text)):
             sys.exit(EXIT_INTERRUPTED)
     finally:
@@ -110,7 +160,7 @@ def ask(question, resume, conversation_id, max_tokens, system, **model):
 @conversation_options
 @model_options
 @reports_errors
-def chat(resume, conversation_id, max_tokens, system, **model):
+def chat(resume, conversation_id, max_tokens, system, docs, **model):
     """An interactive, streaming chat."""
     with contextlib.suppress(ImportError):
         import readline  # noqa: F401  (line editing and history for input())
@@ -119,7 +169,8 @@ def chat(resume, conversation_id, max_tokens, system, **model):
     try:
         chosen = pick_conversation(store, resume, conversation_id, card.name)
         options = GenerationOptions(max_tokens=max_tokens)
-        session = ChatSession(host, store, chosen, system, options)
+        context = pinned_context(store, chosen, docs)
+        session = ChatSession(host, store, chosen, system, options, documents=context)
         click.echo(describe(card), err=True)
         click.echo(f"Conversation {chosen}. {CHAT_HELP}", err=True)
         for message in store.messages(chosen)[-4:]:

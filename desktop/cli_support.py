@@ -15,7 +15,15 @@ from engine.errors import EngineError
 from engine.gguf_file import KV_TYPE_BYTES
 from engine.loader import LoadOptions
 from engine.model_host import ModelCard, ModelHost
-from storage import ConversationStore, ModelUseLog, StorageError, longwit_home, open_database
+from media.errors import DocumentError
+from storage import (
+    ConversationStore,
+    DocumentStore,
+    ModelUseLog,
+    StorageError,
+    longwit_home,
+    open_database,
+)
 
 EXIT_ERROR = 1
 EXIT_INTERRUPTED = 130
@@ -70,13 +78,13 @@ def fail(message: str, code: int = EXIT_ERROR) -> None:
 
 
 def reports_errors(command: Callable) -> Callable:
-    """Print EngineError/StorageError as one line and exit 1; Ctrl-C exits 130."""
+    """Print engine, storage and document errors as one line and exit 1; Ctrl-C exits 130."""
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
-        except (EngineError, StorageError) as error:
+        except (EngineError, StorageError, DocumentError) as error:
             fail(str(error))
         except KeyboardInterrupt:
             click.echo("\nInterrupted.", err=True)
@@ -87,6 +95,10 @@ def reports_errors(command: Callable) -> Callable:
 
 def open_store() -> ConversationStore:
     return ConversationStore(open_database())
+
+
+def open_documents() -> DocumentStore:
+    return DocumentStore(open_database())
 
 
 def start_model(choice: ModelChoice, store: ConversationStore) -> tuple[ModelHost, ModelCard]:

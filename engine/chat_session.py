@@ -1,25 +1,44 @@
-"""A conversation with the model: save the question, fit the window, stream the answer, save it.
+"""A conversation with the model: save the question, lay out the prompt, stream the answer, save it.
 
 The user's message is committed before the model starts, so nothing typed is lost; the answer is
-committed when it ends, marked as cut if it was cancelled, with its token counts and timings.
+committed when it ends, marked as cut if it was cancelled, with its token counts and timings. With
+documents pinned, retrieval runs here (on the caller's thread, which owns its SQLite connection),
+packing and the saved-prefix work on the model's thread, and the answer's citations are resolved
+against the passages the model was actually shown.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from engine.chat_format import ChatMessage
+from engine.citations import Citation, drop_unresolved, resolve_citations
+from engine.context_packer import ContextPacker, PackedContext
 from engine.conversation_window import PackedPrompt, answer_reserve, fit_conversation
+from engine.document_prompt import DocumentChunk, PinnedDocument
 from engine.generation import GenerationOptions, GenerationResult
 from engine.loader import LoadedModel
 from engine.model_host import ModelHost, ReplyStream
+from engine.state_cache import PrefixOutcome, StateCache
 from storage import ConversationStore, MessageStats
+from storage.citations import CitationStore
 
 DEFAULT_SYSTEM_PROMPT = (
     "You are Longwit, a helpful assistant running privately on the user's computer. "
     "Answer clearly and concisely."
 )
+RETRIEVED_PASSAGES = 40  # candidates handed to the packer, best first
+
+
+@dataclass
+class DocumentContext:
+    """The documents pinned to a conversation and how to search them."""
+
+    documents: list[PinnedDocument]
+    search: Callable[[str, int], list[DocumentChunk]]  # (question, limit) → chunks, best first
+    state_cache: StateCache | None = None
 
 
 @dataclass
@@ -32,6 +51,10 @@ class Reply:
     notices: list[str] = field(default_factory=list)
     result: GenerationResult | None = None
     message_id: int | None = None
+    context: PackedContext | None = None
+    prefix: PrefixOutcome | None = None
+    citations: list[Citation] = field(default_factory=list)
+    text: str = ""
 
     def __iter__(self) -> Iterator[str]:
         try:
@@ -51,7 +74,11 @@ class Reply:
         """Wait for the end of generation and save the answer (once), cut or whole."""
         if self.result is None:
             self.result = self.stream.wait()
-            self.message_id = self.session.save_answer(self.result)
+            self.text = self.result.text
+            if self.context is not None and self.context.sources:
+                self.text = drop_unresolved(self.result.text, self.context.sources)
+                self.citations = resolve_citations(self.text, self.context.sources)
+            self.message_id = self.session.save_answer(self.result, self.text, self.citations)
             self.notices.extend(self.session.window_notices())
             if self.result.finish_reason == "length" and self.result.completion_tokens:
                 self.notices.append("The answer stopped at the token limit.")
@@ -59,7 +86,7 @@ class Reply:
 
 
 class ChatSession:
-    """Holds which conversation we are in and where its window currently starts."""
+    """Holds which conversation we are in, its documents, and where its window starts."""
 
     def __init__(
         self,
@@ -68,12 +95,18 @@ class ChatSession:
         conversation_id: int,
         system_prompt: str = DEFAULT_SYSTEM_PROMPT,
         options: GenerationOptions | None = None,
+        documents: DocumentContext | None = None,
     ) -> None:
         self.host = host
         self.store = store
         self.conversation_id = conversation_id
         self.system_prompt = system_prompt
         self.options = options or GenerationOptions()
+        self.documents = documents
+        self.packer = (
+            ContextPacker(system_prompt, documents.documents) if documents and documents.documents
+            else None
+        )
         self.window_start = 0
         self.last_packing: PackedPrompt | None = None
 
@@ -88,17 +121,33 @@ class ChatSession:
         """Save the question and start streaming the answer."""
         user_message_id = self.store.add_message(self.conversation_id, "user", text)
         history = self.history()
-        system = ChatMessage("system", self.system_prompt) if self.system_prompt else None
-
-        def pack(model: LoadedModel) -> list[int]:
-            reserve = answer_reserve(model, self.options.max_tokens)
-            self.last_packing = fit_conversation(model, system, history, self.window_start, reserve)
-            self.window_start = self.last_packing.start
-            return self.last_packing.tokens
-
+        hits = self.documents.search(text, RETRIEVED_PASSAGES) if self.packer and self.documents else []
         stops = self.host.call(lambda model: model.chat_format.stop_strings())
-        stream = self.host.stream(pack, self.options, stops)
-        return Reply(stream, self, user_message_id)
+        reply_box: list[Reply] = []
+
+        def pack(model: LoadedModel, cancel: threading.Event) -> list[int]:
+            if self.packer is None:
+                return self.pack_chat(model, history)
+            context = self.packer.pack(model, history, hits, self.window_start)
+            self.last_packing = context.window
+            self.window_start = context.window.start
+            reply_box[0].context = context
+            cache = self.documents.state_cache if self.documents else None
+            if cache is not None:
+                reply_box[0].prefix = cache.prepare(model, context.tokens, context.prefix_tokens, cancel)
+            return context.tokens
+
+        reply = Reply(ReplyStream(), self, user_message_id)
+        reply_box.append(reply)
+        reply.stream = self.host.stream(pack, self.options, stops)
+        return reply
+
+    def pack_chat(self, model: LoadedModel, history: list[ChatMessage]) -> list[int]:
+        system = ChatMessage("system", self.system_prompt) if self.system_prompt else None
+        reserve = answer_reserve(model, self.options.max_tokens)
+        self.last_packing = fit_conversation(model, system, history, self.window_start, reserve)
+        self.window_start = self.last_packing.start
+        return self.last_packing.tokens
 
     def window_notices(self) -> list[str]:
         """What the person should know about the window for the last answer."""
@@ -115,7 +164,7 @@ class ChatSession:
             )
         return notices
 
-    def save_answer(self, result: GenerationResult) -> int:
+    def save_answer(self, result: GenerationResult, text: str, citations: list[Citation]) -> int:
         card = self.host.card
         stats = MessageStats(
             prompt_tokens=result.prompt_tokens,
@@ -123,12 +172,18 @@ class ChatSession:
             ttft_s=result.ttft_s,
             tokens_per_s=result.tokens_per_s,
             duration_s=result.duration_s,
+            cached_tokens=result.cached_tokens,
         )
-        return self.store.add_message(
+        message_id = self.store.add_message(
             self.conversation_id,
             "assistant",
-            result.text,
+            text,
             model=card.name if card else None,
             stats=stats,
             cut=result.finish_reason == "cancelled",
         )
+        if citations:
+            CitationStore(self.store.db).add(
+                message_id, [(c.number, c.chunk_id, c.how) for c in citations]
+            )
+        return message_id

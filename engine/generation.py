@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import llama_cpp
 
+from engine.kv_cache import reusable_prefix
 from engine.loader import LoadedModel
 
 
@@ -45,18 +46,13 @@ class GenerationResult:
     tokens_per_s: float | None  # generation speed after the first token
     duration_s: float
 
+    @classmethod
+    def cancelled_before_start(cls) -> GenerationResult:
+        return cls("", "cancelled", 0, 0, 0, None, None, 0.0)
+
     @property
     def prefilled_tokens(self) -> int:
         return self.prompt_tokens - self.cached_tokens
-
-
-def common_prefix_length(cached: Sequence[int], tokens: Sequence[int]) -> int:
-    length = 0
-    for a, b in zip(cached, tokens, strict=False):
-        if a != b:
-            break
-        length += 1
-    return length
 
 
 class StopStringFilter:
@@ -120,7 +116,9 @@ def generate(
     """
     llama = model.llama
     prompt_tokens = list(prompt_tokens)
-    cached = common_prefix_length(llama.input_ids[: llama.n_tokens].tolist(), prompt_tokens)
+    cached = reusable_prefix(model, prompt_tokens)
+    if cached < llama.n_tokens:
+        llama.n_tokens = cached  # what llama-cpp-python may reuse; the rest is evaluated again
     if not (cached == llama.n_tokens == len(prompt_tokens) and not llama._requires_eval):
         # llama-cpp-python evaluates the last prompt token again to get fresh logits, unless the
         # whole prompt is cached together with the logits of a live decode.

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -55,6 +55,9 @@ class LoadedModel:
     n_threads: int
     load_s: float
     chat_format: ChatFormat
+    # Figures derived from long texts (a system prompt holding whole documents), kept so that each
+    # turn tokenizes such a text once rather than several times; see ContextPacker.
+    memo: dict[str, int] = field(default_factory=dict)
 
     @property
     def name(self) -> str:

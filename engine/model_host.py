@@ -121,21 +121,25 @@ class ModelHost:
 
     def stream(
         self,
-        prompt: Callable[[LoadedModel], Sequence[int]] | Sequence[int],
+        prompt: Callable[[LoadedModel, threading.Event], Sequence[int]] | Sequence[int],
         options: GenerationOptions,
         stops: Sequence[str] = (),
     ) -> ReplyStream:
-        """Start generating; the prompt may be tokens or a function that builds them on the
-        model's thread (so that packing and generation run back to back, with nothing between)."""
+        """Start generating; the prompt may be tokens or a function of (model, cancel event) that
+        builds them on the model's thread, so that packing, restoring or pre-filling a saved
+        prefix and generation run back to back with nothing between."""
         reply = ReplyStream()
 
         def work() -> None:
             try:
                 model = self._require_model()
-                tokens = prompt(model) if callable(prompt) else prompt
+                tokens = prompt(model, reply.cancel_event) if callable(prompt) else prompt
                 reply.close(generate(model, tokens, options, reply.cancel_event, reply.put, stops))
-            except BaseException as error:  # handed to the reader, who raises it
-                reply.close(None, error)
+            except BaseException as error:
+                if reply.cancel_event.is_set():  # aborted while pre-filling: an empty cut answer
+                    reply.close(GenerationResult.cancelled_before_start())
+                else:  # handed to the reader, who raises it
+                    reply.close(None, error)
 
         self._executor.submit(work)
         return reply

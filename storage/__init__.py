@@ -1,28 +1,39 @@
-"""The one SQLite database: schema, migrations, conversations, messages and the models used."""
+"""The one SQLite database: schema, migrations, conversations, messages, documents and their
+chunks, and the models used."""
 
 from storage.conversations import Conversation, ConversationStore, Message, MessageStats, SearchHit
 from storage.database import open_database
+from storage.documents import Chunk, ChunkHit, Document, DocumentStore, NewChunk
 from storage.errors import (
     ConversationNotFound,
     DatabaseLocked,
     DatabaseReadOnly,
     DatabaseUnusable,
+    DocumentAlreadyStored,
+    DocumentNotFound,
     StorageError,
 )
 from storage.model_uses import ModelUse, ModelUseLog
 from storage.paths import database_path, longwit_home
 
 __all__ = [
+    "Chunk",
+    "ChunkHit",
     "Conversation",
     "ConversationNotFound",
     "ConversationStore",
     "DatabaseLocked",
     "DatabaseReadOnly",
     "DatabaseUnusable",
+    "Document",
+    "DocumentAlreadyStored",
+    "DocumentNotFound",
+    "DocumentStore",
     "Message",
     "MessageStats",
     "ModelUse",
     "ModelUseLog",
+    "NewChunk",
     "SearchHit",
     "StorageError",
     "database_path",

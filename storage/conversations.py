@@ -28,6 +28,7 @@ class MessageStats:
     ttft_s: float | None = None
     tokens_per_s: float | None = None
     duration_s: float | None = None
+    cached_tokens: int | None = None  # prompt tokens served by the KV cache, not read again
 
 
 @dataclass(frozen=True)
@@ -62,10 +63,14 @@ class SearchHit:
     created: str
 
 
-def fts_query(text: str) -> str:
-    """Quote each word so that user text is never read as FTS5 syntax (`AND`, `"`, `*`, `-`)."""
+def fts_query(text: str, any_word: bool = False) -> str:
+    """Quote each word so that user text is never read as FTS5 syntax (`AND`, `"`, `*`, `-`).
+
+    Words must all match by default (searching history); with `any_word` they are OR-ed, which is
+    what retrieval for a question needs: BM25 then ranks the passages sharing the rarest words first.
+    """
     words = [word.replace('"', '""') for word in text.split()]
-    return " ".join(f'"{word}"' for word in words if word)
+    return (" OR " if any_word else " ").join(f'"{word}"' for word in words if word)
 
 
 def title_from(text: str) -> str:
@@ -131,7 +136,15 @@ class ConversationStore:
         self.get(conversation_id)
         with translated_errors(self.path), self.db.conn:
             self.db.execute("BEGIN IMMEDIATE")
+            self.db.execute(
+                "DELETE FROM message_citations WHERE message_id IN "
+                "(SELECT id FROM messages WHERE conversation_id = ?)",
+                [conversation_id],
+            )
             self.db.execute("DELETE FROM messages WHERE conversation_id = ?", [conversation_id])
+            self.db.execute(
+                "DELETE FROM conversation_documents WHERE conversation_id = ?", [conversation_id]
+            )
             self.db.execute("DELETE FROM conversations WHERE id = ?", [conversation_id])
 
     def add_message(
@@ -156,8 +169,8 @@ class ConversationStore:
                 raise ConversationNotFound(conversation_id)
             cursor = self.db.execute(
                 "INSERT INTO messages (conversation_id, role, content, model, prompt_tokens, "
-                "completion_tokens, ttft_s, tokens_per_s, duration_s, cut, created) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "completion_tokens, ttft_s, tokens_per_s, duration_s, cached_tokens, cut, created) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     conversation_id,
                     role,
@@ -168,6 +181,7 @@ class ConversationStore:
                     stats.ttft_s,
                     stats.tokens_per_s,
                     stats.duration_s,
+                    stats.cached_tokens,
                     int(cut),
                     stamp,
                 ],
@@ -185,7 +199,7 @@ class ConversationStore:
         with translated_errors(self.path):
             rows = self.db.execute(
                 "SELECT id, conversation_id, role, content, model, cut, created, prompt_tokens, "
-                "completion_tokens, ttft_s, tokens_per_s, duration_s "
+                "completion_tokens, ttft_s, tokens_per_s, duration_s, cached_tokens "
                 "FROM messages WHERE conversation_id = ? ORDER BY id",
                 [conversation_id],
             ).fetchall()

@@ -38,3 +38,18 @@ class ConversationNotFound(StorageError):
         super().__init__(
             f"There is no conversation {conversation_id}; `longwit history` lists the ones there are."
         )
+
+
+class DocumentNotFound(StorageError):
+    def __init__(self, document_id: int) -> None:
+        super().__init__(
+            f"There is no document {document_id}; `longwit docs list` lists the ones there are."
+        )
+
+
+class DocumentAlreadyStored(StorageError):
+    """The same bytes (by SHA-256) are already stored: a document is kept once."""
+
+    def __init__(self, document_id: int) -> None:
+        self.document_id = document_id
+        super().__init__(f"This document is already stored as #{document_id}.")

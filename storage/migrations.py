@@ -11,6 +11,24 @@ from collections.abc import Callable
 import sqlite_utils
 
 
+def external_fts(db: sqlite_utils.Database, table: str, column: str) -> None:
+    """An FTS5 index over one text column of `table`, kept in step by triggers.
+
+    By hand rather than enable_fts(): that uses executescript(), which commits the migration's
+    transaction half-way. External content: the text is stored once, in `table`.
+    """
+    fts = f"{table}_fts"
+    db.execute(
+        f"CREATE VIRTUAL TABLE {fts} USING fts5("
+        f"{column}, content='{table}', content_rowid='id', tokenize='porter unicode61')"
+    )
+    insert = f"INSERT INTO {fts}(rowid, {column}) VALUES (new.id, new.{column}); "
+    delete = f"INSERT INTO {fts}({fts}, rowid, {column}) VALUES ('delete', old.id, old.{column}); "
+    db.execute(f"CREATE TRIGGER {table}_ai AFTER INSERT ON {table} BEGIN {insert}END")
+    db.execute(f"CREATE TRIGGER {table}_ad AFTER DELETE ON {table} BEGIN {delete}END")
+    db.execute(f"CREATE TRIGGER {table}_au AFTER UPDATE ON {table} BEGIN {delete}{insert}END")
+
+
 def m001_initial(db: sqlite_utils.Database) -> None:
     """Conversations, their messages with timings, full-text search over messages, models used."""
     db["conversations"].create(
@@ -41,26 +59,7 @@ def m001_initial(db: sqlite_utils.Database) -> None:
     # sqlite-utils declares the foreign key without ON DELETE; deleting a conversation deletes its
     # messages explicitly in ConversationStore.delete, inside one transaction.
     db["messages"].create_index(["conversation_id", "id"])
-    # FTS by hand rather than enable_fts(): that uses executescript(), which commits the migration's
-    # transaction half-way.
-    db.execute(
-        "CREATE VIRTUAL TABLE messages_fts USING fts5("
-        "content, content='messages', content_rowid='id', tokenize='porter unicode61')"
-    )
-    db.execute(
-        "CREATE TRIGGER messages_ai AFTER INSERT ON messages BEGIN "
-        "INSERT INTO messages_fts(rowid, content) VALUES (new.id, new.content); END"
-    )
-    db.execute(
-        "CREATE TRIGGER messages_ad AFTER DELETE ON messages BEGIN "
-        "INSERT INTO messages_fts(messages_fts, rowid, content) VALUES ('delete', old.id, old.content); "
-        "END"
-    )
-    db.execute(
-        "CREATE TRIGGER messages_au AFTER UPDATE ON messages BEGIN "
-        "INSERT INTO messages_fts(messages_fts, rowid, content) VALUES ('delete', old.id, old.content); "
-        "INSERT INTO messages_fts(rowid, content) VALUES (new.id, new.content); END"
-    )
+    external_fts(db, "messages", "content")
     db["model_uses"].create(
         {"path": str, "name": str, "n_ctx": int, "last_used": str, "uses": int},
         pk="path",
@@ -69,7 +68,60 @@ def m001_initial(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [m001_initial]
+def m002_documents(db: sqlite_utils.Database) -> None:
+    """Documents, their chunks with locations and full-text search, token counts per model, and
+    the documents pinned to each conversation."""
+    db["documents"].create(
+        {
+            "id": int,
+            "title": str,
+            "path": str,
+            "sha256": str,
+            "kind": str,
+            "size_bytes": int,
+            "char_count": int,
+            "chunk_count": int,
+            "created": str,
+        },
+        pk="id",
+        not_null={"title", "sha256", "kind", "created"},
+    )
+    # The same bytes are stored once: ingest looks a file up by its hash before reading it.
+    db["documents"].create_index(["sha256"], unique=True)
+    db["chunks"].create(
+        {
+            "id": int,
+            "document_id": int,
+            "ordinal": int,
+            "text": str,
+            "page": int,
+            "section": str,
+            "line": int,
+            "start_s": float,
+            "end_s": float,
+            "char_start": int,
+        },
+        pk="id",
+        foreign_keys=[("document_id", "documents", "id")],
+        not_null={"document_id", "ordinal", "text", "char_start"},
+    )
+    db["chunks"].create_index(["document_id", "ordinal"], unique=True)
+    external_fts(db, "chunks", "text")
+    db["document_tokens"].create(
+        {"document_id": int, "model_key": str, "tokens": int},
+        pk=("document_id", "model_key"),
+        foreign_keys=[("document_id", "documents", "id")],
+        not_null={"tokens"},
+    )
+    db["conversation_documents"].create(
+        {"conversation_id": int, "document_id": int, "added": str},
+        pk=("conversation_id", "document_id"),
+        foreign_keys=[("conversation_id", "conversations", "id"), ("document_id", "documents", "id")],
+        not_null={"added"},
+    )
+    # Found from the document's side when it is removed.
+    db["conversation_documents"].create_index(["document_id"])
+
 
 
 def apply_migrations(db: sqlite_utils.Database) -> int:
@@ -84,3 +136,37 @@ def apply_migrations(db: sqlite_utils.Database) -> int:
             migration(db)
             db.execute(f"PRAGMA user_version = {number}")
     return len(MIGRATIONS)
+
+
+def m003_model_states_and_citations(db: sqlite_utils.Database) -> None:
+    """The index of saved model states (files in the user folder), each answer's citations, and how
+    many of an answer's prompt tokens came from the cache rather than being read again."""
+    db.execute("ALTER TABLE messages ADD COLUMN cached_tokens INTEGER")
+    db["model_states"].create(
+        {
+            "key": str,
+            "model_key": str,
+            "n_tokens": int,
+            "file_name": str,
+            "size_bytes": int,
+            "sha256": str,
+            "created": str,
+            "last_used": str,
+        },
+        pk="key",
+        not_null={"model_key", "file_name", "sha256", "last_used"},
+    )
+    db["model_states"].create_index(["last_used"])
+    db["message_citations"].create(
+        {"message_id": int, "number": int, "chunk_id": int, "how": str},
+        pk=("message_id", "number"),
+        foreign_keys=[("message_id", "messages", "id"), ("chunk_id", "chunks", "id")],
+        not_null={"how"},
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
+    m001_initial,
+    m002_documents,
+    m003_model_states_and_citations,
+]

@@ -1,0 +1,98 @@
+"""Turning the numbers an answer cites into documents and places, and dropping the ones that point
+nowhere.
+
+The model sees passages numbered [1], [2]… and is asked to cite them. A citation counts only if its
+number is one of the passages it was shown; any other bracketed number is removed from the answer
+rather than shown as a link to nothing. Small models often cite nothing at all; then the passage
+that shares the most distinctive words with the answer is offered as its likely source, marked as
+matched rather than cited, so the person can tell the two apart.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from engine.document_prompt import SourcePassage
+from storage.locations import Location
+
+MARKER = re.compile(r"\[(\d{1,3}(?:\s*[,;–-]\s*\d{1,3})*)\]")
+WORD = re.compile(r"[^\W\d_]{4,}", re.UNICODE)
+MIN_SHARED_WORDS = 3
+QUOTE_CHARS = 240
+
+
+@dataclass(frozen=True)
+class Citation:
+    number: int
+    chunk_id: int
+    document_id: int
+    document_title: str
+    location: Location
+    quote: str
+    how: str  # "cited" by the model, or "matched" by shared wording
+
+    @property
+    def label(self) -> str:
+        return f"{self.document_title}, {self.location.label()}"
+
+
+def marker_numbers(inside: str) -> list[int]:
+    """"1, 3" → [1, 3]; "2-4" → [2, 3, 4]."""
+    numbers: list[int] = []
+    for part in re.split(r"\s*[,;]\s*", inside):
+        bounds = [int(n) for n in re.split(r"\s*[–-]\s*", part) if n]
+        if len(bounds) == 2 and 0 < bounds[1] - bounds[0] < 20:
+            numbers.extend(range(bounds[0], bounds[1] + 1))
+        else:
+            numbers.extend(bounds)
+    return numbers
+
+
+def citation_for(passage: SourcePassage, how: str) -> Citation:
+    chunk = passage.chunk
+    quote = " ".join(passage.text.split())[:QUOTE_CHARS]
+    return Citation(passage.number, chunk.chunk_id, chunk.document_id, passage.document_title,
+                    chunk.location, quote, how)
+
+
+def drop_unresolved(text: str, sources: list[SourcePassage]) -> str:
+    """Remove bracketed numbers that are not passages the model was shown."""
+    known = {p.number for p in sources}
+
+    def keep_known(match: re.Match[str]) -> str:
+        numbers = [n for n in marker_numbers(match.group(2)) if n in known]
+        return f"{match.group(1)}[{', '.join(map(str, numbers))}]" if numbers else ""
+
+    return re.sub(r"([ \t]*)" + MARKER.pattern, keep_known, text)
+
+
+def words(text: str) -> set[str]:
+    return {word.lower() for word in WORD.findall(text)}
+
+
+def best_match(answer: str, sources: list[SourcePassage]) -> SourcePassage | None:
+    """The shown passage sharing the most distinctive words with the answer, if enough do."""
+    answer_words = words(answer)
+    if not answer_words or not sources:
+        return None
+    # Words found in every passage say nothing about which one the answer came from.
+    common = set.intersection(*(words(p.text) for p in sources)) if len(sources) > 1 else set()
+    scored = [(len((answer_words - common) & words(p.text)), -p.number, p) for p in sources]
+    shared, _, passage = max(scored, key=lambda item: item[:2])
+    return passage if shared >= MIN_SHARED_WORDS else None
+
+
+def resolve_citations(answer: str, sources: list[SourcePassage]) -> list[Citation]:
+    """The passages an answer cites (in order of first citation), or its best match if none."""
+    by_number = {p.number: p for p in sources}
+    cited: list[Citation] = []
+    for match in MARKER.finditer(answer):
+        for number in marker_numbers(match.group(1)):
+            passage = by_number.get(number)
+            if passage is not None and all(c.number != number for c in cited):
+                cited.append(citation_for(passage, "cited"))
+    if cited:
+        return cited
+    matched = best_match(answer, sources)
+    return [citation_for(matched, "matched")] if matched else []

@@ -1,0 +1,44 @@
+"""Building a conversation's DocumentContext from the database: its pinned documents, their
+chunks with locations, and BM25 search restricted to them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from engine.chat_session import DocumentContext
+from engine.document_prompt import DocumentChunk, PinnedDocument
+from engine.state_cache import StateCache
+from storage import DocumentStore
+from storage.documents import Chunk
+from storage.locations import Location
+
+
+def as_document_chunk(chunk: Chunk) -> DocumentChunk:
+    location = Location(chunk.page, chunk.section, chunk.line, chunk.start_s, chunk.end_s)
+    return DocumentChunk(chunk.id, chunk.document_id, chunk.ordinal, chunk.text, location)
+
+
+def pinned_documents(store: DocumentStore, document_ids: list[int]) -> list[PinnedDocument]:
+    return [
+        PinnedDocument(
+            document.id,
+            document.title,
+            tuple(as_document_chunk(c) for c in store.chunks(document.id)),
+        )
+        for document in (store.get(i) for i in document_ids)
+    ]
+
+
+def document_context(
+    store: DocumentStore, document_ids: list[int], home: Path, database: Path
+) -> DocumentContext | None:
+    """The documents and BM25 search the packer needs, plus the saved-state cache."""
+    if not document_ids:
+        return None
+    documents = pinned_documents(store, document_ids)
+
+    def search(question: str, limit: int) -> list[DocumentChunk]:
+        hits = store.search(question, document_ids, limit=limit)
+        return [as_document_chunk(hit.chunk) for hit in hits]
+
+    return DocumentContext(documents, search, StateCache(home / "states", database))

@@ -1,0 +1,135 @@
+"""PDF with PDFium (pypdfium2, Apache/BSD; PyMuPDF would bring the AGPL): one passage per page, with the
+running headers and footers that repeat on many pages removed so they do not crowd every passage."""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+
+from media.document import DocumentText, Location, Passage
+from media.errors import DamagedDocument, EmptyDocument, EncryptedDocument
+from media.readers import ReadJob, clean_line, clean_text, describe, normalise_newlines
+
+# PDFium is not thread-safe: one document at a time in this process.
+_PDFIUM_LOCK = threading.Lock()
+
+EDGE_LINES = 3  # how many lines at the top and at the bottom of a page may be running heads
+RUNNING_SHARE = 0.4  # a line recurring at an edge of this share of pages (and at least 3) is a running head
+_DIGITS = re.compile(r"\d+")
+
+
+@contextmanager
+def _pdfium(job: ReadJob) -> Iterator[None]:
+    """Hold PDFium, waiting for another reader to finish without ignoring a cancel meanwhile."""
+    while not _PDFIUM_LOCK.acquire(timeout=0.1):
+        job.check_cancel()
+    try:
+        yield
+    finally:
+        _PDFIUM_LOCK.release()
+
+
+def _check_header(job: ReadJob) -> None:
+    try:
+        with job.path.open("rb") as file:
+            head = file.read(1024)
+    except OSError as error:
+        raise DamagedDocument(job.path, str(error)) from error
+    if b"%PDF-" not in head:  # the specification allows a little junk before the header
+        raise DamagedDocument(job.path, "it does not begin with a PDF header")
+
+
+def _open(job: ReadJob) -> pdfium.PdfDocument:
+    try:
+        return pdfium.PdfDocument(str(job.path))
+    except pdfium.PdfiumError as error:
+        if error.err_code == pdfium_c.FPDF_ERR_PASSWORD:
+            raise EncryptedDocument(job.path) from error
+        if error.err_code == pdfium_c.FPDF_ERR_SECURITY:
+            raise EncryptedDocument(job.path, "uses an encryption PDFium does not support") from error
+        raise DamagedDocument(job.path, describe(error)) from error
+
+
+def _page_lines(pdf: pdfium.PdfDocument, index: int) -> list[str]:
+    page = pdf[index]
+    try:
+        textpage = page.get_textpage()
+        try:
+            text = textpage.get_text_bounded()
+        finally:
+            textpage.close()
+    finally:
+        page.close()
+    lines = (clean_line(line) for line in normalise_newlines(text).split("\n"))
+    return [line for line in lines if line]
+
+
+def _edge_key(line: str) -> str:
+    """Lines compared as running heads: case and page numbers do not matter."""
+    return _DIGITS.sub("#", line.casefold())
+
+
+def strip_running_heads(pages: list[list[str]]) -> list[list[str]]:
+    """Drop lines that recur at the top or the bottom of many pages (running heads, footers, page
+    numbers); a document of one or two pages has none that can be told apart from its text."""
+    if len(pages) < 3:
+        return pages
+    needed = max(3, math.ceil(RUNNING_SHARE * len(pages)))
+    tops = Counter(key for lines in pages for key in {_edge_key(line) for line in lines[:EDGE_LINES]})
+    bottoms = Counter(key for lines in pages for key in {_edge_key(line) for line in lines[-EDGE_LINES:]})
+    heads = {key for key, count in tops.items() if count >= needed}
+    feet = {key for key, count in bottoms.items() if count >= needed}
+    stripped = []
+    for lines in pages:
+        start, end = 0, len(lines)
+        while start < min(EDGE_LINES, end) and _edge_key(lines[start]) in heads:
+            start += 1
+        while end > max(start, len(lines) - EDGE_LINES) and _edge_key(lines[end - 1]) in feet:
+            end -= 1
+        stripped.append(lines[start:end])
+    return stripped
+
+
+def _title(pdf: pdfium.PdfDocument) -> str | None:
+    try:
+        title = pdf.get_metadata_dict(skip_empty=True).get("Title", "")
+    except pdfium.PdfiumError:
+        return None
+    return clean_line(title) or None
+
+
+def read_pdf(job: ReadJob) -> DocumentText:
+    _check_header(job)
+    with _pdfium(job):
+        pdf = _open(job)
+        try:
+            count = len(pdf)
+            title = _title(pdf)
+            pages = []
+            for index in range(count):
+                job.report(index / max(count, 1), f"page {index + 1} of {count}")
+                try:
+                    pages.append(_page_lines(pdf, index))
+                except pdfium.PdfiumError as error:
+                    raise DamagedDocument(
+                        job.path, f"page {index + 1} cannot be read: {describe(error)}"
+                    ) from error
+        finally:
+            pdf.close()
+    passages = [
+        Passage(clean_text("\n".join(lines)), Location(page=number))
+        for number, lines in enumerate(strip_running_heads(pages), start=1)
+        if lines
+    ]
+    if not passages:
+        raise EmptyDocument(
+            job.path, "it has no text layer (a scanned PDF?); Longwit cannot read text in images (no OCR)"
+        )
+    return DocumentText(title=title or job.path.stem, kind="pdf", passages=passages)

@@ -1,0 +1,102 @@
+"""The ContextPacker with the real model: whole documents when they fit (and the model finds a
+needle anywhere in them), the best passages when they do not (and it says so), never past the
+window, and a prefix that stays the same from turn to turn."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from engine.chat_session import ChatSession
+from engine.context_packer import FULL, PASSAGES, ContextPacker
+from engine.document_context import document_context
+from engine.generation import GenerationOptions
+from engine.loader import LoadOptions
+from engine.model_host import ModelHost
+from storage import ConversationStore, DocumentStore
+from tests.engine.documents_fixtures import (
+    NEEDLE_ANSWER,
+    NEEDLE_QUESTION,
+    document_with_needle,
+    keyword_search,
+    needle_page,
+)
+from tests.engine.stored_documents import store_pinned
+
+
+def ask_about(host: ModelHost, store: ConversationStore, document, question: str):
+    """Store the document as ingestion would, then ask through the real BM25 search."""
+    home = store.path.parent
+    document_id = store_pinned(home, document)
+    context = document_context(DocumentStore(store.db), [document_id], home, store.path)
+    session = ChatSession(host, store, store.create(), options=GenerationOptions(
+        max_tokens=40, temperature=0), documents=context)
+    reply = session.ask(question)
+    reply.finish()
+    return session, reply
+
+
+@pytest.mark.parametrize("depth", [0.0, 0.5, 1.0])
+def test_needle_is_found_in_full_context_mode_at_any_depth(
+    host: ModelHost, store: ConversationStore, depth: float
+) -> None:
+    document = document_with_needle(chunk_count=5, depth=depth)
+    _, reply = ask_about(host, store, document, NEEDLE_QUESTION)
+    assert reply.context is not None and reply.context.mode == FULL
+    assert NEEDLE_ANSWER in reply.text
+    assert reply.citations and reply.citations[0].location.page == needle_page(document)
+
+
+def test_document_larger_than_the_window_is_answered_in_passage_mode(
+    host: ModelHost, store: ConversationStore
+) -> None:
+    document = document_with_needle(chunk_count=40, depth=0.6)  # ~7K tokens, window is 2K
+    _, reply = ask_about(host, store, document, NEEDLE_QUESTION)
+    context = reply.context
+    assert context is not None and context.mode == PASSAGES
+    assert 0 < context.seen_fraction[1] < 0.5
+    assert "passage mode" in context.describe()
+    assert len(context.tokens) <= 2048 - 16
+    assert any(NEEDLE_ANSWER in p.chunk.text for p in context.sources)
+    assert NEEDLE_ANSWER in reply.text
+
+
+def test_prefix_is_identical_across_turns_and_reused(host: ModelHost, store: ConversationStore):
+    document = document_with_needle(chunk_count=6, depth=0.3)
+    session, first = ask_about(host, store, document, "What does the text say about bridges?")
+    second = session.ask(NEEDLE_QUESTION)
+    second.finish()
+    assert first.context is not None and second.context is not None
+    prefix = first.context.prefix_tokens
+    assert prefix > 500  # the whole document is in the prefix
+    assert first.context.tokens[:prefix] == second.context.tokens[:prefix]
+    assert second.result is not None and second.result.cached_tokens >= prefix
+
+
+def test_unknown_citation_numbers_are_dropped_from_the_answer(
+    host: ModelHost, store: ConversationStore
+) -> None:
+    document = document_with_needle(chunk_count=4, depth=0.5)
+    _, reply = ask_about(host, store, document, NEEDLE_QUESTION)
+    assert reply.context is not None
+    shown = {p.number for p in reply.context.sources}
+    assert all(c.number in shown for c in reply.citations)
+    saved = store.messages(reply.session.conversation_id)[-1]
+    assert saved.content == reply.text
+
+
+def test_never_exceeds_a_tiny_window(models_dir: Path, store: ConversationStore) -> None:
+    tiny = ModelHost(models_dir)
+    tiny.load(None, LoadOptions(n_ctx=512))
+    try:
+        document = document_with_needle(chunk_count=30, depth=0.5)
+        packer = ContextPacker("Be brief.", [document])
+        from engine.chat_format import ChatMessage
+
+        context = tiny.call(lambda model: packer.pack(
+            model, [ChatMessage("user", NEEDLE_QUESTION)],
+            keyword_search(document)(NEEDLE_QUESTION, 40), 0))
+        assert context.mode == PASSAGES and len(context.tokens) <= 512 - 128
+    finally:
+        tiny.close()
