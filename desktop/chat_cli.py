@@ -126,6 +126,9 @@ def conversation_options(command):
                            help="System prompt.")(command)
     command = click.option("--max-tokens", type=click.IntRange(min=1), default=512,
                            show_default=True, help="Longest answer, in tokens.")(command)
+    command = click.option("--temperature", type=click.FloatRange(min=0.0, max=2.0),
+                           default=GenerationOptions.temperature, show_default=True,
+                           help="Sampling temperature; 0 always picks the likeliest token.")(command)
     command = click.option("--id", "conversation_id", type=int, default=None,
                            help="Continue the conversation with this id.")(command)
     command = click.option("--continue", "-c", "resume", is_flag=True,
@@ -138,7 +141,7 @@ def conversation_options(command):
 @conversation_options
 @model_options
 @reports_errors
-def ask(question, resume, conversation_id, max_tokens, system, docs, **model):
+def ask(question, resume, conversation_id, max_tokens, temperature, system, docs, **model):
     """Answer one question, streamed to the terminal."""
     text = " ".join(question).strip()
     if not text:
@@ -148,8 +151,8 @@ def ask(question, resume, conversation_id, max_tokens, system, docs, **model):
     try:
         chosen = pick_conversation(store, resume, conversation_id, card.name)
         context = pinned_context(store, chosen, docs)
-        session = ChatSession(host, store, chosen, system, GenerationOptions(max_tokens=max_tokens),
-                              documents=context)
+        options = GenerationOptions(max_tokens=max_tokens, temperature=temperature)
+        session = ChatSession(host, store, chosen, system, options, documents=context)
         if not stream_reply(session.ask(text)):
             sys.exit(EXIT_INTERRUPTED)
     finally:
@@ -160,7 +163,7 @@ def ask(question, resume, conversation_id, max_tokens, system, docs, **model):
 @conversation_options
 @model_options
 @reports_errors
-def chat(resume, conversation_id, max_tokens, system, docs, **model):
+def chat(resume, conversation_id, max_tokens, temperature, system, docs, **model):
     """An interactive, streaming chat."""
     with contextlib.suppress(ImportError):
         import readline  # noqa: F401  (line editing and history for input())
@@ -168,7 +171,7 @@ def chat(resume, conversation_id, max_tokens, system, docs, **model):
     host, card = start_model(ModelChoice.from_options(**model), store)
     try:
         chosen = pick_conversation(store, resume, conversation_id, card.name)
-        options = GenerationOptions(max_tokens=max_tokens)
+        options = GenerationOptions(max_tokens=max_tokens, temperature=temperature)
         context = pinned_context(store, chosen, docs)
         session = ChatSession(host, store, chosen, system, options, documents=context)
         click.echo(describe(card), err=True)

@@ -14,13 +14,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from engine.chat_format import ChatMessage
-from engine.citations import Citation, drop_unresolved, resolve_citations
+from engine.citations import Citation, CitationFilter, resolve_citations
 from engine.context_packer import ContextPacker, PackedContext
 from engine.conversation_window import PackedPrompt, answer_reserve, fit_conversation
 from engine.document_prompt import DocumentChunk, PinnedDocument
 from engine.generation import GenerationOptions, GenerationResult
 from engine.loader import LoadedModel
-from engine.model_host import ModelHost, ReplyStream
+from engine.model_host import ModelHost, PreparedPrompt, ReplyStream
 from engine.state_cache import PrefixOutcome, StateCache
 from storage import ConversationStore, MessageStats
 from storage.citations import CitationStore
@@ -55,10 +55,17 @@ class Reply:
     prefix: PrefixOutcome | None = None
     citations: list[Citation] = field(default_factory=list)
     text: str = ""
+    filter: CitationFilter | None = None
 
     def __iter__(self) -> Iterator[str]:
         try:
-            yield from self.stream
+            for piece in self.stream:
+                shown = self.filtered(piece)
+                if shown:
+                    yield shown
+            tail = self.filter.flush() if self.filter else ""
+            if tail:
+                yield tail
         except BaseException:
             # Ctrl-C in the reader, or a reader that stopped reading (GeneratorExit): stop the
             # model before saving, or finish() would wait for the whole answer.
@@ -66,6 +73,12 @@ class Reply:
             raise
         finally:
             self.finish()
+
+    def filtered(self, piece: str) -> str:
+        """The piece as the person should see it: unknown citation numbers removed."""
+        if self.filter is None and self.context is not None and self.context.sources:
+            self.filter = CitationFilter(self.context.sources)
+        return self.filter.feed(piece) if self.filter else piece
 
     def cancel(self) -> None:
         self.stream.cancel()
@@ -76,7 +89,10 @@ class Reply:
             self.result = self.stream.wait()
             self.text = self.result.text
             if self.context is not None and self.context.sources:
-                self.text = drop_unresolved(self.result.text, self.context.sources)
+                # The same filter as the stream, so the saved text is what was shown (a reader
+                # that stopped early saw a prefix of it).
+                whole = CitationFilter(self.context.sources)
+                self.text = whole.feed(self.result.text) + whole.flush()
                 self.citations = resolve_citations(self.text, self.context.sources)
             self.message_id = self.session.save_answer(self.result, self.text, self.citations)
             self.notices.extend(self.session.window_notices())
@@ -103,10 +119,13 @@ class ChatSession:
         self.system_prompt = system_prompt
         self.options = options or GenerationOptions()
         self.documents = documents
-        self.packer = (
-            ContextPacker(system_prompt, documents.documents) if documents and documents.documents
-            else None
-        )
+        self.packer = None
+        if documents and documents.documents:
+            cache = documents.state_cache
+            self.packer = ContextPacker(
+                system_prompt, documents.documents,
+                known_lengths=cache.known_prefix_length if cache else None,
+            )
         self.window_start = 0
         self.last_packing: PackedPrompt | None = None
 
@@ -125,17 +144,21 @@ class ChatSession:
         stops = self.host.call(lambda model: model.chat_format.stop_strings())
         reply_box: list[Reply] = []
 
-        def pack(model: LoadedModel, cancel: threading.Event) -> list[int]:
+        def pack(model: LoadedModel, cancel: threading.Event) -> PreparedPrompt:
             if self.packer is None:
-                return self.pack_chat(model, history)
+                return PreparedPrompt(self.pack_chat(model, history))
             context = self.packer.pack(model, history, hits, self.window_start)
             self.last_packing = context.window
             self.window_start = context.window.start
             reply_box[0].context = context
             cache = self.documents.state_cache if self.documents else None
-            if cache is not None:
-                reply_box[0].prefix = cache.prepare(model, context.tokens, context.prefix_tokens, cancel)
-            return context.tokens
+            if cache is None:
+                return PreparedPrompt(context.tokens)
+            prefix = cache.prepare(
+                model, context.tokens, context.prefix_tokens, cancel, context.prefix_text
+            )
+            reply_box[0].prefix = prefix
+            return PreparedPrompt(context.tokens, prefix.read_tokens)
 
         reply = Reply(ReplyStream(), self, user_message_id)
         reply_box.append(reply)

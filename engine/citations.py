@@ -96,3 +96,30 @@ def resolve_citations(answer: str, sources: list[SourcePassage]) -> list[Citatio
         return cited
     matched = best_match(answer, sources)
     return [citation_for(matched, "matched")] if matched else []
+
+
+# Trailing spaces and an unclosed "[12, 1": what may still become a marker (with its space).
+PARTIAL_MARKER = re.compile(r"[ \t]*(?:\[[\d\s,;–-]{0,16})?\Z")
+
+
+class CitationFilter:
+    """Drops citation markers that point nowhere from a reply as it streams, so that what the
+    person sees and what is saved are the same text. A possible marker at the end of the text so
+    far ("… [1", "… [") is held back until it closes or turns out not to be one."""
+
+    def __init__(self, sources: list[SourcePassage]) -> None:
+        self.sources = sources
+        self.pending = ""
+
+    def feed(self, text: str) -> str:
+        self.pending += text
+        held = ""
+        match = PARTIAL_MARKER.search(self.pending, max(0, self.pending.rfind("[") - 64))
+        if match and match.start() < len(self.pending):
+            self.pending, held = self.pending[: match.start()], self.pending[match.start() :]
+        ready, self.pending = drop_unresolved(self.pending, self.sources), held
+        return ready
+
+    def flush(self) -> str:
+        ready, self.pending = drop_unresolved(self.pending, self.sources), ""
+        return ready

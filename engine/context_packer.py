@@ -11,6 +11,7 @@ It never asks for more than the window holds.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from engine.chat_format import ChatMessage
@@ -33,10 +34,11 @@ HISTORY_SHARE = 0.25  # of the budget kept for the conversation in passage mode
 @dataclass(frozen=True)
 class PackingOptions:
     # Repeated before the question in full-context mode, cut to the sentences nearest the question:
-    # every token after the cached prefix is paid again on each turn (about 3 ms each for Gemma 3
-    # at 16K tokens of context on two cores), so they stay few and short.
-    passages_per_question: int = 2
-    focus_chars: int = 200
+    # every token after the cached prefix is paid again on each turn (about 5 ms each for Gemma 3
+    # at 16K tokens of context on two cores, measured), so it is the best one, cut to its best
+    # sentence (and a neighbour when they are short).
+    passages_per_question: int = 1
+    focus_chars: int = 100
     neighbours: int = 1  # chunks on each side of a hit, in passage mode
     answer_reserve: int = 512
 
@@ -45,6 +47,7 @@ class PackingOptions:
 class PackedContext:
     tokens: list[int]
     prefix_tokens: int  # how many leading tokens are the stable system + documents prefix
+    prefix_text: str  # the system text those tokens encode (keys the saved state's length)
     mode: str  # FULL or PASSAGES
     sources: list[SourcePassage]
     seen_fraction: dict[int, float]  # document id → share of its text the model saw
@@ -64,6 +67,9 @@ class ContextPacker:
     system_prompt: str
     documents: list[PinnedDocument]
     options: PackingOptions = field(default_factory=PackingOptions)
+    # Token counts of prefixes saved before (StateCache.known_prefix_length), so a new process
+    # does not tokenize a whole book twice just to find where its prefix ends.
+    known_lengths: Callable[[LoadedModel, str], int | None] | None = None
 
     def pack(
         self,
@@ -79,7 +85,7 @@ class ContextPacker:
         whole = system_with_documents(self.system_prompt, self.documents, whole=True)
         best = number_passages(hits[: self.options.passages_per_question], titles,
                                focus_on=history[-1].content, focus_chars=self.options.focus_chars)
-        question = question_with_passages(history[-1].content, best)
+        question = question_with_passages(history[-1].content, best, labels=False)
         needed = self.prefix_length(model, whole) + self.measure(model, question)
         if needed <= budget:
             return self.finish(model, whole, history, question, best, start, reserve, FULL)
@@ -87,7 +93,7 @@ class ContextPacker:
         room = budget - self.measure(model, brief) - self.measure(model, history[-1].content)
         chosen = self.fill_passages(model, hits, int(room * (1 - HISTORY_SHARE)) - 64)
         passages = number_passages(chosen, titles)
-        question = question_with_passages(history[-1].content, passages)
+        question = question_with_passages(history[-1].content, passages, labels=True)
         return self.finish(model, brief, history, question, passages, start, reserve, PASSAGES)
 
     def measure(self, model: LoadedModel, text: str) -> int:
@@ -128,7 +134,7 @@ class ContextPacker:
             d.document_id: 1.0 for d in self.documents
         }
         prefix = min(self.prefix_length(model, system), len(window.tokens))
-        return PackedContext(window.tokens, prefix, mode, passages, seen, window)
+        return PackedContext(window.tokens, prefix, system, mode, passages, seen, window)
 
     def seen_fraction(self, passages: list[SourcePassage]) -> dict[int, float]:
         shown: dict[int, int] = {}
@@ -146,6 +152,9 @@ class ContextPacker:
         renders that differ only after it (works for any chat template). Remembered on the model,
         by a hash of the text, so a long document is tokenized for this once per model."""
         key = "prefix:" + hashlib.sha256(system.encode("utf-8")).hexdigest()
+        known = self.known_lengths(model, system) if self.known_lengths else None
+        if known is not None:
+            model.memo[key] = known
         if key not in model.memo:
             one, two = (
                 tokenize_prompt(model, model.chat_format.render(

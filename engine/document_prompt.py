@@ -89,15 +89,21 @@ def system_with_documents(system_prompt: str, documents: list[PinnedDocument], w
     return f"{system_prompt}\n\n{intro}\n\n{CITE_INSTRUCTION}"
 
 
-def question_with_passages(question: str, passages: list[SourcePassage]) -> str:
+def question_with_passages(question: str, passages: list[SourcePassage], labels: bool) -> str:
+    """The numbered passages, then the question. Places are shown only with whole passages
+    (passage mode), where they tell the model what it is reading; the focused sentence repeated
+    in full-context mode goes without, since every token here is paid again each turn."""
     if not passages:
         return question
     several = len({p.chunk.document_id for p in passages}) > 1
-    shown = "\n".join(
-        f"[{p.number}] ({p.label if several else p.chunk.location.label()}) {p.text}"
-        for p in passages
-    )
-    return f"Passages:\n{shown}\n\nQuestion: {question}"
+
+    def head(p: SourcePassage) -> str:
+        if not labels:
+            return f"[{p.number}]"
+        return f"[{p.number}] ({p.label if several else p.chunk.location.label()})"
+
+    shown = "\n".join(f"{head(p)} {p.text}" for p in passages)
+    return f"{shown}\n\nQuestion: {question}"
 
 
 def number_passages(

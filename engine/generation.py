@@ -109,10 +109,15 @@ def generate(
     cancel: threading.Event,
     on_text: Callable[[str], None],
     stops: Sequence[str] = (),
+    started_at: float | None = None,
+    already_read: int = 0,
 ) -> GenerationResult:
     """Generate a reply to `prompt_tokens`, calling `on_text` with each new piece of text.
 
     Must run on the thread that owns the model. Never asks for more tokens than the window holds.
+    `started_at` (perf_counter) is when the turn began, if work such as pre-filling a document
+    came before this call; `already_read` counts prompt tokens that work read, so the figures
+    say what this turn cost rather than what was left for this call.
     """
     llama = model.llama
     prompt_tokens = list(prompt_tokens)
@@ -130,7 +135,7 @@ def generate(
     stop_filter = StopStringFilter(stops)
     pieces: list[str] = []
     count, first_at, finish = 0, None, "length"
-    started = time.perf_counter()
+    started = started_at or time.perf_counter()
 
     def emit(text: str) -> None:
         if text:
@@ -174,7 +179,7 @@ def generate(
         text="".join(pieces),
         finish_reason=finish,
         prompt_tokens=len(prompt_tokens),
-        cached_tokens=cached,
+        cached_tokens=max(0, cached - already_read),
         completion_tokens=count,
         ttft_s=(first_at - started) if first_at else None,
         tokens_per_s=speed,

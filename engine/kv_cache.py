@@ -40,5 +40,5 @@ def reusable_prefix(model: LoadedModel, tokens: Sequence[int]) -> int:
 
 
 def forget_memory(model: LoadedModel) -> None:
-    llama_cpp.llama_memory_clear(memory(model), True)
+    llama_cpp.llama_memory_clear(memory(model), False)  # metadata only: loads overwrite the cells
     model.llama.n_tokens = 0

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -34,6 +35,14 @@ class ModelCard:
     n_threads: int
     load_s: float
     chat_format: str
+
+
+@dataclass(frozen=True)
+class PreparedPrompt:
+    """Prompt tokens, and how many of them were already read into the cache while preparing."""
+
+    tokens: Sequence[int]
+    already_read: int = 0
 
 
 def wait_for(future: Future[T]) -> T:
@@ -121,7 +130,7 @@ class ModelHost:
 
     def stream(
         self,
-        prompt: Callable[[LoadedModel, threading.Event], Sequence[int]] | Sequence[int],
+        prompt: Callable[[LoadedModel, threading.Event], PreparedPrompt] | Sequence[int],
         options: GenerationOptions,
         stops: Sequence[str] = (),
     ) -> ReplyStream:
@@ -131,10 +140,14 @@ class ModelHost:
         reply = ReplyStream()
 
         def work() -> None:
+            started = time.perf_counter()
             try:
                 model = self._require_model()
-                tokens = prompt(model, reply.cancel_event) if callable(prompt) else prompt
-                reply.close(generate(model, tokens, options, reply.cancel_event, reply.put, stops))
+                prepared = prompt(model, reply.cancel_event) if callable(prompt) else prompt
+                tokens, read = (prepared.tokens, prepared.already_read) if isinstance(
+                    prepared, PreparedPrompt) else (prepared, 0)
+                reply.close(generate(model, tokens, options, reply.cancel_event, reply.put, stops,
+                                     started, read))
             except BaseException as error:
                 if reply.cancel_event.is_set():  # aborted while pre-filling: an empty cut answer
                     reply.close(GenerationResult.cancelled_before_start())

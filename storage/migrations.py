@@ -147,16 +147,18 @@ def m003_model_states_and_citations(db: sqlite_utils.Database) -> None:
             "key": str,
             "model_key": str,
             "n_tokens": int,
+            "prefix_text_sha256": str,  # the text the prefix tokens came from, to skip re-tokenizing
             "file_name": str,
             "size_bytes": int,
-            "sha256": str,
+            "checksum": str,
             "created": str,
             "last_used": str,
         },
         pk="key",
-        not_null={"model_key", "file_name", "sha256", "last_used"},
+        not_null={"model_key", "file_name", "checksum", "last_used"},
     )
     db["model_states"].create_index(["last_used"])
+    db["model_states"].create_index(["model_key", "prefix_text_sha256"])
     db["message_citations"].create(
         {"message_id": int, "number": int, "chunk_id": int, "how": str},
         pk=("message_id", "number"),

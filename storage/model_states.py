@@ -17,9 +17,10 @@ class SavedState:
     key: str
     model_key: str
     n_tokens: int
+    prefix_text_sha256: str
     file_name: str
     size_bytes: int
-    sha256: str
+    checksum: str  # CRC-32 of the file, checked before every load
     last_used: str
 
 
@@ -31,7 +32,8 @@ class StateIndex:
     def get(self, key: str) -> SavedState | None:
         with translated_errors(self.path):
             row = self.db.execute(
-                "SELECT key, model_key, n_tokens, file_name, size_bytes, sha256, last_used "
+                "SELECT key, model_key, n_tokens, prefix_text_sha256, file_name, size_bytes, checksum, "
+                "last_used "
                 "FROM model_states WHERE key = ?",
                 [key],
             ).fetchone()
@@ -40,11 +42,21 @@ class StateIndex:
     def put(self, state: SavedState) -> None:
         with translated_errors(self.path), self.db.conn:
             self.db.execute(
-                "INSERT OR REPLACE INTO model_states (key, model_key, n_tokens, file_name, "
-                "size_bytes, sha256, created, last_used) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [state.key, state.model_key, state.n_tokens, state.file_name, state.size_bytes,
-                 state.sha256, now(), now()],
+                "INSERT OR REPLACE INTO model_states (key, model_key, n_tokens, prefix_text_sha256, "
+                "file_name, size_bytes, checksum, created, last_used) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [state.key, state.model_key, state.n_tokens, state.prefix_text_sha256,
+                 state.file_name, state.size_bytes, state.checksum, now(), now()],
             )
+
+    def prefix_length(self, model_key: str, prefix_text_sha256: str) -> int | None:
+        """How many tokens a saved prefix made from this text has, for this model."""
+        with translated_errors(self.path):
+            row = self.db.execute(
+                "SELECT n_tokens FROM model_states WHERE model_key = ? AND prefix_text_sha256 = ? "
+                "ORDER BY last_used DESC LIMIT 1",
+                [model_key, prefix_text_sha256],
+            ).fetchone()
+        return None if row is None else int(row[0])
 
     def touch(self, key: str) -> None:
         with translated_errors(self.path), self.db.conn:
@@ -57,7 +69,8 @@ class StateIndex:
     def oldest_first(self) -> list[SavedState]:
         with translated_errors(self.path):
             rows = self.db.execute(
-                "SELECT key, model_key, n_tokens, file_name, size_bytes, sha256, last_used "
+                "SELECT key, model_key, n_tokens, prefix_text_sha256, file_name, size_bytes, checksum, "
+                "last_used "
                 "FROM model_states ORDER BY last_used"
             ).fetchall()
         return [SavedState(*row) for row in rows]
