@@ -24,7 +24,7 @@ from typing import Any
 import llama_cpp
 
 from engine.catalog import resolve_model
-from engine.chat_session import ChatSession
+from engine.chat_session import ChatSession, Reply
 from engine.filler_text import OBJECTS, count_tokens, filler_text
 from engine.generation import GenerationOptions, GenerationResult
 from engine.loader import GGML_KV_TYPES, LoadedModel, LoadOptions, gpu_offload_supported
@@ -90,7 +90,7 @@ def history_messages(model: LoadedModel, target_tokens: int) -> list[tuple[str, 
 # ---- One turn each way --------------------------------------------------------------------------
 
 
-def timed_ask(session: ChatSession, text: str) -> tuple[GenerationResult, float]:
+def ask_timed(session: ChatSession, text: str) -> tuple[Reply, float]:
     """Ask through the product path; the wall time to the first text includes saving the
     question, packing the window and handing work to the model's thread."""
     started = time.perf_counter()
@@ -98,8 +98,14 @@ def timed_ask(session: ChatSession, text: str) -> tuple[GenerationResult, float]
     first_at = None
     for _piece in reply:
         first_at = first_at or time.perf_counter()
-    result = reply.finish()
-    return result, (first_at or time.perf_counter()) - started
+    reply.finish()
+    return reply, (first_at or time.perf_counter()) - started
+
+
+def timed_ask(session: ChatSession, text: str) -> tuple[GenerationResult, float]:
+    reply, wall = ask_timed(session, text)
+    assert reply.result is not None
+    return reply.result, wall
 
 
 def longwit_figures(result: GenerationResult, wall_ttft_s: float) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from engine.chat_benchmark import ask_timed
 from engine.chat_session import ChatSession
 from engine.context_packer import ContextPacker, PackingOptions
 from engine.document_context import document_context
@@ -35,6 +36,7 @@ from storage import ConversationStore, DocumentStore, NewChunk, open_database
 
 COLOURS = ("blue", "green", "amber", "violet", "scarlet", "silver", "copper", "ivory", "jade")
 CHUNK_CHARS = 700
+ROOM_TOKENS = 1200  # beside the document: system prompt, question, passage and answer
 CHUNKS_PER_PAGE = 4
 TTFT_QUESTION = "Who repaired the broken clock, and when?"
 # Later questions, each different (as a person's would be): warm and restored runs pay for their
@@ -159,7 +161,12 @@ def needle_cell(ws: Workspace, length: int, depth: float, seed: int) -> dict[str
 
 def needle_grid(ws: Workspace, progress: Callable[[str], None]) -> dict[str, Any]:
     n_ctx = ws.host.card.n_ctx if ws.host.card else 0
-    fits = [n for n in ws.options.lengths if n + 1200 <= n_ctx] or [max(512, n_ctx - 1500)]
+    # Up to the model's window: the lengths asked for that fit with room for the question and
+    # answer, and the window itself (less that room) when a longer length was asked for.
+    largest = (n_ctx - ROOM_TOKENS) // 256 * 256
+    fits = [n for n in ws.options.lengths if n <= largest]
+    if any(n > largest for n in ws.options.lengths) and largest not in fits:
+        fits.append(largest)
     cells = []
     for length in fits:
         for index, depth in enumerate(ws.options.depths):
@@ -177,14 +184,11 @@ def accuracy(cells: list[dict[str, Any]], key: str) -> float | None:
 
 
 def timed_first_token(session: ChatSession, question: str) -> dict[str, Any]:
-    started = time.perf_counter()
-    reply = session.ask(question)
-    first = None
-    for _ in reply:
-        first = first or time.perf_counter()
-    result = reply.finish()
+    reply, wall = ask_timed(session, question)
+    result = reply.result
+    assert result is not None
     return {
-        "ttft_s": round((first or time.perf_counter()) - started, 4),
+        "ttft_s": round(wall, 4),
         "prefix": reply.prefix.how if reply.prefix else None,
         "prefix_tokens": reply.context.prefix_tokens if reply.context else 0,
         "prefilled_tokens": result.prefilled_tokens,
@@ -270,7 +274,7 @@ def ttft_table(ws: Workspace, progress: Callable[[str], None]) -> list[dict[str,
     n_ctx = ws.host.card.n_ctx if ws.host.card else 0
     cases = []
     for tokens in ws.options.ttft_tokens:
-        if tokens + 1200 > n_ctx:
+        if tokens + ROOM_TOKENS > n_ctx:
             progress(f"Skipping {tokens:,} tokens: the window is {n_ctx:,} (use --ctx or Gemma).")
             continue
         progress(f"Time to first token for a document of {tokens:,} tokens (cold, warm, restored)…")
