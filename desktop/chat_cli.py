@@ -22,6 +22,7 @@ from desktop.cli_support import (
 from engine.chat_session import DEFAULT_SYSTEM_PROMPT, ChatSession, Reply
 from engine.document_context import document_context
 from engine.generation import GenerationOptions
+from engine.model_host import ModelCard
 from media.ingest import ingest_file
 from storage import ConversationStore, DocumentStore, database_path, longwit_home
 
@@ -35,14 +36,15 @@ CHAT_HELP = (
 )
 
 
-def pinned_context(store: ConversationStore, conversation_id: int, docs: tuple[str, ...]):
+def pinned_context(store: ConversationStore, conversation_id: int, docs: tuple[str, ...],
+                   card: ModelCard):
     """Add and pin the --doc documents, then build the context of everything pinned."""
     documents = DocumentStore(store.db)
     for reference in docs:
         document_id = stored_document_id(documents, reference)
         documents.pin(conversation_id, document_id)
     pinned = [d.id for d in documents.pinned(conversation_id)]
-    return document_context(documents, pinned, longwit_home(), database_path())
+    return document_context(documents, pinned, longwit_home(), database_path(), str(card.path))
 
 
 def stored_document_id(documents: DocumentStore, reference: str) -> int:
@@ -150,7 +152,7 @@ def ask(question, resume, conversation_id, max_tokens, temperature, system, docs
     host, card = start_model(ModelChoice.from_options(**model), store)
     try:
         chosen = pick_conversation(store, resume, conversation_id, card.name)
-        context = pinned_context(store, chosen, docs)
+        context = pinned_context(store, chosen, docs, card)
         options = GenerationOptions(max_tokens=max_tokens, temperature=temperature)
         session = ChatSession(host, store, chosen, system, options, documents=context)
         if not stream_reply(session.ask(text)):
@@ -172,7 +174,7 @@ def chat(resume, conversation_id, max_tokens, temperature, system, docs, **model
     try:
         chosen = pick_conversation(store, resume, conversation_id, card.name)
         options = GenerationOptions(max_tokens=max_tokens, temperature=temperature)
-        context = pinned_context(store, chosen, docs)
+        context = pinned_context(store, chosen, docs, card)
         session = ChatSession(host, store, chosen, system, options, documents=context)
         click.echo(describe(card), err=True)
         click.echo(f"Conversation {chosen}. {CHAT_HELP}", err=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from engine.chat_format import ChatMessage
 from engine.citations import Citation, CitationFilter, resolve_citations
@@ -39,6 +39,8 @@ class DocumentContext:
     documents: list[PinnedDocument]
     search: Callable[[str, int], list[DocumentChunk]]  # (question, limit) → chunks, best first
     state_cache: StateCache | None = None
+    model_key: str | None = None  # whose token counts are recorded, through record_tokens
+    record_tokens: Callable[[int, str, int], None] | None = None
 
 
 @dataclass
@@ -95,6 +97,8 @@ class Reply:
                 self.text = whole.feed(self.result.text) + whole.flush()
                 self.citations = resolve_citations(self.text, self.context.sources)
             self.message_id = self.session.save_answer(self.result, self.text, self.citations)
+            if self.context is not None:
+                self.session.record_token_counts(self.context.document_tokens)
             self.notices.extend(self.session.window_notices())
             if self.result.finish_reason == "length" and self.result.completion_tokens:
                 self.notices.append("The answer stopped at the token limit.")
@@ -164,6 +168,21 @@ class ChatSession:
         reply_box.append(reply)
         reply.stream = self.host.stream(pack, self.options, stops)
         return reply
+
+    def record_token_counts(self, counts: dict[int, int]) -> None:
+        """Store each document's size in this model's tokens the first time it is known."""
+        documents = self.documents
+        if documents is None or documents.record_tokens is None or documents.model_key is None:
+            return
+        for document in documents.documents:
+            if document.token_count is None and document.document_id in counts:
+                documents.record_tokens(document.document_id, documents.model_key,
+                                        counts[document.document_id])
+        if self.packer is not None:
+            self.packer.documents = documents.documents = [
+                replace(d, token_count=counts.get(d.document_id, d.token_count))
+                for d in documents.documents
+            ]
 
     def pack_chat(self, model: LoadedModel, history: list[ChatMessage]) -> list[int]:
         system = ChatMessage("system", self.system_prompt) if self.system_prompt else None

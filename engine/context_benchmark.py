@@ -120,7 +120,9 @@ class Workspace:
 
     def session(self, conversations: ConversationStore, documents: DocumentStore, document_id: int,
                 passages: int | None = None) -> ChatSession:
-        context = document_context(documents, [document_id], self.home, self.database)
+        card = self.host.card
+        context = document_context(documents, [document_id], self.home, self.database,
+                                   str(card.path) if card else None)
         assert context is not None
         session = ChatSession(self.host, conversations, conversations.create("bench"),
                               options=GenerationOptions(max_tokens=self.options.answer_tokens,

@@ -20,6 +20,7 @@ from engine.document_prompt import (
     DocumentChunk,
     PinnedDocument,
     SourcePassage,
+    document_block,
     number_passages,
     question_with_passages,
     system_with_documents,
@@ -52,10 +53,14 @@ class PackedContext:
     sources: list[SourcePassage]
     seen_fraction: dict[int, float]  # document id → share of its text the model saw
     window: PackedPrompt
+    document_tokens: dict[int, int] = field(default_factory=dict)  # document id → its tokens
 
     def describe(self) -> str:
         if self.mode == FULL:
-            return "full-context mode: the model read the whole of every document"
+            total = sum(self.document_tokens.values())
+            count = len(self.document_tokens)
+            return (f"full-context mode: the model read all {total:,} tokens of the "
+                    f"{'document' if count == 1 else f'{count} documents'}")
         shares = ", ".join(f"{share:.0%}" for share in self.seen_fraction.values())
         return f"passage mode: the documents are larger than the window; the model saw {shares} of them"
 
@@ -134,7 +139,21 @@ class ContextPacker:
             d.document_id: 1.0 for d in self.documents
         }
         prefix = min(self.prefix_length(model, system), len(window.tokens))
-        return PackedContext(window.tokens, prefix, system, mode, passages, seen, window)
+        return PackedContext(window.tokens, prefix, system, mode, passages, seen, window,
+                             self.document_tokens(model))
+
+    def document_tokens(self, model: LoadedModel) -> dict[int, int]:
+        """Each document's size in this model's tokens: stored, or measured once per process."""
+        counts = {}
+        for number, document in enumerate(self.documents, start=1):
+            if document.token_count is not None:
+                counts[document.document_id] = document.token_count
+                continue
+            key = f"document:{document.document_id}:{len(document.chunks)}"
+            if key not in model.memo:
+                model.memo[key] = self.measure(model, document_block(number, document))
+            counts[document.document_id] = model.memo[key]
+        return counts
 
     def seen_fraction(self, passages: list[SourcePassage]) -> dict[int, float]:
         shown: dict[int, int] = {}

@@ -18,27 +18,33 @@ def as_document_chunk(chunk: Chunk) -> DocumentChunk:
     return DocumentChunk(chunk.id, chunk.document_id, chunk.ordinal, chunk.text, location)
 
 
-def pinned_documents(store: DocumentStore, document_ids: list[int]) -> list[PinnedDocument]:
+def pinned_documents(
+    store: DocumentStore, document_ids: list[int], model_key: str | None = None
+) -> list[PinnedDocument]:
     return [
         PinnedDocument(
             document.id,
             document.title,
             tuple(as_document_chunk(c) for c in store.chunks(document.id)),
+            store.token_count(document.id, model_key) if model_key else None,
         )
         for document in (store.get(i) for i in document_ids)
     ]
 
 
 def document_context(
-    store: DocumentStore, document_ids: list[int], home: Path, database: Path
+    store: DocumentStore, document_ids: list[int], home: Path, database: Path,
+    model_key: str | None = None,
 ) -> DocumentContext | None:
-    """The documents and BM25 search the packer needs, plus the saved-state cache."""
+    """The documents and BM25 search the packer needs, plus the saved-state cache; `model_key`
+    names the model whose token counts to look up and record (see ChatSession)."""
     if not document_ids:
         return None
-    documents = pinned_documents(store, document_ids)
+    documents = pinned_documents(store, document_ids, model_key)
 
     def search(question: str, limit: int) -> list[DocumentChunk]:
         hits = store.search(question, document_ids, limit=limit)
         return [as_document_chunk(hit.chunk) for hit in hits]
 
-    return DocumentContext(documents, search, StateCache(home / "states", database))
+    return DocumentContext(documents, search, StateCache(home / "states", database), model_key,
+                           store.set_token_count)

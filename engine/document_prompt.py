@@ -37,6 +37,7 @@ class PinnedDocument:
     document_id: int
     title: str
     chunks: tuple[DocumentChunk, ...]
+    token_count: int | None = None  # for the model in use, once known (stored per model)
 
 
 @dataclass(frozen=True)

@@ -57,7 +57,9 @@ def test_answer_cites_the_page_that_holds_the_fact(longwit_home: Path, tmp_path:
 
 
 @pytest.mark.slow
-def test_second_process_restores_the_saved_document_state(longwit_home: Path, tmp_path: Path):
+def test_second_process_restores_the_saved_document_state(
+    longwit_home: Path, tmp_path: Path, chat_model_path: Path
+) -> None:
     pdf = harbour_pdf(tmp_path / "harbour.pdf", pages=8)
     first = longwit(longwit_home, "ask", "--doc", str(pdf), "--max-tokens", "20",
                     "When was the breakwater finished?")
@@ -73,6 +75,11 @@ def test_second_process_restores_the_saved_document_state(longwit_home: Path, tm
     assert two.stats.cached_tokens is not None and two.stats.prompt_tokens is not None
     assert two.stats.cached_tokens > 0.8 * two.stats.prompt_tokens
     assert two.stats.prompt_tokens - two.stats.cached_tokens < 200
+    # The document's size in this model's tokens is stored and reported.
+    counted = DocumentStore(open_database(longwit_home / "longwit.db")).token_count(
+        1, str(chat_model_path))
+    assert counted is not None and 0.5 * one.stats.prompt_tokens < counted < one.stats.prompt_tokens
+    assert f"read all {counted:,} tokens of the document" in second.stderr
 
 
 def test_bad_document_is_one_clear_line_and_nothing_is_asked(longwit_home: Path, tmp_path: Path):
