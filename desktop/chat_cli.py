@@ -23,7 +23,7 @@ from engine.chat_session import DEFAULT_SYSTEM_PROMPT, ChatSession, Reply
 from engine.document_context import document_context
 from engine.generation import GenerationOptions
 from engine.model_host import ModelCard
-from media.ingest import ingest_file
+from media.ingest import file_sha256, ingest_file
 from storage import ConversationStore, DocumentStore, database_path, longwit_home
 
 PREFIX_WORDS = {
@@ -53,6 +53,9 @@ def stored_document_id(documents: DocumentStore, reference: str) -> int:
         return documents.get(int(reference)).id
     if not path.is_file():
         fail(f"No document file at {reference!r}; give a file path or an id from `longwit docs list`.")
+    known = documents.find_by_sha256(file_sha256(path)[0]) if path.stat().st_size else None
+    if known is not None:
+        return known.id
     click.echo(f"Reading {path.name}…", err=True)
     result = ingest_file(path, documents)
     assert result.document is not None

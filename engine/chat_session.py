@@ -30,6 +30,7 @@ DEFAULT_SYSTEM_PROMPT = (
     "Answer clearly and concisely."
 )
 RETRIEVED_PASSAGES = 40  # candidates handed to the packer, best first
+DOCUMENT_STOPS = ("\n\nQuestion:", "\nQuestion:")
 
 
 @dataclass
@@ -146,6 +147,9 @@ class ChatSession:
         history = self.history()
         hits = self.documents.search(text, RETRIEVED_PASSAGES) if self.packer and self.documents else []
         stops = self.host.call(lambda model: model.chat_format.stop_strings())
+        if self.packer is not None:
+            # Small models given "…passage\n\nQuestion: q" tend to go on with a question of their own.
+            stops = (*stops, *DOCUMENT_STOPS)
         reply_box: list[Reply] = []
 
         def pack(model: LoadedModel, cancel: threading.Event) -> PreparedPrompt:

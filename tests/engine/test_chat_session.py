@@ -158,9 +158,10 @@ def test_cancel_from_another_thread_while_the_reader_waits(
         (["Hello", " wor", "ld\nUs", "er: more"], "Hello world"),
         (["a\nU", "nits are fine"], "a\nUnits are fine"),
         (["<|im_", "end|>tail"], ""),
+        (["Done.\n", "\nUser: next"], "Done."),  # the earliest stop wins, not the first listed
     ],
 )
 def test_stop_strings_are_held_back_until_decided(pieces: list[str], expected: str) -> None:
-    stop_filter = StopStringFilter(["\nUser:", "<|im_end|>"])
+    stop_filter = StopStringFilter(["\nUser:", "<|im_end|>", "\n\nUser:"])
     out = "".join(stop_filter.feed(piece) for piece in pieces) + stop_filter.flush()
     assert out == expected

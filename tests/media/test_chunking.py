@@ -10,8 +10,24 @@ import pytest
 from media.chunking import ChunkingOptions, TextChunk, chunk_document
 from media.document import DocumentText, Location, Passage
 
-WORDS = ["the", "keeper", "lit", "the", "lamp", "at", "dusk", "and", "watched", "ships", "pass", "in",
-         "the", "long", "winter", "night"]
+WORDS = [
+    "the",
+    "keeper",
+    "lit",
+    "the",
+    "lamp",
+    "at",
+    "dusk",
+    "and",
+    "watched",
+    "ships",
+    "pass",
+    "in",
+    "the",
+    "long",
+    "winter",
+    "night",
+]
 
 
 def prose(seed: int, sentences: int, width: int = 70) -> str:
@@ -31,8 +47,7 @@ def prose(seed: int, sentences: int, width: int = 70) -> str:
 
 
 def numbered(text: str, first_line: int) -> str:
-    return "\n".join(f"L{first_line + i} {line}" if line else "" for i, line in
-                     enumerate(text.split("\n")))
+    return "\n".join(f"L{first_line + i} {line}" if line else "" for i, line in enumerate(text.split("\n")))
 
 
 def text_document(width: int = 70) -> DocumentText:
@@ -65,7 +80,7 @@ def test_chunks_map_back_exactly_and_stay_inside_one_passage() -> None:
     chunks = list(chunk_document(document))
     assert len(chunks) > 10
     for chunk in chunks:
-        assert document.text[chunk.char_start:chunk.char_start + len(chunk.text)] == chunk.text
+        assert document.text[chunk.char_start : chunk.char_start + len(chunk.text)] == chunk.text
         assert chunk.text == chunk.text.strip() and chunk.text
         passage = passage_of(chunk, document)
         assert chunk.location.page == passage.location.page
@@ -77,8 +92,10 @@ def test_sizes_stay_within_bounds() -> None:
     options = ChunkingOptions()
     chunks = list(chunk_document(document, options))
     assert max(len(c.text) for c in chunks) <= options.max_chars
-    last_of_passage = {max((c for c in chunks if passage_of(c, document) is p),
-                           key=lambda c: c.char_start).char_start for p in document.passages}
+    last_of_passage = {
+        max((c for c in chunks if passage_of(c, document) is p), key=lambda c: c.char_start).char_start
+        for p in document.passages
+    }
     inner = sorted(len(c.text) for c in chunks if c.char_start not in last_of_passage)
     assert inner[len(inner) // 2] >= options.target_chars * 0.9
     small = list(chunk_document(document, ChunkingOptions(target_chars=200, max_chars=300)))
@@ -115,14 +132,18 @@ def test_pages_sections_and_times_pass_through_unchanged() -> None:
 def test_unicode_markdown_and_blank_passages() -> None:
     accented = "Ça a été très bien, über alles. 日本語の文章です。 Emoji 🚢 too.\n" * 60
     markdown = "# Title\n\nSome intro.\n\n## Part\n\n" + "- item with words\n" * 100
-    document = DocumentText("Notes", "markdown", [
-        Passage("   \n  ", Location(line=1)),
-        Passage(accented, Location(line=3)),
-        Passage(markdown, Location(section="Part")),
-    ])
+    document = DocumentText(
+        "Notes",
+        "markdown",
+        [
+            Passage("   \n  ", Location(line=1)),
+            Passage(accented, Location(line=3)),
+            Passage(markdown, Location(section="Part")),
+        ],
+    )
     chunks = list(chunk_document(document))
     for chunk in chunks:
-        assert document.text[chunk.char_start:chunk.char_start + len(chunk.text)] == chunk.text
+        assert document.text[chunk.char_start : chunk.char_start + len(chunk.text)] == chunk.text
         assert len(chunk.text) <= 1200
     assert chunks[0].location.line == 3
     assert list(chunk_document(DocumentText("Empty", "text", []))) == []

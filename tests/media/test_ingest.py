@@ -48,18 +48,26 @@ def docs(longwit_home: Path) -> DocumentStore:
 
 
 def counts(docs: DocumentStore) -> tuple[int, int, int]:
-    return tuple(docs.db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
-                 for table in ("documents", "chunks", "chunks_fts"))
+    return tuple(
+        docs.db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+        for table in ("documents", "chunks", "chunks_fts")
+    )
 
 
-def test_a_folder_stores_the_good_files_and_names_the_bad_ones(tmp_path: Path,
-                                                              docs: DocumentStore) -> None:
+def test_a_folder_stores_the_good_files_and_names_the_bad_ones(tmp_path: Path, docs: DocumentStore) -> None:
     library = make_library(tmp_path / "library")
     seen: list[tuple[float, str]] = []
     results = list(ingest_paths([library], docs, progress=lambda share, what: seen.append((share, what))))
     names = [result.path.name for result in results]
-    assert names == ["empty.txt", "guide.md", "notes.txt", "binary.txt", "broken.docx", "log.txt",
-                     "report.docx"]
+    assert names == [
+        "empty.txt",
+        "guide.md",
+        "notes.txt",
+        "binary.txt",
+        "broken.docx",
+        "log.txt",
+        "report.docx",
+    ]
     by_name = {result.path.name: result for result in results}
     good = ("guide.md", "notes.txt", "log.txt", "report.docx")
     assert {name for name, r in by_name.items() if r.status == "added"} == set(good)
@@ -77,8 +85,9 @@ def test_a_folder_stores_the_good_files_and_names_the_bad_ones(tmp_path: Path,
     assert any(what.startswith("notes.txt: ") for _, what in seen)
 
 
-def test_same_bytes_are_stored_once_and_not_read_again(tmp_path: Path, docs: DocumentStore,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_same_bytes_are_stored_once_and_not_read_again(
+    tmp_path: Path, docs: DocumentStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
     original = tmp_path / "a.txt"
     original.write_text(prose(2))
     first = ingest_file(original, docs.path)  # a database path: opened and closed for this file
@@ -103,8 +112,7 @@ def test_the_hash_is_streamed_and_matches(tmp_path: Path) -> None:
     assert file_sha256(path) == (hashlib.sha256(path.read_bytes()).hexdigest(), path.stat().st_size)
 
 
-def test_cancel_while_storing_leaves_nothing_and_stops_the_batch(tmp_path: Path,
-                                                                 docs: DocumentStore) -> None:
+def test_cancel_while_storing_leaves_nothing_and_stops_the_batch(tmp_path: Path, docs: DocumentStore) -> None:
     big, later = tmp_path / "big.txt", tmp_path / "later.txt"
     big.write_text(prose(400))  # about 230K characters: several hundred chunks
     later.write_text(prose(1))
@@ -135,8 +143,9 @@ def test_cancel_while_reading_leaves_nothing(tmp_path: Path, docs: DocumentStore
     assert counts(docs) == (0, 0, 0)
 
 
-def test_missing_and_unsupported_files_and_empty_folders_are_reported(tmp_path: Path,
-                                                                     docs: DocumentStore) -> None:
+def test_missing_and_unsupported_files_and_empty_folders_are_reported(
+    tmp_path: Path, docs: DocumentStore
+) -> None:
     (tmp_path / "nothing").mkdir()
     (tmp_path / "odd.xyz").write_text("text in a file with a suffix nobody reads")
     (tmp_path / "good.txt").write_text(prose(1))

@@ -1,0 +1,173 @@
+"""The system's microphone and speaker through PortAudio (`sounddevice`), as one full-duplex stream.
+
+Why PortAudio and not Qt Multimedia: its callback runs on PortAudio's own thread with no event loop, so
+`longwit voice` (no Qt loop) and the window share one code path; one duplex callback hands over a mic
+frame and takes a speaker frame of exactly FRAME_SAMPLES per tick, so the echo reference and the
+played counter are frame-accurate and a stop silences the very next block; latency is one setting.
+QAudioSource/QAudioSink need a running Qt loop and a QIODevice pumped from Python to get the same.
+
+`sounddevice` is imported only when a device is asked for: the rest of the app works without PortAudio
+(Debian package `libportaudio2`), and without it the user is told what to install."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+from media.audio_backend import FRAME_SAMPLES, SAMPLE_RATE, InputCallback, PlaybackQueue
+from media.audio_errors import AudioLibraryMissing, NoAudioDevice
+
+
+@dataclass(frozen=True)
+class DeviceOptions:
+    """Which devices to use (PortAudio index or name; None for the system default) and how much
+    buffering to ask for: "low", "high" or seconds."""
+
+    input_device: int | str | None = None
+    output_device: int | str | None = None
+    latency: float | str = "low"
+
+
+@dataclass(frozen=True)
+class AudioDevice:
+    index: int
+    name: str
+    channels: int
+    default_sample_rate: float
+    is_default: bool
+
+
+@dataclass(frozen=True)
+class DeviceList:
+    inputs: tuple[AudioDevice, ...]
+    outputs: tuple[AudioDevice, ...]
+
+
+def _sounddevice() -> ModuleType:
+    try:
+        import sounddevice
+    except ImportError as error:
+        raise AudioLibraryMissing(
+            "the Python package sounddevice is missing", "run `make run` to set up the environment"
+        ) from error
+    except OSError as error:  # raised at import when the PortAudio shared library is missing
+        raise AudioLibraryMissing(f"the PortAudio library is missing ({error})") from error
+    return sounddevice
+
+
+def list_devices() -> DeviceList:
+    """The microphones and speakers PortAudio can see; empty lists on a machine with none."""
+    sd = _sounddevice()
+    devices = sd.query_devices()
+    default_in, default_out = sd.default.device
+
+    def listed(kind: str, default: int) -> tuple[AudioDevice, ...]:
+        key = f"max_{kind}_channels"
+        return tuple(
+            AudioDevice(d["index"], d["name"], d[key], d["default_samplerate"], d["index"] == default)
+            for d in devices
+            if d[key] > 0
+        )
+
+    return DeviceList(listed("input", default_in), listed("output", default_out))
+
+
+class DeviceAudioBackend:
+    """Microphone and speaker of the system, 16 kHz mono float32, one PortAudio duplex stream.
+
+    Construction opens the stream (not yet running), so a missing or unsuitable device is reported
+    before the conversation starts, as `NoAudioDevice`."""
+
+    sample_rate = SAMPLE_RATE
+
+    def __init__(self, options: DeviceOptions = DeviceOptions()) -> None:
+        self._sd = _sounddevice()
+        self._playback = PlaybackQueue()
+        self._on_input: InputCallback | None = None
+        self._closing = False
+        self.lost = threading.Event()
+        """Set when the stream ends by itself (a device unplugged, the sound server gone)."""
+        self.overflows = 0  # blocks with a PortAudio input overflow or output underflow
+        self._stream = self._open(options)
+
+    def _open(self, options: DeviceOptions) -> Any:
+        sd = self._sd
+        for kind, device in (("input", options.input_device), ("output", options.output_device)):
+            try:
+                sd.query_devices(device, kind=kind)
+            except (sd.PortAudioError, ValueError) as error:
+                what = "microphone" if kind == "input" else "speaker"
+                if device is None:
+                    raise NoAudioDevice(f"the system has no default {what}") from error
+                raise NoAudioDevice(f"{what} {device!r} is not available: {error}") from error
+        try:
+            return sd.Stream(
+                samplerate=SAMPLE_RATE,
+                blocksize=FRAME_SAMPLES,
+                device=(options.input_device, options.output_device),
+                channels=1,
+                dtype="float32",
+                latency=options.latency,
+                callback=self._callback,
+                finished_callback=self._finished,
+            )
+        except (sd.PortAudioError, ValueError) as error:
+            raise NoAudioDevice(f"the device refused 16 kHz mono: {error}") from error
+
+    def _callback(
+        self, indata: np.ndarray, outdata: np.ndarray, frames: int, _time: Any, status: Any
+    ) -> None:
+        # PortAudio's thread: take one speaker frame, hand over one mic frame, nothing slower.
+        outdata[:, 0] = self._playback.next_frame(frames)
+        if status:
+            self.overflows += 1
+        if self._on_input is not None:
+            self._on_input(indata[:, 0].copy())
+
+    def _finished(self) -> None:
+        if not self._closing:
+            self.lost.set()
+
+    def start(self, on_input: InputCallback) -> None:
+        self._on_input = on_input
+        try:
+            self._stream.start()
+        except self._sd.PortAudioError as error:
+            raise NoAudioDevice(f"the stream would not start: {error}") from error
+
+    def play(self, samples: np.ndarray) -> int:
+        return self._playback.play(samples)
+
+    def stop_playback(self) -> int:
+        return self._playback.stop()
+
+    def playback_position(self) -> int:
+        # Counted when PortAudio takes the block; the sound leaves the speaker `output_latency_s` later.
+        return self._playback.position()
+
+    @property
+    def output_latency_s(self) -> float:
+        """How long after a block is taken it reaches the speaker, as PortAudio estimates it."""
+        return float(self._stream.latency[1])
+
+    def is_playing(self) -> bool:
+        return self._playback.is_playing()
+
+    def close(self) -> None:
+        """Abort (not drain) the stream and release the devices; safe to call twice."""
+        if self._closing:
+            return
+        self._closing = True
+        self._playback.stop()
+        self._stream.abort(ignore_errors=True)
+        self._stream.close(ignore_errors=True)
+
+    def __enter__(self) -> DeviceAudioBackend:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

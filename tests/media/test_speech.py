@@ -1,0 +1,174 @@
+"""Speech in and out with the real bundled models (tiny.en, the joe Piper voice), and the rules that
+make model text speakable."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import jiwer
+import numpy as np
+import pytest
+import soundfile
+import soxr
+
+from media.audio_backend import SAMPLE_RATE
+from media.speakable import SpeechChunker, speakable
+from media.speech_to_text import SpeechOptions, SpeechToText, base_model_path
+from media.text_to_speech import TextToSpeech
+
+
+def load_16k(path: Path) -> np.ndarray:
+    audio, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
+    return soxr.resample(audio.mean(axis=1), rate, SAMPLE_RATE).astype(np.float32)
+
+
+def normalized(text: str) -> str:
+    return " ".join("".join(c for c in text.lower() if c.isalnum() or c.isspace()).split())
+
+
+@pytest.fixture(scope="module")
+def stt() -> SpeechToText:
+    return SpeechToText()
+
+
+@pytest.fixture(scope="module")
+def tts() -> TextToSpeech:
+    return TextToSpeech()
+
+
+def test_jfk_is_transcribed_with_words_in_order(stt: SpeechToText, jfk_flac: Path) -> None:
+    transcript = stt.transcribe(load_16k(jfk_flac))
+    assert "ask not what your country can do for you" in normalized(transcript.text)
+    starts = [word.start for word in transcript.words]
+    assert starts == sorted(starts)
+    assert all(0 <= w.start <= w.end <= 11.5 for w in transcript.words)
+    assert transcript.language == "en" and 10.5 < transcript.duration_s < 11.5
+
+
+def test_silence_and_quiet_noise_give_an_empty_transcript(stt: SpeechToText) -> None:
+    assert stt.transcribe(np.zeros(3 * SAMPLE_RATE, dtype=np.float32)).text == ""
+    for level in (0.002, 0.05):  # below the energy gate, then noise the model itself must judge
+        hiss = (np.random.default_rng(1).standard_normal(3 * SAMPLE_RATE) * level).astype(np.float32)
+        assert stt.transcribe(hiss).text == ""
+
+
+def test_piper_speech_transcribes_back_to_its_words(stt: SpeechToText, tts: TextToSpeech) -> None:
+    sentence = "The weather was warm and sunny, so we walked along the beach after lunch."
+    heard = stt.transcribe(tts.synthesize(sentence)).text
+    assert jiwer.wer(normalized(sentence), normalized(heard)) <= 0.2
+
+
+def test_synthesis_is_16k_float_audio_of_plausible_length(tts: TextToSpeech) -> None:
+    audio = tts.synthesize("Hello there. How are you today?")
+    assert audio.dtype == np.float32 and audio.ndim == 1
+    assert np.abs(audio).max() <= 1.0
+    assert 1.0 < len(audio) / SAMPLE_RATE < 4.0  # seven words, two sentences
+    assert tts.native_rate == 22_050
+    assert tts.synthesize("").size == 0
+
+
+def test_stream_yields_the_first_sentence_before_the_rest_is_made(tts: TextToSpeech) -> None:
+    text = "First a short one. " + "Then a much longer sentence follows it, with several clauses in it. " * 3
+    started = time.perf_counter()
+    chunks, times = [], []
+    for chunk in tts.stream(text):
+        chunks.append(chunk)
+        times.append(time.perf_counter() - started)
+    assert len(chunks) >= 4
+    assert times[0] < times[-1] / 2
+    assert len(chunks[0]) < sum(map(len, chunks)) / 4
+
+
+@pytest.mark.parametrize(
+    ("markdown", "spoken"),
+    [
+        ("# Lamps\nTrim the **wick** and *polish* the _lens_.", "Lamps. Trim the wick and polish the lens."),
+        ("See [the guide](https://example.com/guide) now.", "See the guide now."),
+        ("Go to https://example.com/a?b=1 today.", "Go to a link today."),
+        ("Run `make run` first.", "Run make run first."),
+        ("Like this:\n```python\nprint('hi')\n```\nDone.", "Like this: (code omitted). Done."),
+        ("- bread\n- paraffin\n1. first\n2) second", "bread. paraffin. first. second"),
+        ("Storms are common [1] in spring [2, 3].", "Storms are common in spring."),
+        ("Great job 🎉👍 today!", "Great job today!"),
+        ("Salt & pepper at 40% off.", "Salt and pepper at 40 percent off."),
+        ("It was—in a sense—fine.", "It was, in a sense, fine."),
+        ("snake_case and 2*3*4 stay.", "snake_case and 2*3*4 stay."),
+        ("> a quote\n\n---\n| a | b |\n|---|---|\n| 1 | 2 |", "a quote. a, b. 1, 2"),
+    ],
+)
+def test_speakable_rules(markdown: str, spoken: str) -> None:
+    assert speakable(markdown) == spoken
+
+
+def test_code_blocks_may_be_dropped() -> None:
+    assert speakable("Here:\n```\nx = 1\n```\nThat is all.", code="") == "Here: That is all."
+
+
+def chunks_of(pieces: list[str]) -> list[list[str]]:
+    chunker = SpeechChunker()
+    return [chunker.feed(piece) for piece in pieces] + [chunker.flush()]
+
+
+@pytest.mark.parametrize(
+    ("pieces", "expected"),
+    [
+        (
+            ["Sure", "! Here", " is the answer, with", " a [1] citation."],
+            [[], ["Sure!"], [], [], ["Here is the answer, with a citation."]],
+        ),
+        (  # the first chunk ends at a clause after four words; later ones only at sentence ends
+            [
+                "Well, I think that",
+                " the answer, as far",
+                " as I know, is yes. Dr",
+                ". Smith agrees",
+                ". Bye",
+            ],
+            [
+                [],
+                ["Well, I think that the answer,"],
+                ["as far as I know, is yes."],
+                [],
+                ["Dr. Smith agrees."],
+                ["Bye"],
+            ],
+        ),
+        (  # nothing is cut inside a code block or a link
+            ["Code:\n```py\nx = 1. y\n", "```\nSee [the docs. Now](https://a.example/b) then", ". Done"],
+            [["Code:"], ["(code omitted)"], ["See the docs. Now then."], ["Done"]],
+        ),
+        (["1. First item\n2. Second", " item\n"], [["First item"], ["Second item"], []]),
+        (["e.g. this one is fine. Ok"], [["e.g. this one is fine."], ["Ok"]]),
+    ],
+)
+def test_chunker_cuts_streamed_text_into_speakable_chunks(
+    pieces: list[str], expected: list[list[str]]
+) -> None:
+    assert chunks_of(pieces) == expected
+
+
+def test_chunker_flush_resets_for_the_next_reply() -> None:
+    chunker = SpeechChunker()
+    assert chunker.feed("An unfinished thought") == []
+    assert chunker.flush() == ["An unfinished thought"]
+    assert chunker.flush() == []
+    assert chunker.feed("Again, and here we go, fast. ") == ["Again, and here we go, fast."]
+
+
+def test_the_multilingual_base_model_is_joined_once_and_transcribes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jfk_flac: Path
+) -> None:
+    monkeypatch.setenv("LONGWIT_HOME", str(tmp_path))
+    folder = base_model_path()
+    assert folder == tmp_path / "models" / "whisper-base"
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "config.json",
+        "model.bin",
+        "tokenizer.json",
+        "vocabulary.json",
+    ]
+    assert (folder / "model.bin").stat().st_size > 140_000_000
+    transcript = SpeechToText(SpeechOptions(model="base")).transcribe(load_16k(jfk_flac))
+    assert transcript.language == "en"
+    assert "ask not what your country can do for you" in normalized(transcript.text)
