@@ -11,9 +11,9 @@ matched rather than cited, so the person can tell the two apart.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from engine.document_prompt import SourcePassage
+from engine.document_prompt import SourcePassage, focus
 from storage.locations import Location
 
 MARKER = re.compile(r"\[(\d{1,3}(?:\s*[,;–-]\s*\d{1,3})*)\]")
@@ -49,11 +49,17 @@ def marker_numbers(inside: str) -> list[int]:
     return numbers
 
 
-def citation_for(passage: SourcePassage, how: str) -> Citation:
+def citation_for(passage: SourcePassage, how: str, answer: str) -> Citation:
+    """The citation, quoting the sentences of the passage nearest the answer."""
     chunk = passage.chunk
-    quote = " ".join(passage.text.split())[:QUOTE_CHARS]
+    nearest = focus(passage.text, answer, QUOTE_CHARS)
+    location = chunk.location
+    offset = chunk.text.find(focus(chunk.text, answer, 0))  # the single best sentence
+    if location.line is not None and offset > 0:  # the line of the quoted sentence, not the chunk's
+        location = replace(location, line=location.line + chunk.text.count("\n", 0, offset))
+    quote = " ".join(nearest.split())[:QUOTE_CHARS]
     return Citation(passage.number, chunk.chunk_id, chunk.document_id, passage.document_title,
-                    chunk.location, quote, how)
+                    location, quote, how)
 
 
 def drop_unresolved(text: str, sources: list[SourcePassage]) -> str:
@@ -91,11 +97,11 @@ def resolve_citations(answer: str, sources: list[SourcePassage]) -> list[Citatio
         for number in marker_numbers(match.group(1)):
             passage = by_number.get(number)
             if passage is not None and all(c.number != number for c in cited):
-                cited.append(citation_for(passage, "cited"))
+                cited.append(citation_for(passage, "cited", answer))
     if cited:
         return cited
     matched = best_match(answer, sources)
-    return [citation_for(matched, "matched")] if matched else []
+    return [citation_for(matched, "matched", answer)] if matched else []
 
 
 # Trailing spaces and an unclosed "[12, 1": what may still become a marker (with its space).

@@ -61,7 +61,9 @@ class PackedContext:
             count = len(self.document_tokens)
             return (f"full-context mode: the model read all {total:,} tokens of the "
                     f"{'document' if count == 1 else f'{count} documents'}")
-        shares = ", ".join(f"{share:.0%}" for share in self.seen_fraction.values())
+        shares = ", ".join(
+            f"{share:.1%}" if share < 0.1 else f"{share:.0%}" for share in self.seen_fraction.values()
+        )
         return f"passage mode: the documents are larger than the window; the model saw {shares} of them"
 
 

@@ -61,3 +61,10 @@ def test_focus_keeps_the_sentence_that_answers_the_question() -> None:
              "Quentin nested on the gallery rail in April. The ferry was late again.")
     shown = focus(chunk, "What was the name of the albatross?", 100)
     assert "Quentin" in shown and len(shown) < len(chunk)
+
+
+def test_a_text_citation_points_at_the_line_of_the_quoted_sentence() -> None:
+    text = "Ledger entries for the week.\nNothing to report.\nThe inspector Ada Ng arrived on Monday.\nMore."
+    chunk = DocumentChunk(9, 1, 0, text, Location(line=40))
+    (citation,) = resolve_citations("Ada Ng arrived on Monday [1].", [SourcePassage(1, chunk, "Log")])
+    assert citation.location.line == 42 and "The inspector Ada Ng arrived" in citation.quote
