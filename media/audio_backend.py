@@ -113,3 +113,21 @@ class PlaybackQueue:
             self._pending -= filled
             self._played += filled
         return frame
+
+
+class QueuedPlayback:
+    """The playback half of AudioBackend for backends that drain a PlaybackQueue on their clock."""
+
+    _playback: PlaybackQueue
+
+    def play(self, samples: np.ndarray) -> int:
+        return self._playback.play(samples)
+
+    def stop_playback(self) -> int:
+        return self._playback.stop()
+
+    def playback_position(self) -> int:
+        return self._playback.position()
+
+    def is_playing(self) -> bool:
+        return self._playback.is_playing()

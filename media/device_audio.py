@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from media.audio_backend import FRAME_SAMPLES, SAMPLE_RATE, InputCallback, PlaybackQueue
+from media.audio_backend import FRAME_SAMPLES, SAMPLE_RATE, InputCallback, PlaybackQueue, QueuedPlayback
 from media.audio_errors import AudioLibraryMissing, NoAudioDevice
 
 
@@ -76,7 +76,7 @@ def list_devices() -> DeviceList:
     return DeviceList(listed("input", default_in), listed("output", default_out))
 
 
-class DeviceAudioBackend:
+class DeviceAudioBackend(QueuedPlayback):
     """Microphone and speaker of the system, 16 kHz mono float32, one PortAudio duplex stream.
 
     Construction opens the stream (not yet running), so a missing or unsuitable device is reported
@@ -139,23 +139,13 @@ class DeviceAudioBackend:
         except self._sd.PortAudioError as error:
             raise NoAudioDevice(f"the stream would not start: {error}") from error
 
-    def play(self, samples: np.ndarray) -> int:
-        return self._playback.play(samples)
-
-    def stop_playback(self) -> int:
-        return self._playback.stop()
-
-    def playback_position(self) -> int:
-        # Counted when PortAudio takes the block; the sound leaves the speaker `output_latency_s` later.
-        return self._playback.position()
+    # playback_position() counts a block when PortAudio takes it; the sound leaves the speaker
+    # `output_latency_s` later.
 
     @property
     def output_latency_s(self) -> float:
         """How long after a block is taken it reaches the speaker, as PortAudio estimates it."""
         return float(self._stream.latency[1])
-
-    def is_playing(self) -> bool:
-        return self._playback.is_playing()
 
     def close(self) -> None:
         """Abort (not drain) the stream and release the devices; safe to call twice."""

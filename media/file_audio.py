@@ -19,7 +19,7 @@ import numpy as np
 import soundfile
 import soxr
 
-from media.audio_backend import FRAME_SAMPLES, SAMPLE_RATE, InputCallback, PlaybackQueue
+from media.audio_backend import FRAME_SAMPLES, SAMPLE_RATE, InputCallback, PlaybackQueue, QueuedPlayback
 from media.audio_errors import AudioFileNotFound, AudioFileUnreadable
 
 
@@ -65,7 +65,7 @@ class _EchoLine:
         return self.gain * line[: len(speaker_frame)]
 
 
-class FileAudioBackend:
+class FileAudioBackend(QueuedPlayback):
     """Microphone from `mic_path`, speaker to `speaker_path` (optional), one frame clock for both."""
 
     sample_rate = SAMPLE_RATE
@@ -140,18 +140,6 @@ class FileAudioBackend:
         finally:
             if writer is not None:
                 writer.close()
-
-    def play(self, samples: np.ndarray) -> int:
-        return self._playback.play(samples)
-
-    def stop_playback(self) -> int:
-        return self._playback.stop()
-
-    def playback_position(self) -> int:
-        return self._playback.position()
-
-    def is_playing(self) -> bool:
-        return self._playback.is_playing()
 
     def wait(self, timeout: float | None = None) -> bool:
         """Wait for the end of the microphone stream; True if it ended within `timeout`."""
