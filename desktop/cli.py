@@ -11,6 +11,7 @@ from desktop.bench_cli import bench
 from desktop.chat_cli import ask, chat
 from desktop.cli_support import open_store, reports_errors
 from desktop.docs_cli import docs
+from desktop.voice_cli import voice
 from engine.catalog import BUNDLED, DEFAULT_MODEL
 from engine.errors import EngineError
 from engine.gguf_file import read_gguf_info
@@ -106,4 +107,5 @@ def models() -> None:
 main.add_command(chat)
 main.add_command(ask)
 main.add_command(bench)
+main.add_command(voice)
 main.add_command(docs)

@@ -28,8 +28,9 @@ thread; it must only enqueue the frame and return."""
 class AudioBackend(Protocol):
     sample_rate: int
 
-    def start(self, on_input: InputCallback) -> None:
-        """Start the frame clock; microphone frames go to `on_input` from the backend's thread."""
+    def start(self, on_input: InputCallback, *, on_speaker: InputCallback | None = None) -> None:
+        """Start the frame clock; microphone frames go to `on_input` from the backend's thread, and
+        each tick's speaker frame to `on_speaker` just before (the echo canceller's reference)."""
 
     def play(self, samples: np.ndarray) -> int:
         """Queue 16 kHz mono float32 audio for the speaker and return at once. Returns the

@@ -88,6 +88,7 @@ class DeviceAudioBackend(QueuedPlayback):
         self._sd = _sounddevice()
         self._playback = PlaybackQueue()
         self._on_input: InputCallback | None = None
+        self._on_speaker: InputCallback | None = None
         self._closing = False
         self.lost = threading.Event()
         """Set when the stream ends by itself (a device unplugged, the sound server gone)."""
@@ -122,9 +123,12 @@ class DeviceAudioBackend(QueuedPlayback):
         self, indata: np.ndarray, outdata: np.ndarray, frames: int, _time: Any, status: Any
     ) -> None:
         # PortAudio's thread: take one speaker frame, hand over one mic frame, nothing slower.
-        outdata[:, 0] = self._playback.next_frame(frames)
+        speaker_frame = self._playback.next_frame(frames)
+        outdata[:, 0] = speaker_frame
         if status:
             self.overflows += 1
+        if self._on_speaker is not None:
+            self._on_speaker(speaker_frame)
         if self._on_input is not None:
             self._on_input(indata[:, 0].copy())
 
@@ -132,7 +136,10 @@ class DeviceAudioBackend(QueuedPlayback):
         if not self._closing:
             self.lost.set()
 
-    def start(self, on_input: InputCallback) -> None:
+    def start(self, on_input: InputCallback, *, on_speaker: InputCallback | None = None) -> None:
+        """Start the stream. `on_speaker`, if given, receives each block's speaker frame (a fresh array)
+        just before `on_input` receives the same block's microphone frame: the echo canceller's reference."""
+        self._on_speaker = on_speaker
         self._on_input = on_input
         try:
             self._stream.start()

@@ -99,7 +99,9 @@ class FileAudioBackend(QueuedPlayback):
         """Length of the microphone stream, trailing silence included, in whole frames."""
         return len(self._mic_frames) * FRAME_SAMPLES / SAMPLE_RATE
 
-    def start(self, on_input: InputCallback) -> None:
+    def start(self, on_input: InputCallback, *, on_speaker: InputCallback | None = None) -> None:
+        """Start the clock. `on_speaker`, if given, receives each tick's speaker frame (a fresh array) just
+        before `on_input` receives the same tick's microphone frame: the echo canceller's reference."""
         if self._thread is not None:
             raise RuntimeError("FileAudioBackend.start() called twice")
         writer = None
@@ -108,11 +110,13 @@ class FileAudioBackend(QueuedPlayback):
                 self._speaker_path, "w", samplerate=SAMPLE_RATE, channels=1, format="WAV", subtype="FLOAT"
             )
         self._thread = threading.Thread(
-            target=self._run, args=(on_input, writer), name="file-audio-clock", daemon=True
+            target=self._run, args=(on_input, on_speaker, writer), name="file-audio-clock", daemon=True
         )
         self._thread.start()
 
-    def _run(self, on_input: InputCallback, writer: soundfile.SoundFile | None) -> None:
+    def _run(
+        self, on_input: InputCallback, on_speaker: InputCallback | None, writer: soundfile.SoundFile | None
+    ) -> None:
         frame_s = FRAME_SAMPLES / SAMPLE_RATE
         started = time.monotonic()
         try:
@@ -130,6 +134,8 @@ class FileAudioBackend(QueuedPlayback):
                 frame = mic_frame.copy()
                 if self._echo is not None:
                     frame += self._echo.heard(speaker_frame)
+                if on_speaker is not None:
+                    on_speaker(speaker_frame)
                 on_input(frame)
                 self.frames_delivered += 1
             self.finished.set()

@@ -194,6 +194,13 @@ class ConversationStore:
             )
         return int(cursor.lastrowid)
 
+    def replace_message(self, message_id: int, content: str, cut: bool) -> None:
+        """Correct a saved message: a spoken answer interrupted part-way keeps only what was heard."""
+        with translated_errors(self.path), self.db.conn:
+            self.db.execute(
+                "UPDATE messages SET content = ?, cut = ? WHERE id = ?", [content, int(cut), message_id]
+            )
+
     def messages(self, conversation_id: int) -> list[Message]:
         self.get(conversation_id)
         with translated_errors(self.path):

@@ -1,0 +1,160 @@
+"""`longwit voice`: the hands-free conversation on the system's microphone and speaker, or on files
+(`--mic FILE --speaker OUT.wav [--echo]`), printing each turn with its timings. The turns are saved
+to the conversation as they happen; an interrupted answer is saved as what was actually heard."""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import click
+
+from desktop.cli_support import (
+    EXIT_INTERRUPTED,
+    ModelChoice,
+    describe,
+    fail,
+    model_options,
+    open_store,
+    reports_errors,
+    start_model,
+)
+from engine.chat_session import ChatSession
+from engine.generation import GenerationOptions
+from engine.model_host import ModelHost
+from media.audio_errors import AudioError
+from media.duplex_loop import AssistantTurn, BargeIn, DuplexLoop, LoopEvent, LoopOptions, UserTurn
+from media.file_audio import EchoSimulation, FileAudioBackend
+from media.speech_to_text import SpeechOptions, SpeechToText
+from media.text_to_speech import TextToSpeech
+from storage import ConversationStore, database_path, open_database
+
+VOICE_SYSTEM_PROMPT = (
+    "You are Longwit, talking with the user by voice. Answer in one to three short spoken "
+    "sentences, without lists, tables, code or markup."
+)
+FILE_TAIL_S = 30.0  # silence after the scripted microphone, for the last answer to be heard
+SETTLE_S = 1.0  # quiet this long after the script ends: the conversation is over
+
+
+class VoiceConversation:
+    """Joins the voice loop to a stored conversation. The loop calls `respond` and `on_event` from its
+    responder thread, which opens its own database connection (one connection per thread)."""
+
+    def __init__(self, host: ModelHost, conversation_id: int, options: GenerationOptions) -> None:
+        self.host, self.conversation_id, self.options = host, conversation_id, options
+        self._local = threading.local()
+        self.last_message_id: int | None = None
+
+    def session(self) -> ChatSession:
+        if not hasattr(self._local, "session"):
+            store = ConversationStore(open_database(database_path()))
+            self._local.session = ChatSession(self.host, store, self.conversation_id,
+                                              VOICE_SYSTEM_PROMPT, self.options)
+        return self._local.session
+
+    def respond(self, text: str, cancel: threading.Event) -> Iterator[str]:
+        reply = self.session().ask(text)
+        try:
+            for piece in reply:
+                if cancel.is_set():
+                    reply.cancel()
+                    break
+                yield piece
+        finally:
+            reply.finish()
+            self.last_message_id = reply.message_id
+
+    def on_event(self, event: LoopEvent) -> None:
+        click.echo(describe_event(event))
+        if isinstance(event, AssistantTurn) and event.interrupted and self.last_message_id:
+            self.session().store.replace_message(self.last_message_id, event.heard, cut=True)
+
+
+def describe_event(event: LoopEvent) -> str:
+    if isinstance(event, UserTurn):
+        wait = event.transcribed_s - event.speech_end_s
+        return f"you ({event.speech_end_s:6.2f} s): {event.text}   [transcript +{wait:.2f} s]"
+    if isinstance(event, AssistantTurn):
+        delay = "" if event.first_audio_s is None else \
+            f"   [first audio +{event.first_audio_s - event.speech_end_s:.2f} s after you stopped]"
+        cut = " [interrupted]" if event.interrupted else ""
+        return f"longwit: {event.heard or '(nothing played)'}{cut}{delay}"
+    if isinstance(event, BargeIn):
+        return f"[you cut in at {event.onset_s:.2f} s; playback stopped at {event.stopped_s:.2f} s]"
+    return f"[voice loop: {event.message}]"  # LoopFailed
+
+
+def run_until_done(loop: DuplexLoop, backend: FileAudioBackend | None, script_s: float) -> None:
+    """Files: until the script has played and the last answer is heard. Devices: until Ctrl-C."""
+    quiet_since = None
+    while True:
+        time.sleep(0.1)
+        if backend is None:
+            continue
+        if backend.error is not None or backend.finished.is_set():
+            return
+        done_speaking = backend.frames_delivered * 0.02 >= script_s
+        quiet = loop.idle.is_set() and not backend.is_playing()
+        quiet_since = (quiet_since or time.monotonic()) if done_speaking and quiet else None
+        if quiet_since and time.monotonic() - quiet_since >= SETTLE_S:
+            return
+
+
+@click.command()
+@click.option("--mic", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Use this WAV/FLAC file as the microphone, in real time, instead of a device.")
+@click.option("--speaker", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="With --mic: record what Longwit says to this WAV file.")
+@click.option("--echo", is_flag=True, help="With --mic: feed the speaker back into the microphone "
+              "(40 ms, half gain), like a room without headphones.")
+@click.option("--aec/--no-aec", default=True, show_default=True,
+              help="Cancel the app's own voice from the microphone (WebRTC echo cancellation).")
+@click.option("--speech-model", default="tiny.en", show_default=True,
+              help="tiny.en, base (multilingual), or a faster-whisper model folder.")
+@click.option("--continue", "-c", "resume", is_flag=True, help="Continue the latest conversation.")
+@click.option("--max-tokens", type=click.IntRange(min=1), default=120, show_default=True)
+@click.option("--temperature", type=click.FloatRange(min=0.0, max=2.0),
+              default=GenerationOptions.temperature, show_default=True)
+@model_options
+@reports_errors
+def voice(mic, speaker, echo, aec, speech_model, resume, max_tokens, temperature, **model) -> None:
+    """A hands-free voice conversation you can interrupt."""
+    if mic is None and (speaker is not None or echo):
+        fail("--speaker and --echo go with --mic FILE.")
+    store = open_store()
+    try:
+        backend = FileAudioBackend(mic, speaker, EchoSimulation() if echo else None,
+                                   tail_silence_s=FILE_TAIL_S) if mic else None
+        if backend is None:
+            from media.device_audio import DeviceAudioBackend
+
+            device_backend = DeviceAudioBackend()
+    except AudioError as error:
+        fail(str(error))
+    host, card = start_model(ModelChoice.from_options(**model), store)
+    conversation_id = (store.latest_id() if resume else None) or store.create("Voice conversation",
+                                                                             card.name)
+    talk = VoiceConversation(host, conversation_id,
+                             GenerationOptions(max_tokens=max_tokens, temperature=temperature))
+    loop = DuplexLoop(backend or device_backend, SpeechToText(SpeechOptions(model=speech_model)),
+                      TextToSpeech(), talk.respond, talk.on_event, LoopOptions(cancel_echo=aec))
+    click.echo(describe(card), err=True)
+    click.echo(f"Conversation {conversation_id}. Speak; interrupt any time"
+               f"{'' if backend else ' (Ctrl-C to hang up)'}.", err=True)
+    script_s = (backend.duration_s - FILE_TAIL_S) if backend else 0.0
+    try:
+        loop.warm_up()
+        loop.start()
+        run_until_done(loop, backend, script_s)
+    except KeyboardInterrupt:
+        click.echo("\n[hung up]", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    finally:
+        loop.stop()
+        host.close()
+    if backend is not None and backend.error is not None:
+        fail(f"the microphone file stopped: {backend.error}")

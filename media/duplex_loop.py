@@ -1,0 +1,246 @@
+"""The hands-free voice conversation: microphone → turn-taking → speech recognition → `respond` →
+clause-sized speech synthesis → speaker, with barge-in.
+
+Three threads joined by queues, as GLaDOS does it: the audio backend's own thread only queues
+microphone frames; the listener runs voice activity detection on every frame and decides when a
+turn ends and when the person cuts in; the responder transcribes a finished turn, streams the reply
+from `respond` (the engine, passed in by the caller: media never imports engine) through the
+clause chunker into Piper, and queues each clause for playback as soon as it is synthesized, so the
+first words play while the rest is still being written. When the person starts speaking over the
+reply, playback stops at once, generation is cancelled, and the reply is reported clipped to what
+was actually played.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from media.audio_backend import FRAME_SAMPLES, SAMPLE_RATE, AudioBackend
+from media.echo_canceller import EchoCanceller
+from media.speakable import SpeechChunker
+from media.speech_to_text import SpeechToText, Word
+from media.text_to_speech import TextToSpeech
+from media.vad import SpeechStarted, TurnDetector, TurnEnded, VadOptions
+
+Respond = Callable[[str, threading.Event], Iterable[str]]  # (user text, cancel) → reply pieces
+POLL_S = 0.05
+
+
+@dataclass(frozen=True)
+class LoopOptions:
+    vad: VadOptions = field(default_factory=VadOptions)
+    barge_in: bool = True  # the person may interrupt the reply by speaking
+    # WebRTC echo cancellation against what the speaker played, so the app's own voice coming
+    # back through the microphone is not taken for the person cutting in (media/echo_canceller.py).
+    cancel_echo: bool = True
+
+
+@dataclass(frozen=True)
+class UserTurn:
+    text: str
+    words: list[Word]
+    speech_end_s: float  # stream time the person stopped speaking
+    turn_end_s: float  # stream time the end of the turn was decided
+    transcribed_s: float  # stream time the transcript was ready
+
+
+@dataclass(frozen=True)
+class AssistantTurn:
+    generated: str  # everything the model wrote
+    heard: str  # what was played before the end or the interruption
+    interrupted: bool
+    speech_end_s: float  # the end of the user's speech this replies to
+    first_audio_s: float | None  # stream time the first reply audio was queued to play
+
+
+@dataclass(frozen=True)
+class BargeIn:
+    onset_s: float  # stream time the person started speaking (as the VAD placed it)
+    stopped_s: float  # stream time playback was stopped
+
+
+@dataclass(frozen=True)
+class LoopFailed:
+    message: str
+
+
+LoopEvent = UserTurn | AssistantTurn | BargeIn | LoopFailed
+
+
+@dataclass
+class Spoken:
+    """A clause queued for playback: where it starts in the playback count, and its length."""
+
+    text: str
+    start: int
+    samples: int
+
+
+def heard_text(spoken: list[Spoken], position: int) -> str:
+    """The reply as far as it was played: whole clauses, then the played share of the last one."""
+    parts = []
+    for clause in spoken:
+        played = min(max(position - clause.start, 0), clause.samples)
+        if played >= clause.samples:
+            parts.append(clause.text)
+        elif played > 0:
+            words = clause.text.split()
+            kept = words[: round(len(words) * played / clause.samples)]
+            if kept:
+                parts.append(" ".join(kept) + "…")
+            break
+        else:
+            break
+    return " ".join(parts)
+
+
+class DuplexLoop:
+    """Runs one voice conversation on an audio backend until stopped (or its microphone ends)."""
+
+    def __init__(
+        self,
+        backend: AudioBackend,
+        stt: SpeechToText,
+        tts: TextToSpeech,
+        respond: Respond,
+        on_event: Callable[[LoopEvent], None],
+        options: LoopOptions | None = None,
+    ) -> None:
+        self.backend, self.stt, self.tts, self.respond = backend, stt, tts, respond
+        self.on_event = on_event
+        self.options = options or LoopOptions()
+        self.detector = TurnDetector(self.options.vad)
+        self._frames: queue.Queue[tuple[np.ndarray, np.ndarray | None]] = queue.Queue()
+        self._speaker_frame: np.ndarray | None = None  # the tick's reference, set on the audio thread
+        self.echo = EchoCanceller() if self.options.cancel_echo else None
+        self._turns: queue.Queue[TurnEnded] = queue.Queue()
+        self._running = threading.Event()
+        self._playback_lock = threading.Lock()  # a barge-in and a clause being queued never interleave
+        self._cancel: threading.Event | None = None  # the reply being generated or played, if any
+        self._frame_count = 0
+        self._threads: list[threading.Thread] = []
+        self.idle = threading.Event()  # no turn waiting or being answered
+        self.idle.set()
+
+    @property
+    def now_s(self) -> float:
+        """Stream time: frames heard so far, in seconds."""
+        return self._frame_count * FRAME_SAMPLES / SAMPLE_RATE
+
+    def warm_up(self) -> None:
+        """Load the speech models and run each once, so the first turn does not pay for it."""
+        silence = np.zeros(SAMPLE_RATE // 2, dtype=np.float32)
+        self.stt.transcribe(silence)
+        self.tts.synthesize("Hello.")
+
+    def start(self) -> None:
+        self._running.set()
+        for target, name in ((self._listen, "voice-listener"), (self._answer, "voice-responder")):
+            thread = threading.Thread(target=target, name=name, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        self.backend.start(self._heard, on_speaker=self._played)
+
+    def _played(self, frame: np.ndarray) -> None:
+        self._speaker_frame = frame
+
+    def _heard(self, frame: np.ndarray) -> None:
+        # Audio thread: only pair the frame with the same tick's speaker frame and queue it.
+        self._frames.put((frame, self._speaker_frame))
+
+    def stop(self) -> None:
+        """Stop generating and playing, end the threads in order, close the audio."""
+        self._running.clear()
+        if self._cancel is not None:
+            self._cancel.set()
+        self.backend.stop_playback()
+        for thread in self._threads:
+            thread.join(timeout=5)
+        self.backend.close()
+
+    # ---- listener thread --------------------------------------------------------------------
+
+    def _listen(self) -> None:
+        while self._running.is_set():
+            try:
+                frame, speaker = self._frames.get(timeout=POLL_S)
+            except queue.Empty:
+                continue
+            self._frame_count += 1
+            if self.echo is not None and speaker is not None:
+                frame = self.echo.process(frame, speaker)
+            for event in self.detector.feed(frame):
+                if isinstance(event, SpeechStarted) and self.options.barge_in:
+                    self._barge_in(event.t)
+                elif isinstance(event, TurnEnded):
+                    self.idle.clear()
+                    self._turns.put(event)
+
+    def _barge_in(self, onset_s: float) -> None:
+        with self._playback_lock:
+            cancel = self._cancel
+            if cancel is None or cancel.is_set():
+                return
+            cancel.set()
+            self.backend.stop_playback()
+        self.on_event(BargeIn(onset_s, self.now_s))
+
+    # ---- responder thread -------------------------------------------------------------------
+
+    def _answer(self) -> None:
+        while self._running.is_set():
+            try:
+                turn = self._turns.get(timeout=POLL_S)
+            except queue.Empty:
+                if self._turns.empty() and self._cancel is None:
+                    self.idle.set()
+                continue
+            try:
+                self._answer_turn(turn)
+            except Exception as error:  # one failed turn must not end the conversation
+                self.on_event(LoopFailed(f"{type(error).__name__}: {error}"))
+            finally:
+                self._cancel = None
+
+    def _answer_turn(self, turn: TurnEnded) -> None:
+        transcript = self.stt.transcribe(turn.audio)
+        if not transcript.text.strip():
+            return  # noise or silence that looked like speech: no turn
+        self.on_event(UserTurn(transcript.text.strip(), transcript.words, turn.speech_end,
+                               turn.t, self.now_s))
+        cancel = threading.Event()
+        self._cancel = cancel
+        spoken: list[Spoken] = []
+        generated: list[str] = []
+        first_audio: float | None = None
+        chunker = SpeechChunker()
+        for piece in self.respond(transcript.text.strip(), cancel):
+            if cancel.is_set():
+                break
+            generated.append(piece)
+            for clause in chunker.feed(piece):
+                first_audio = self._speak(clause, spoken, cancel) or first_audio
+        if not cancel.is_set():
+            for clause in chunker.flush():
+                first_audio = self._speak(clause, spoken, cancel) or first_audio
+        while self.backend.is_playing() and not cancel.is_set() and self._running.is_set():
+            time.sleep(POLL_S / 2)
+        position = self.backend.playback_position()
+        self.on_event(AssistantTurn("".join(generated), heard_text(spoken, position),
+                                    cancel.is_set(), turn.speech_end, first_audio))
+
+    def _speak(self, clause: str, spoken: list[Spoken], cancel: threading.Event) -> float | None:
+        """Synthesize a clause and queue it; the stream time it was queued, for the first one."""
+        audio = self.tts.synthesize(clause)
+        with self._playback_lock:
+            if cancel.is_set() or not len(audio):
+                return None
+            start = self.backend.play(audio)
+        spoken.append(Spoken(clause, start, len(audio)))
+        return self.now_s if len(spoken) == 1 else None

@@ -1,0 +1,115 @@
+"""`longwit voice` end to end on the file-backed audio: scripted speech in real time, the real
+speech models and chat model, the conversation saved as it happens. No timing thresholds: the
+latency figures belong to `longwit bench voice`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jiwer
+import numpy as np
+import pytest
+import soundfile
+
+from media.audio_backend import SAMPLE_RATE
+from media.speech_to_text import SpeechToText
+from media.text_to_speech import TextToSpeech
+from storage import ConversationStore, open_database
+from tests.desktop.test_cli import longwit
+
+
+def silence(seconds: float) -> np.ndarray:
+    return np.zeros(round(seconds * SAMPLE_RATE), dtype=np.float32)
+
+
+def script(path: Path, *parts: str | float) -> Path:
+    """Speech for each string (Piper), silence for each number of seconds."""
+    tts = TextToSpeech()
+    audio = [silence(p) if isinstance(p, float) else tts.synthesize(p) for p in parts]
+    soundfile.write(str(path), np.concatenate(audio), SAMPLE_RATE)
+    return path
+
+
+def normalise(text: str) -> str:
+    return " ".join("".join(c for c in word.lower() if c.isalnum()) for word in text.split())
+
+
+def saved(home: Path) -> list:
+    store = ConversationStore(open_database(home / "longwit.db"))
+    return [m for c in store.list() for m in store.messages(c.id)]
+
+
+@pytest.mark.slow
+def test_two_turns_are_answered_spoken_and_saved(longwit_home: Path, tmp_path: Path) -> None:
+    mic = script(tmp_path / "mic.wav", 0.5, "What color is the sky on a clear day?", 8.0,
+                 "Thank you very much.", 0.5)
+    out = tmp_path / "out.wav"
+    result = longwit(longwit_home, "voice", "--mic", str(mic), "--speaker", str(out),
+                     "--max-tokens", "24", "--temperature", "0")
+    assert result.returncode == 0, result.stderr
+    said = [line for line in result.stdout.splitlines() if line.startswith("you (")]
+    assert len(said) == 2 and "sky on a clear day" in said[0].lower()
+    messages = saved(longwit_home)
+    assert [m.role for m in messages] == ["user", "assistant", "user", "assistant"]
+    first_answer = messages[1]
+    assert not first_answer.cut and first_answer.content.strip()
+    # What Longwit said is in the speaker recording: transcribe it back.
+    spoken, _ = soundfile.read(str(out), dtype="float32")
+    heard = SpeechToText().transcribe(spoken[: round(9.0 * SAMPLE_RATE)]).text
+    assert jiwer.wer(normalise(first_answer.content), normalise(heard)) <= 0.3
+
+
+@pytest.mark.slow
+def test_speaking_over_the_answer_stops_it_and_saves_what_was_heard(
+    longwit_home: Path, tmp_path: Path
+) -> None:
+    mic = script(tmp_path / "mic.wav", 0.5,
+                 "Please tell me a long story about a dragon who lived in a lighthouse.", 4.5,
+                 "Stop, that is enough. Tell me about the sea instead.", 0.5)
+    result = longwit(longwit_home, "voice", "--mic", str(mic), "--max-tokens", "200")
+    assert result.returncode == 0, result.stderr
+    assert "you cut in at" in result.stdout and "[interrupted]" in result.stdout
+    messages = saved(longwit_home)
+    interrupted = messages[1]
+    assert interrupted.role == "assistant" and interrupted.cut
+    assert messages[2].role == "user" and "sea" in messages[2].content.lower()
+
+
+@pytest.mark.slow
+def test_silence_and_noise_make_no_turns(longwit_home: Path, tmp_path: Path) -> None:
+    rng = np.random.default_rng(1)
+    noise = (rng.standard_normal(SAMPLE_RATE * 3) * 0.02).astype(np.float32)
+    mic = tmp_path / "quiet.wav"
+    soundfile.write(str(mic), np.concatenate([silence(2.0), noise, silence(1.0)]), SAMPLE_RATE)
+    result = longwit(longwit_home, "voice", "--mic", str(mic))
+    assert result.returncode == 0, result.stderr
+    assert "you (" not in result.stdout
+    assert saved(longwit_home) == []
+
+
+def test_unreadable_microphone_file_is_one_clear_line(longwit_home: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "mic.wav"
+    bad.write_text("not audio")
+    result = longwit(longwit_home, "voice", "--mic", str(bad))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr and "mic.wav" in result.stderr
+
+
+def test_voice_without_a_device_says_what_to_do(longwit_home: Path) -> None:
+    result = longwit(longwit_home, "voice", timeout=60)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr and "--mic" in result.stderr
+
+
+@pytest.mark.slow
+def test_hearing_its_own_voice_does_not_interrupt_it(longwit_home: Path, tmp_path: Path) -> None:
+    """The echo-only scenario: the speaker comes back into the microphone (40 ms, half gain) and the
+    person stays silent. Without echo cancellation this interrupts itself within a second or two
+    (seen here: `--no-aec` cut in on its own voice a dozen times in 20 s)."""
+    mic = script(tmp_path / "mic.wav", 0.5, "Please tell me a story about a dragon.", 9.0)
+    result = longwit(longwit_home, "voice", "--mic", str(mic), "--echo", "--max-tokens", "60")
+    assert result.returncode == 0, result.stderr
+    assert "you cut in" not in result.stdout
+    assert sum(line.startswith("you (") for line in result.stdout.splitlines()) == 1
+    assert [m.role for m in saved(longwit_home)] == ["user", "assistant"]
+    assert not saved(longwit_home)[1].cut
