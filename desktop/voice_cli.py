@@ -77,7 +77,8 @@ class VoiceConversation:
 def describe_event(event: LoopEvent) -> str:
     if isinstance(event, UserTurn):
         wait = event.transcribed_s - event.speech_end_s
-        return f"you ({event.speech_end_s:6.2f} s): {event.text}   [transcript +{wait:.2f} s]"
+        early = ", begun at the pause" if event.speculative else ""
+        return f"you ({event.speech_end_s:6.2f} s): {event.text}   [transcript +{wait:.2f} s{early}]"
     if isinstance(event, AssistantTurn):
         delay = "" if event.first_audio_s is None else \
             f"   [first audio +{event.first_audio_s - event.speech_end_s:.2f} s after you stopped]"
@@ -98,8 +99,7 @@ def run_until_done(loop: DuplexLoop, backend: FileAudioBackend | None, script_s:
         if backend.error is not None or backend.finished.is_set():
             return
         done_speaking = backend.frames_delivered * 0.02 >= script_s
-        quiet = loop.idle.is_set() and not backend.is_playing()
-        quiet_since = (quiet_since or time.monotonic()) if done_speaking and quiet else None
+        quiet_since = (quiet_since or time.monotonic()) if done_speaking and loop.quiet() else None
         if quiet_since and time.monotonic() - quiet_since >= SETTLE_S:
             return
 

@@ -17,6 +17,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -24,9 +25,9 @@ import numpy as np
 from media.audio_backend import FRAME_SAMPLES, SAMPLE_RATE, AudioBackend
 from media.echo_canceller import EchoCanceller
 from media.speakable import SpeechChunker
-from media.speech_to_text import SpeechToText, Word
+from media.speech_to_text import SpeechToText, Transcript, Word
 from media.text_to_speech import TextToSpeech
-from media.vad import SpeechStarted, TurnDetector, TurnEnded, VadOptions
+from media.vad import ShortPause, SpeechResumed, SpeechStarted, TurnDetector, TurnEnded, VadOptions
 
 Respond = Callable[[str, threading.Event], Iterable[str]]  # (user text, cancel) → reply pieces
 POLL_S = 0.05
@@ -36,6 +37,9 @@ POLL_S = 0.05
 class LoopOptions:
     vad: VadOptions = field(default_factory=VadOptions)
     barge_in: bool = True  # the person may interrupt the reply by speaking
+    # Transcribe at a short pause, before the turn is sure to have ended; if the person goes on,
+    # the guess is thrown away, and if not, the end of the turn finds its transcript ready.
+    speculate: bool = True
     # WebRTC echo cancellation against what the speaker played, so the app's own voice coming
     # back through the microphone is not taken for the person cutting in (media/echo_canceller.py).
     cancel_echo: bool = True
@@ -48,6 +52,7 @@ class UserTurn:
     speech_end_s: float  # stream time the person stopped speaking
     turn_end_s: float  # stream time the end of the turn was decided
     transcribed_s: float  # stream time the transcript was ready
+    speculative: bool = False  # transcribed at the short pause, before the turn had ended
 
 
 @dataclass(frozen=True)
@@ -119,11 +124,14 @@ class DuplexLoop:
         self._frames: queue.Queue[tuple[np.ndarray, np.ndarray | None]] = queue.Queue()
         self._speaker_frame: np.ndarray | None = None  # the tick's reference, set on the audio thread
         self.echo = EchoCanceller() if self.options.cancel_echo else None
-        self._turns: queue.Queue[TurnEnded] = queue.Queue()
+        self._turns: queue.Queue[tuple[TurnEnded, Future[Transcript] | None]] = queue.Queue()
+        self._guesser = ThreadPoolExecutor(max_workers=1, thread_name_prefix="voice-speculation")
+        self._guess: tuple[int, Future[Transcript]] | None = None  # (audio length, transcript)
         self._running = threading.Event()
         self._playback_lock = threading.Lock()  # a barge-in and a clause being queued never interleave
         self._cancel: threading.Event | None = None  # the reply being generated or played, if any
-        self._frame_count = 0
+        self._frame_count = 0  # frames the listener has finished with
+        self._frames_heard = 0  # frames the backend has delivered
         self._threads: list[threading.Thread] = []
         self.idle = threading.Event()  # no turn waiting or being answered
         self.idle.set()
@@ -152,7 +160,22 @@ class DuplexLoop:
 
     def _heard(self, frame: np.ndarray) -> None:
         # Audio thread: only pair the frame with the same tick's speaker frame and queue it.
+        self._frames_heard += 1
         self._frames.put((frame, self._speaker_frame))
+
+    def quiet(self) -> bool:
+        """Every frame heard has been listened to, no turn waits or is being answered, and nothing
+        is playing: a scripted conversation is over once its microphone has ended too."""
+        return (self._frame_count == self._frames_heard and self._turns.empty()
+                and self.idle.is_set() and not self.backend.is_playing())
+
+    def wait_until_quiet(self, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.quiet():
+                return True
+            time.sleep(POLL_S)
+        return False
 
     def stop(self) -> None:
         """Stop generating and playing, end the threads in order, close the audio."""
@@ -162,6 +185,7 @@ class DuplexLoop:
         self.backend.stop_playback()
         for thread in self._threads:
             thread.join(timeout=5)
+        self._guesser.shutdown(wait=True, cancel_futures=True)
         self.backend.close()
 
     # ---- listener thread --------------------------------------------------------------------
@@ -172,15 +196,25 @@ class DuplexLoop:
                 frame, speaker = self._frames.get(timeout=POLL_S)
             except queue.Empty:
                 continue
-            self._frame_count += 1
             if self.echo is not None and speaker is not None:
                 frame = self.echo.process(frame, speaker)
             for event in self.detector.feed(frame):
-                if isinstance(event, SpeechStarted) and self.options.barge_in:
-                    self._barge_in(event.t)
-                elif isinstance(event, TurnEnded):
-                    self.idle.clear()
-                    self._turns.put(event)
+                self._handle(event)
+            self._frame_count += 1
+
+    def _handle(self, event: object) -> None:
+        if isinstance(event, SpeechStarted | SpeechResumed):
+            self._guess = None  # the person goes on: a guess at their words would be wrong
+            if isinstance(event, SpeechStarted) and self.options.barge_in:
+                self._barge_in(event.t)
+        elif isinstance(event, ShortPause) and self.options.speculate:
+            audio = self.detector.utterance_so_far()
+            self._guess = (len(audio), self._guesser.submit(self.stt.transcribe, audio))
+        elif isinstance(event, TurnEnded):
+            guess = self._guess if self._guess and self._guess[0] == len(event.audio) else None
+            self._guess = None
+            self.idle.clear()
+            self._turns.put((event, guess[1] if guess else None))
 
     def _barge_in(self, onset_s: float) -> None:
         with self._playback_lock:
@@ -196,24 +230,24 @@ class DuplexLoop:
     def _answer(self) -> None:
         while self._running.is_set():
             try:
-                turn = self._turns.get(timeout=POLL_S)
+                turn, guess = self._turns.get(timeout=POLL_S)
             except queue.Empty:
                 if self._turns.empty() and self._cancel is None:
                     self.idle.set()
                 continue
             try:
-                self._answer_turn(turn)
+                self._answer_turn(turn, guess)
             except Exception as error:  # one failed turn must not end the conversation
                 self.on_event(LoopFailed(f"{type(error).__name__}: {error}"))
             finally:
                 self._cancel = None
 
-    def _answer_turn(self, turn: TurnEnded) -> None:
-        transcript = self.stt.transcribe(turn.audio)
+    def _answer_turn(self, turn: TurnEnded, guess: Future[Transcript] | None) -> None:
+        transcript = guess.result() if guess is not None else self.stt.transcribe(turn.audio)
         if not transcript.text.strip():
             return  # noise or silence that looked like speech: no turn
         self.on_event(UserTurn(transcript.text.strip(), transcript.words, turn.speech_end,
-                               turn.t, self.now_s))
+                               turn.t, self.now_s, guess is not None))
         cancel = threading.Event()
         self._cancel = cancel
         spoken: list[Spoken] = []

@@ -201,6 +201,15 @@ class TurnDetector:
                 self._filled = rest
         return events or _NO_EVENTS
 
+    def utterance_so_far(self) -> np.ndarray:
+        """The turn in progress cut as it would be if it ended now: at a short pause the loop can
+        transcribe this speculatively, and if the speech does not resume, TurnEnded carries the
+        very same audio."""
+        if not self._speaking:
+            return self._turn[:0].copy()
+        end = min(self._turn_len, max(0, self._last_speech - self._turn_start + self._pre_roll))
+        return self._turn[:end].copy()
+
     def finish(self) -> Sequence[VadEvent]:
         """At the end of the stream: the turn in progress, if any, ends now."""
         if not self._speaking:
