@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 
 import click
 
-from desktop.bench_tables import format_chat_table, format_context_table
+from desktop.bench_tables import format_chat_table, format_context_table, format_voice_table
 from desktop.cli_support import ModelChoice, model_options, reports_errors
 from engine.chat_benchmark import ChatBenchmarkOptions, run_chat_benchmark
 from engine.context_benchmark import ContextBenchmarkOptions, run_context_benchmark
@@ -96,4 +97,51 @@ def bench_context(json_path: Path | None, lengths: tuple[int, ...], depths: tupl
     if ingest:
         result["ingestion"] = run_ingest_benchmark(report)
     click.echo(format_context_table(result))
+    write_json(json_path, result)
+
+
+@bench.command("voice")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the results as JSON to this file.")
+@click.option("--turns", type=click.IntRange(min=1), default=6, show_default=True,
+              help="Scripted questions answered through the loop in real time.")
+@click.option("--barge-ins", type=click.IntRange(min=0), default=3, show_default=True,
+              help="Long answers the scripted person speaks over.")
+@click.option("--echo-turns", type=click.IntRange(min=0), default=2, show_default=True,
+              help="Answers played back into the microphone while the person is silent.")
+@click.option("--max-tokens", type=click.IntRange(min=1), default=120, show_default=True)
+@model_options
+@reports_errors
+def bench_voice(json_path: Path | None, turns: int, barge_ins: int, echo_turns: int, max_tokens: int,
+                **model) -> None:
+    """End of speech to first reply audio against a sequential pipeline and the floor; barge-in; echo."""
+    from desktop.voice_cli import VOICE_SYSTEM_PROMPT
+    from engine.chat_benchmark import machine
+    from engine.generation import GenerationOptions
+    from engine.model_host import ModelHost
+    from engine.voice_respond import VoiceChat
+    from media.speech_to_text import SpeechToText
+    from media.text_to_speech import TextToSpeech
+    from media.voice_benchmark import VoiceBenchmarkOptions, VoiceModels, run_voice_benchmark
+
+    choice = ModelChoice.from_options(**model)
+    report = lambda line: click.echo(line, err=True)  # noqa: E731
+    report("Loading the model…")
+    host = ModelHost(longwit_home() / "models")
+    try:
+        card = host.load(choice.model, choice.load)
+        with tempfile.TemporaryDirectory(prefix="longwit-bench-voice-") as folder:
+            chat = VoiceChat(host, Path(folder) / "voice.db", VOICE_SYSTEM_PROMPT,
+                             GenerationOptions(max_tokens=max_tokens, temperature=0.0))
+            stt = SpeechToText()
+            models = VoiceModels(stt, TextToSpeech(), chat.respond, chat.new_conversation, chat.alone)
+            options = VoiceBenchmarkOptions(turns=turns, barge_ins=barge_ins, echo_turns=echo_turns)
+            result = run_voice_benchmark(models, options, report)
+    finally:
+        host.close()
+    result = {"model": card.name, "n_threads": card.n_threads, "gpu_layers": card.gpu_layers,
+              "max_tokens": max_tokens, "speech_model": stt.options.model,
+              "speech_device": str(stt.model.model.device), "voice": "joe (Piper, bundled)", **result}
+    result["machine"] |= machine()
+    click.echo(format_voice_table(result))
     write_json(json_path, result)

@@ -175,3 +175,82 @@ def format_context_table(result: dict) -> str:
     if "ingestion" in result:
         sections.append(ingestion_section(result["ingestion"]))
     return "\n\n".join(sections) + "\n"
+
+
+def met(flag: bool | None) -> str:
+    return "-" if flag is None else ("met" if flag else "not met")
+
+
+def voice_turns_section(turns: list[dict[str, Any]]) -> str:
+    headers = ["turn", "heard", "latency", "end of turn", "transcribe", "1st token", "1st clause",
+               "1st audio", "baseline", "floor"]
+    rows = [[
+        str(index), (turn["heard"][:32] + "…") if len(turn["heard"]) > 33 else turn["heard"] or "-",
+        ms(turn.get("latency_s")), ms(turn.get("end_of_turn_s")), ms(turn.get("transcription_s")),
+        ms(turn.get("first_token_s")), ms(turn.get("first_clause_s")), ms(turn.get("first_audio_s")),
+        ms(turn["baseline"]["total_s"]), ms(turn["floor"]["total_s"]),
+    ] for index, turn in enumerate(turns, start=1)]
+    heading = ("End of speech → first reply audio, per turn (1st token and 1st clause from the "
+               "transcript; 1st audio from the clause)\n")
+    return heading + table(headers, rows)
+
+
+def voice_stages_section(turns: list[dict[str, Any]]) -> str:
+    headers = ["turn", "baseline: wait", "transcribe", "whole reply", "synthesize all",
+               "floor: transcribe", "1st clause", "synthesize clause"]
+    rows = [[
+        str(index), ms(b["end_of_turn_s"]), ms(b["transcription_s"]), ms(b["generation_s"]),
+        ms(b["synthesis_s"]), ms(f["transcription_s"]), ms(f["first_clause_s"]), ms(f["synthesis_s"]),
+    ] for index, (b, f) in enumerate(((t["baseline"], t["floor"]) for t in turns), start=1)]
+    return "Baseline and floor, each stage timed alone\n" + table(headers, rows)
+
+
+def voice_barge_in_section(barge_ins: list[dict[str, Any]], echoes: list[dict[str, Any]]) -> str:
+    headers = ["barge-in", "true onset", "VAD onset", "playback stopped", "onset → stopped"]
+    rows = [[str(index), number_s(b["onset_s"]), number_s(b.get("vad_onset_s")),
+             number_s(b.get("stopped_s")), ms(b.get("barge_in_s")) if b.get("barge_in_s") is not None
+             else b.get("note", "-")] for index, b in enumerate(barge_ins, start=1)]
+    echo_rows = [[str(index), "on" if e["echo_cancellation"] else "off", number(e["reply_played_s"], " s"),
+                  str(e["false_interruptions"]), str(e["echo_turns"])]
+                 for index, e in enumerate(echoes, start=1)]
+    echo_headers = ["echo run", "echo cancellation", "reply played", "false interruptions", "echo turns"]
+    return ("Barge-in (stream seconds; the person speaks over the reply)\n" + table(headers, rows)
+            + "\n\nEcho (speaker fed back into the microphone, the person silent)\n"
+            + table(echo_headers, echo_rows))
+
+
+def number_s(seconds: float | None) -> str:
+    return number(seconds, " s")
+
+
+def voice_summary_section(result: dict[str, Any]) -> str:
+    targets, flags = result["targets"], result["met"]
+    rows = [
+        ["end of speech → first audio, p50", ms(result["latency_p50_s"]), "", ""],
+        ["end of speech → first audio, p90", ms(result["latency_p90_s"]), "", ""],
+        ["baseline p50 (sequential pipeline)", ms(result["baseline_p50_s"]), "", ""],
+        ["floor p50 (stages alone)", ms(result["floor_p50_s"]), "", ""],
+        ["baseline / Longwit", number(result["ratio_to_baseline"], "x"),
+         f">= {targets['ratio_to_baseline_min']:.2f}x", met(flags["ratio_to_baseline"])],
+        ["Longwit / floor", number(result["ratio_to_floor"], "x"),
+         f"<= {targets['ratio_to_floor_max']:.2f}x", met(flags["ratio_to_floor"])],
+        [f"barge-in p50 (onset → stopped; {result['barge_ins_missed']} missed)", ms(result["barge_in_p50_s"]),
+         f"<= {ms(targets['barge_in_p50_max_s'])}", met(flags["barge_in_p50"])],
+        ["false interruptions (echo)", str(result["false_interruptions"]),
+         f"<= {targets['false_interruptions_max']}", met(flags["false_interruptions"])],
+        ["word error rate", number(result["wer"]), "", ""],
+    ]
+    stages = ", ".join(f"{key.removesuffix('_s').replace('_', ' ')} {ms(value)}"
+                       for key, value in result["stages_p50_s"].items())
+    return ("Summary\n" + table(["", "value", "target", ""], rows)
+            + f"\nStage p50: {stages}; unanswered turns: {result['unanswered_turns']}")
+
+
+def format_voice_table(result: dict) -> str:
+    info = result["machine"]
+    header = (f"Voice benchmark: {result['model']}, {result['n_threads']} threads, GPU layers "
+              f"{result['gpu_layers']}, speech {result['speech_model']}, voice {result['voice']}; "
+              f"{len(result['turns'])} turns in real time\n{info['cpu_count']} CPUs, {info['platform']}")
+    sections = [header, voice_turns_section(result["turns"]), voice_stages_section(result["turns"]),
+                voice_barge_in_section(result["barge_ins"], result["echo"]), voice_summary_section(result)]
+    return "\n\n".join(sections) + "\n"

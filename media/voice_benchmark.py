@@ -1,0 +1,499 @@
+"""`longwit bench voice`: how long the voice loop leaves the person waiting, next to a plain sequential
+pipeline and to the irreducible work of a turn, all measured in the same process with the same models.
+
+Absolute times on a shared CPU move from run to run, so issue 5 sets its targets as ratios taken in one
+run. Four scenarios, in this order so that none competes with another for the CPU:
+
+1. Conversation turns: Piper speaks each scripted question into a microphone file that the
+   FileAudioBackend plays in real time into the real DuplexLoop (the real `respond`, one conversation
+   across turns). Each turn gets its own short file and loop, stopped once the first reply audio has
+   played: the latency is decided by then, and waiting for whole replies would triple the run time.
+   The end of the person's speech is found in the script's own audio (its energy), not taken from the
+   VAD, so the end-of-turn wait is charged to the loop in full.
+2. Barge-in: a request for a long answer, then the person speaks over the reply; from the true onset
+   of that speech (energy again: Piper starts with about 0.1 s of quiet) to the frame where playback
+   stopped.
+3. Echo: the speaker fed back into the microphone (`EchoSimulation`) while the person says nothing:
+   every BargeIn is a false interruption.
+4. Offline, per scripted turn: the baseline (wait 0.8 s of silence, transcribe, generate the whole
+   reply, synthesize the whole reply) and the floor (one transcription, the first clause generated
+   after the cached system prompt, its synthesis), each stage timed alone.
+
+Media never imports the engine: the caller hands in `respond` (the conversation) and `alone` (one
+question after the system prompt only)."""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import soundfile
+
+from media.audio_backend import FRAME_SECONDS, SAMPLE_RATE
+from media.duplex_loop import (
+    AssistantTurn,
+    BargeIn,
+    DuplexLoop,
+    LoopEvent,
+    LoopFailed,
+    LoopOptions,
+    Respond,
+    UserTurn,
+)
+from media.file_audio import EchoSimulation, FileAudioBackend
+from media.speakable import SpeechChunker, speakable
+from media.speech_to_text import SpeechToText
+from media.text_to_speech import TextToSpeech
+
+QUESTIONS = (
+    "What color is the sky on a clear day?",
+    "How many legs does a spider have?",
+    "Can you suggest a name for a small grey cat?",
+    "What is a good breakfast before a long walk?",
+    "Why do leaves change color in the autumn?",
+    "Tell me one fun fact about the moon.",
+)
+BARGE_INS = (
+    ("Please tell me a long story about a dragon who lived in a lighthouse.",
+     "Stop, that is enough. Tell me about the sea instead."),
+    ("Tell me everything you know about the history of trains.",
+     "Wait, wait. Just tell me who built the first one."),
+    ("Describe a walk through a big city from morning until night.",
+     "Sorry to stop you. What time is it in Paris?"),
+)
+ECHO_QUESTIONS = (
+    "Tell me about your favourite season, and why you like it.",
+    "What do people do at the seaside in summer?",
+)
+WARM_UP_QUESTION = "Say hello."
+LEAD_S = 0.5  # silence before the first words of each file
+TURN_TAIL_S = 10.0  # silence after a question: a turn with no reply audio by then is unanswered
+BARGE_GAP_S = 5.0  # from the end of the long request to the interruption: the reply is playing by then
+BARGE_TAIL_S = 3.0
+ECHO_LISTEN_S = 8.0  # seconds of the reply played back into the microphone before the run ends
+HEARD_AFTER_FIRST_AUDIO_S = 0.3  # played this long after its first audio, a turn is over
+BASELINE_END_SILENCE_S = 0.8
+ONSET_FLOOR_DB = -40.0  # below the loudest 10 ms of an utterance: not yet speech
+POLL_S = 0.02
+TARGETS = {
+    "ratio_to_baseline_min": 3.0,
+    "ratio_to_floor_max": 1.3,
+    "barge_in_p50_max_s": 0.25,
+    "false_interruptions_max": 0,
+}
+
+
+@dataclass(frozen=True)
+class VoiceBenchmarkOptions:
+    turns: int = 6
+    barge_ins: int = 3
+    echo_turns: int = 2
+
+
+@dataclass
+class VoiceModels:
+    """What the benchmark runs on: the speech models, and the chat model through two callables."""
+
+    stt: SpeechToText
+    tts: TextToSpeech
+    respond: Respond  # a reply in the ongoing conversation (called from the loop's thread)
+    new_conversation: Callable[[], object]  # later `respond` calls start a new conversation
+    alone: Respond  # a reply to one question after the system prompt only
+
+
+@dataclass(frozen=True)
+class Utterance:
+    """A scripted line as Piper speaks it, with where the speech really starts and ends in it."""
+
+    text: str
+    audio: np.ndarray
+    onset_s: float
+    end_s: float
+
+
+# ---- Script -----------------------------------------------------------------------------------------
+
+
+def speech_bounds(audio: np.ndarray, frame: int = SAMPLE_RATE // 100) -> tuple[float, float]:
+    """Seconds from the start of `audio` to the first and past the last 10 ms frame within
+    ONSET_FLOOR_DB of the loudest one."""
+    usable = len(audio) // frame * frame
+    rms = np.sqrt(np.mean(np.square(audio[:usable].reshape(-1, frame), dtype=np.float64), axis=1))
+    loud = np.flatnonzero(rms >= max(rms.max() * 10 ** (ONSET_FLOOR_DB / 20), 1e-5))
+    if not len(loud):
+        return 0.0, 0.0
+    return float(loud[0] * frame / SAMPLE_RATE), float((loud[-1] + 1) * frame / SAMPLE_RATE)
+
+
+def utterance(tts: TextToSpeech, text: str) -> Utterance:
+    audio = tts.synthesize(text)
+    onset, end = speech_bounds(audio)
+    return Utterance(text, audio, onset, end)
+
+
+def silence(seconds: float) -> np.ndarray:
+    return np.zeros(round(seconds * SAMPLE_RATE), dtype=np.float32)
+
+
+def write_mic(path: Path, parts: Sequence[Utterance | float]) -> list[tuple[float, float]]:
+    """A microphone file of speech and silences; the stream times where each utterance's speech
+    starts and ends."""
+    audio, bounds, at = [], [], 0.0
+    for part in parts:
+        if isinstance(part, Utterance):
+            bounds.append((at + part.onset_s, at + part.end_s))
+            audio.append(part.audio)
+            at += len(part.audio) / SAMPLE_RATE
+        else:
+            audio.append(silence(part))
+            at += len(audio[-1]) / SAMPLE_RATE
+    soundfile.write(str(path), np.concatenate(audio), SAMPLE_RATE, subtype="FLOAT")
+    return bounds
+
+
+# ---- Instruments --------------------------------------------------------------------------------------
+
+
+class TimedBackend(FileAudioBackend):
+    """The file backend, noting on its own clock (frames delivered) when the first reply audio was
+    queued and when playback was stopped: what the speaker did, whatever the listener thread knew."""
+
+    first_play_s: float | None = None
+
+    def now_s(self) -> float:
+        return self.frames_delivered * FRAME_SECONDS
+
+    def play(self, samples: np.ndarray) -> int:
+        if self.first_play_s is None and len(samples):
+            self.first_play_s = self.now_s()
+        return super().play(samples)
+
+    def played_s(self) -> float:
+        return self.playback_position() / SAMPLE_RATE
+
+
+@dataclass
+class ReplyTiming:
+    """When `respond` was called, gave its first piece and completed its first clause (stream time)."""
+
+    called_s: float
+    first_piece_s: float | None = None
+    first_clause_s: float | None = None
+
+
+class TimedRespond:
+    """Wraps `respond` without changing it: the same pieces, in order, with their times noted. The
+    clause boundary is the one the loop's own SpeechChunker finds in the same pieces."""
+
+    def __init__(self, respond: Respond, clock: Callable[[], float]) -> None:
+        self.inner, self.clock = respond, clock
+        self.calls: list[ReplyTiming] = []
+
+    def __call__(self, text: str, cancel: threading.Event) -> Iterator[str]:
+        timing = ReplyTiming(self.clock())
+        self.calls.append(timing)
+        chunker = SpeechChunker()
+        for piece in self.inner(text, cancel):
+            timing.first_piece_s = timing.first_piece_s or self.clock()
+            if timing.first_clause_s is None and chunker.feed(piece):
+                timing.first_clause_s = self.clock()
+            yield piece
+        if timing.first_clause_s is None:  # one sentence with nothing after it: the loop's chunker
+            timing.first_clause_s = self.clock()  # hands it over when the reply ends (its flush)
+
+
+@dataclass
+class LoopRun:
+    """One run of the loop on one microphone file, and everything it reported."""
+
+    backend: TimedBackend
+    respond: TimedRespond
+    events: list[LoopEvent] = field(default_factory=list)
+    barge_in_stops: list[float] = field(default_factory=list)  # backend time of each BargeIn
+
+    def on_event(self, event: LoopEvent) -> None:
+        if isinstance(event, BargeIn):
+            self.barge_in_stops.append(self.backend.now_s())
+        self.events.append(event)
+
+    def of(self, kind: type) -> list[Any]:
+        return [event for event in list(self.events) if isinstance(event, kind)]
+
+
+def run_loop(models: VoiceModels, mic: Path, done: Callable[[LoopRun], bool], tail_s: float,
+             options: LoopOptions | None = None, echo: EchoSimulation | None = None) -> LoopRun:
+    """The real loop on `mic` in real time, until `done` says so or the file (and `tail_s` of silence
+    after it) has played."""
+    backend = TimedBackend(mic, None, echo, realtime=True, tail_silence_s=tail_s)
+    holder: list[DuplexLoop] = []
+    timed = TimedRespond(models.respond, lambda: holder[0].now_s)
+    run = LoopRun(backend, timed)
+    loop = DuplexLoop(backend, models.stt, models.tts, timed, run.on_event, options)
+    holder.append(loop)
+    loop.start()
+    try:
+        while not backend.finished.is_set() and not done(run):
+            time.sleep(POLL_S)
+    finally:
+        loop.stop()
+    if backend.error is not None:
+        raise RuntimeError(f"the microphone file stopped: {backend.error}") from backend.error
+    return run
+
+
+def heard_first_audio(run: LoopRun) -> bool:
+    first = run.backend.first_play_s
+    return bool(run.of(AssistantTurn)) or (
+        first is not None and run.backend.now_s() - first >= HEARD_AFTER_FIRST_AUDIO_S)
+
+
+# ---- Scenarios ----------------------------------------------------------------------------------------
+
+
+def words(text: str) -> list[str]:
+    return [w for w in ("".join(c for c in word.lower() if c.isalnum()) for word in text.split()) if w]
+
+
+def word_errors(reference: str, hypothesis: str) -> int:
+    import jiwer
+
+    ref, hyp = " ".join(words(reference)), " ".join(words(hypothesis))
+    if not hyp:
+        return len(ref.split())
+    out = jiwer.process_words(ref, hyp)
+    return out.substitutions + out.deletions + out.insertions
+
+
+def conversation_turn(models: VoiceModels, line: Utterance, folder: Path) -> dict[str, Any]:
+    """One scripted question through the loop; the latency and its breakdown, in seconds."""
+    mic = folder / "turn.wav"
+    [(onset, end)] = write_mic(mic, [LEAD_S, line])
+    run = run_loop(models, mic, heard_first_audio, TURN_TAIL_S)
+    users, calls = run.of(UserTurn), run.respond.calls
+    record: dict[str, Any] = {"text": line.text, "speech_onset_s": onset, "speech_end_s": end,
+                              "heard": " ".join(u.text for u in users), "turns_detected": len(users)}
+    record["word_errors"] = word_errors(line.text, record["heard"])
+    record["reference_words"] = len(words(line.text))
+    record["failures"] = [failure.message for failure in run.of(LoopFailed)]
+    if not users or not calls:
+        return record | {"latency_s": None}
+    user, call, first = users[0], calls[0], run.backend.first_play_s
+    record.update(
+        vad_speech_end_s=user.speech_end_s,
+        speculative=getattr(user, "speculative", False),
+        end_of_turn_s=user.turn_end_s - end,
+        transcription_s=user.transcribed_s - user.turn_end_s,
+        first_token_s=since(call.first_piece_s, user.transcribed_s),
+        first_clause_s=since(call.first_clause_s, user.transcribed_s),
+        first_audio_s=since(first, call.first_clause_s),
+        latency_s=since(first, end),
+    )
+    return record
+
+
+def since(later: float | None, earlier: float | None) -> float | None:
+    return None if later is None or earlier is None else later - earlier
+
+
+def barge_in_turn(models: VoiceModels, request: Utterance, interruption: Utterance,
+                  folder: Path) -> dict[str, Any]:
+    """A long answer interrupted: from the true onset of the interruption to playback stopped."""
+    mic = folder / "barge-in.wav"
+    models.new_conversation()
+    _, (onset, _end) = write_mic(mic, [LEAD_S, request, BARGE_GAP_S, interruption])
+    run = run_loop(models, mic, lambda r: bool(r.barge_in_stops) and r.backend.now_s()
+                   >= r.barge_in_stops[0] + 0.2, BARGE_TAIL_S)
+    first = run.backend.first_play_s
+    record: dict[str, Any] = {"request": request.text, "interruption": interruption.text,
+                              "onset_s": onset, "reply_started_s": first}
+    if first is None or first > onset:
+        return record | {"barge_in_s": None, "note": "the reply had not started when the person spoke"}
+    stops = [s for s in run.barge_in_stops if s >= onset - 0.5]
+    if not stops:
+        if first + run.backend.played_s() < onset:  # queue ran dry: the reply ended (or paused) first
+            return record | {"barge_in_s": None, "note": "the reply had ended before the person spoke"}
+        return record | {"barge_in_s": None, "missed": True, "note": "playback was not stopped"}
+    barge = next(e for e in run.of(BargeIn) if e.onset_s >= onset - 0.5)
+    return record | {"vad_onset_s": barge.onset_s, "loop_stopped_s": barge.stopped_s,
+                     "stopped_s": stops[0], "barge_in_s": stops[0] - onset}
+
+
+def echo_options() -> tuple[LoopOptions, bool]:
+    """The loop's options for a room that hears the speaker: echo cancellation on, where the loop has
+    it (the flag's name in LoopOptions is `cancel_echo`)."""
+    if any(f.name == "cancel_echo" for f in fields(LoopOptions)):
+        return LoopOptions(cancel_echo=True), True  # type: ignore[call-arg]
+    return LoopOptions(), False
+
+
+def echo_turn(models: VoiceModels, question: Utterance, folder: Path) -> dict[str, Any]:
+    """One question, then silence while the reply plays into the microphone: interruptions are false."""
+    mic = folder / "echo.wav"
+    models.new_conversation()
+    write_mic(mic, [LEAD_S, question])
+    options, cancelling = echo_options()
+    run = run_loop(models, mic, lambda r: bool(r.of(AssistantTurn)) or r.backend.played_s()
+                   >= ECHO_LISTEN_S, ECHO_LISTEN_S + TURN_TAIL_S, options, EchoSimulation())
+    return {"question": question.text, "echo_cancellation": cancelling,
+            "reply_played_s": run.backend.played_s(), "false_interruptions": len(run.of(BargeIn)),
+            "echo_turns": max(0, len(run.of(UserTurn)) - 1)}
+
+
+def timed(work: Callable[[], Any]) -> tuple[Any, float]:
+    started = time.perf_counter()
+    value = work()
+    return value, time.perf_counter() - started
+
+
+def generation_times(alone: Respond, text: str) -> tuple[str, str, float, float]:
+    """The first clause and whole reply to `text` on its own, and the seconds to each."""
+    chunker, pieces = SpeechChunker(), []
+    first_clause, first_s = "", None
+    started = time.perf_counter()
+    for piece in alone(text, threading.Event()):
+        pieces.append(piece)
+        if first_s is None and (clauses := chunker.feed(piece)):
+            first_clause, first_s = clauses[0], time.perf_counter() - started
+    whole_s = time.perf_counter() - started
+    if first_s is None:  # a reply of one clause: it ends with the reply
+        first_clause, first_s = " ".join(chunker.flush()), whole_s
+    return first_clause, "".join(pieces), first_s, whole_s
+
+
+def offline_turn(models: VoiceModels, line: Utterance) -> dict[str, Any]:
+    """Baseline and floor for one scripted question, each stage timed alone on the same audio."""
+    audio = np.concatenate([silence(0.2), line.audio, silence(0.2)])
+    transcript, transcription_s = timed(lambda: models.stt.transcribe(audio))
+    clause, reply, clause_s, reply_s = generation_times(models.alone, transcript.text or line.text)
+    _, clause_audio_s = timed(lambda: models.tts.synthesize(clause))
+    _, reply_audio_s = timed(lambda: models.tts.synthesize(speakable(reply)))
+    baseline = {"end_of_turn_s": BASELINE_END_SILENCE_S, "transcription_s": transcription_s,
+                "generation_s": reply_s, "synthesis_s": reply_audio_s}
+    floor = {"transcription_s": transcription_s, "first_clause_s": clause_s, "synthesis_s": clause_audio_s}
+    return {"baseline": baseline | {"total_s": sum(baseline.values()), "reply_words": len(reply.split())},
+            "floor": floor | {"total_s": sum(floor.values()), "first_clause": clause}}
+
+
+# ---- Summary ------------------------------------------------------------------------------------------
+
+
+def percentile(values: Iterable[float | None], q: float) -> float | None:
+    numbers = [v for v in values if v is not None]
+    return float(np.percentile(numbers, q)) if numbers else None
+
+
+def median(values: Iterable[float | None]) -> float | None:
+    numbers = [v for v in values if v is not None]
+    return statistics.median(numbers) if numbers else None
+
+
+def ratio(numerator: float | None, denominator: float | None) -> float | None:
+    return None if not numerator or not denominator else numerator / denominator
+
+
+def targets_met(result: dict[str, Any]) -> dict[str, bool | None]:
+    def at_least(value: float | None, bound: float) -> bool | None:
+        return None if value is None else bool(value >= bound)
+
+    def at_most(value: float | None, bound: float) -> bool | None:
+        return None if value is None else bool(value <= bound)
+
+    return {
+        "ratio_to_baseline": at_least(result["ratio_to_baseline"], TARGETS["ratio_to_baseline_min"]),
+        "ratio_to_floor": at_most(result["ratio_to_floor"], TARGETS["ratio_to_floor_max"]),
+        "barge_in_p50": None if result["barge_in_p50_s"] is None else bool(
+            result["barge_in_p50_s"] <= TARGETS["barge_in_p50_max_s"] and not result["barge_ins_missed"]),
+        "false_interruptions": at_most(result["false_interruptions"], TARGETS["false_interruptions_max"]),
+    }
+
+
+def summarise(turns: list[dict[str, Any]], barge_ins: list[dict[str, Any]],
+              echoes: list[dict[str, Any]]) -> dict[str, Any]:
+    latency = [t.get("latency_s") for t in turns]
+    baseline_p50 = median(t["baseline"]["total_s"] for t in turns)
+    floor_p50 = median(t["floor"]["total_s"] for t in turns)
+    latency_p50 = median(latency)
+    errors, reference = sum(t["word_errors"] for t in turns), sum(t["reference_words"] for t in turns)
+    result: dict[str, Any] = {
+        "latency_p50_s": latency_p50,
+        "latency_p90_s": percentile(latency, 90),
+        "baseline_p50_s": baseline_p50,
+        "floor_p50_s": floor_p50,
+        "barge_in_p50_s": median(b.get("barge_in_s") for b in barge_ins),  # over those stopped
+        "barge_ins_missed": sum(1 for b in barge_ins if b.get("missed")),  # a miss fails the target
+        "false_interruptions": sum(e["false_interruptions"] for e in echoes),
+        "wer": errors / reference if reference else None,
+        "ratio_to_baseline": ratio(baseline_p50, latency_p50),
+        "ratio_to_floor": ratio(latency_p50, floor_p50),
+        "unanswered_turns": sum(1 for v in latency if v is None),
+        "stages_p50_s": {key: median(t.get(key) for t in turns) for key in STAGES},
+    }
+    result["targets"] = TARGETS
+    result["met"] = targets_met(result)
+    return result
+
+
+STAGES = ("end_of_turn_s", "transcription_s", "first_token_s", "first_clause_s", "first_audio_s")
+
+
+def machine() -> dict[str, Any]:
+    import ctranslate2
+    import onnxruntime
+
+    return {"cpu_count": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
+            "cuda_devices_ctranslate2": ctranslate2.get_cuda_device_count(),
+            "onnxruntime_providers": onnxruntime.get_available_providers()}
+
+
+# ---- The run ------------------------------------------------------------------------------------------
+
+
+def warm_up(models: VoiceModels) -> None:
+    """Load every model and run each once, so that the first measured turn does not pay for it."""
+    models.stt.transcribe(silence(0.5))
+    models.stt.transcribe(utterance(models.tts, WARM_UP_QUESTION).audio)
+    for _ in models.alone(WARM_UP_QUESTION, threading.Event()):
+        pass
+
+
+def cycle(items: Sequence[Any], count: int) -> list[Any]:
+    return [items[i % len(items)] for i in range(count)]
+
+
+def run_voice_benchmark(models: VoiceModels, options: VoiceBenchmarkOptions,
+                        progress: Callable[[str], None] = lambda s: None) -> dict[str, Any]:
+    """Every scenario, in order; a JSON-ready dict (seconds throughout)."""
+    progress("Loading the speech models and synthesizing the script…")
+    warm_up(models)
+    tts = models.tts
+    lines = [utterance(tts, text) for text in cycle(QUESTIONS, options.turns)]
+    pairs = [(utterance(tts, a), utterance(tts, b)) for a, b in cycle(BARGE_INS, options.barge_ins)]
+    echo_lines = [utterance(tts, text) for text in cycle(ECHO_QUESTIONS, options.echo_turns)]
+    with tempfile.TemporaryDirectory(prefix="longwit-bench-voice-") as name:
+        folder = Path(name)
+        turns = []
+        for number, line in enumerate(lines, start=1):
+            progress(f"Turn {number}/{len(lines)} in real time: {line.text}")
+            turns.append(conversation_turn(models, line, folder))
+        barge_ins = []
+        for number, (request, interruption) in enumerate(pairs, start=1):
+            progress(f"Barge-in {number}/{len(pairs)} in real time…")
+            barge_ins.append(barge_in_turn(models, request, interruption, folder))
+        echoes = []
+        for number, question in enumerate(echo_lines, start=1):
+            progress(f"Echo {number}/{len(echo_lines)} in real time (the app hears itself)…")
+            echoes.append(echo_turn(models, question, folder))
+    progress("Baseline and floor, each stage timed alone…")
+    for turn, line in zip(turns, lines, strict=True):
+        turn.update(offline_turn(models, line))
+    return {**summarise(turns, barge_ins, echoes), "turns": turns, "barge_ins": barge_ins,
+            "echo": echoes, "machine": machine()}
