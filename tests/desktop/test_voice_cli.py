@@ -41,14 +41,17 @@ def saved(home: Path) -> list:
 
 @pytest.mark.slow
 def test_two_turns_are_answered_spoken_and_saved(longwit_home: Path, tmp_path: Path) -> None:
-    mic = script(tmp_path / "mic.wav", 0.5, "What color is the sky on a clear day?", 10.0,
-                 "Thank you very much.", 0.5)
+    question = "What color is the sky on a clear day?"
+    mic = script(tmp_path / "mic.wav", 0.5, question, 10.0, "Thank you very much.", 0.5)
     out = tmp_path / "out.wav"
     result = longwit(longwit_home, "voice", "--mic", str(mic), "--speaker", str(out),
                      "--max-tokens", "24", "--temperature", "0")
     assert result.returncode == 0, result.stderr
     said = [line for line in result.stdout.splitlines() if line.startswith("you (")]
-    assert len(said) == 2 and "sky on a clear day" in said[0].lower()
+    # Piper adds random noise on every call, and tiny.en sometimes hears "this guy" for "the sky":
+    # the transcript must be close to the script, not identical.
+    assert len(said) == 2
+    assert jiwer.wer(normalise(question), normalise(said[0].split(": ", 1)[1].split("   [")[0])) <= 0.4
     messages = saved(longwit_home)
     assert [m.role for m in messages] == ["user", "assistant", "user", "assistant"]
     first_answer = messages[1]
@@ -64,9 +67,10 @@ def test_two_turns_are_answered_spoken_and_saved(longwit_home: Path, tmp_path: P
 def test_speaking_over_the_answer_stops_it_and_saves_what_was_heard(
     longwit_home: Path, tmp_path: Path
 ) -> None:
+    cut_in = "Stop, that is enough. Tell me about the sea instead."
     mic = script(tmp_path / "mic.wav", 0.5,
                  "Please tell me a long story about a dragon who lived in a lighthouse.", 4.5,
-                 "Stop, that is enough. Tell me about the sea instead.", 0.5)
+                 cut_in, 0.5)
     # No echo in this room, so no echo cancelling: under double talk WebRTC's AEC dents the voice
     # that cuts in (media/echo_canceller.py); this test is about stopping and clipping.
     result = longwit(longwit_home, "voice", "--mic", str(mic), "--max-tokens", "200", "--no-aec")
@@ -75,7 +79,8 @@ def test_speaking_over_the_answer_stops_it_and_saves_what_was_heard(
     messages = saved(longwit_home)
     interrupted = messages[1]
     assert interrupted.role == "assistant" and interrupted.cut
-    assert messages[2].role == "user" and "sea" in messages[2].content.lower()
+    assert messages[2].role == "user"
+    assert jiwer.wer(normalise(cut_in), normalise(messages[2].content)) <= 0.4
 
 
 @pytest.mark.slow

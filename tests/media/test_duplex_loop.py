@@ -9,6 +9,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+import jiwer
 import numpy as np
 import soundfile
 
@@ -17,6 +18,10 @@ from media.duplex_loop import AssistantTurn, DuplexLoop, LoopEvent, Spoken, User
 from media.file_audio import FileAudioBackend
 from media.speech_to_text import SpeechToText
 from media.text_to_speech import TextToSpeech
+
+
+def words(text: str) -> str:
+    return " ".join("".join(c for c in w.lower() if c.isalnum()) for w in text.split())
 
 
 def silence(seconds: float) -> np.ndarray:
@@ -48,7 +53,8 @@ def run_script(tmp_path: Path, parts: list[str | float], answer: str = "All righ
 def test_transcript_begun_at_the_pause_is_used_when_the_turn_ends(tmp_path: Path) -> None:
     events = run_script(tmp_path, [0.5, "What time does the train leave?", 1.5])
     (turn,) = [e for e in events if isinstance(e, UserTurn)]
-    assert turn.speculative and "train" in turn.text.lower()
+    assert turn.speculative
+    assert jiwer.wer("what time does the train leave", words(turn.text)) <= 0.4
     assert any(isinstance(e, AssistantTurn) for e in events)
 
 
@@ -56,7 +62,8 @@ def test_speech_after_a_short_pause_throws_the_guess_away(tmp_path: Path) -> Non
     events = run_script(tmp_path, [0.5, "I would like to know.", 0.35, "When does the train leave?", 1.5])
     turns = [e for e in events if isinstance(e, UserTurn)]
     assert len(turns) == 1, [t.text for t in turns]
-    assert "like to know" in turns[0].text.lower() and "train" in turns[0].text.lower()
+    # One turn holding both sentences (Piper varies, so the words are compared loosely).
+    assert jiwer.wer("i would like to know when does the train leave", words(turns[0].text)) <= 0.4
 
 
 def test_an_interrupted_answer_keeps_only_the_clauses_played() -> None:
