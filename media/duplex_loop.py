@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from media.audio_backend import FRAME_SAMPLES, SAMPLE_RATE, AudioBackend
-from media.echo_canceller import EchoCanceller
+from media.echo_canceller import EchoCanceller, NearEndGate
 from media.speakable import SpeechChunker
 from media.speech_to_text import SpeechToText, Transcript, Word
 from media.text_to_speech import TextToSpeech
@@ -124,6 +124,7 @@ class DuplexLoop:
         self._frames: queue.Queue[tuple[np.ndarray, np.ndarray | None]] = queue.Queue()
         self._speaker_frame: np.ndarray | None = None  # the tick's reference, set on the audio thread
         self.echo = EchoCanceller() if self.options.cancel_echo else None
+        self.gate = NearEndGate() if self.options.cancel_echo else None
         self._turns: queue.Queue[tuple[TurnEnded, Future[Transcript] | None]] = queue.Queue()
         self._guesser = ThreadPoolExecutor(max_workers=1, thread_name_prefix="voice-speculation")
         self._guess: tuple[int, Future[Transcript]] | None = None  # (audio length, transcript)
@@ -196,8 +197,9 @@ class DuplexLoop:
                 frame, speaker = self._frames.get(timeout=POLL_S)
             except queue.Empty:
                 continue
-            if self.echo is not None and speaker is not None:
-                frame = self.echo.process(frame, speaker)
+            if self.echo is not None and self.gate is not None and speaker is not None:
+                cleaned = self.echo.process(frame, speaker)
+                frame = self.gate.choose(frame, cleaned, speaker, self.detector.speaking)
             for event in self.detector.feed(frame):
                 self._handle(event)
             self._frame_count += 1

@@ -124,3 +124,51 @@ class EchoCanceller:
             self._apm.set_stream_delay_ms(self.options.stream_delay_ms)  # WebRTC wants it before each frame
         self._apm.process_stream(self._mic.frame)
         self._mic.read_into(out)
+
+
+def rms(frame: np.ndarray) -> float:
+    return float(np.sqrt(np.mean(np.square(frame, dtype=np.float64)))) if len(frame) else 0.0
+
+
+@dataclass(frozen=True)
+class GateOptions:
+    reference_frames: int = 10  # the speaker's level over the last 200 ms (the echo comes later)
+    margin: float = 2.0  # the mic must be this many times louder than the echo would be
+    # The echo gain follows the loudest recent echo: up at once, down slowly (per frame of echo
+    # alone), so a quiet moment of the reply does not make the echo look weaker than it is.
+    attack: float = 0.5
+    release: float = 0.02
+    start_gain: float = 1.0  # before anything is learnt, assume the echo is as loud as the speaker
+
+
+class NearEndGate:
+    """Chooses, frame by frame, what the turn detector hears while the app speaks.
+
+    The echo canceller removes the app's own voice well but also dents a voice that talks over it
+    (double talk), which made barge-in late or missed. This gate learns how loud the echo is
+    relative to the speaker signal (the room's echo gain, from frames where the person is silent)
+    and, when the raw microphone is clearly louder than the echo alone could be, passes the raw
+    frame, so a person cutting in is heard at full strength; otherwise the cleaned frame."""
+
+    def __init__(self, options: GateOptions | None = None) -> None:
+        self.options = options or GateOptions()
+        self.gain = self.options.start_gain
+        self._levels = np.zeros(self.options.reference_frames)
+        self._next = 0
+
+    def choose(self, raw: np.ndarray, cleaned: np.ndarray, speaker: np.ndarray,
+               speaking: bool) -> np.ndarray:
+        """`speaking`: the turn detector already hears the person (then nothing is learnt)."""
+        self._levels[self._next] = rms(speaker)
+        self._next = (self._next + 1) % len(self._levels)
+        reference = float(self._levels.max())
+        if reference < 1e-4:
+            return cleaned  # nothing playing: the canceller passes the mic through
+        level = rms(raw)
+        if level > self.options.margin * self.gain * reference:
+            return raw
+        if not speaking:
+            ratio = min(level / reference, 4.0)
+            rate = self.options.attack if ratio > self.gain else self.options.release
+            self.gain += rate * (ratio - self.gain)
+        return cleaned

@@ -71,9 +71,7 @@ def test_speaking_over_the_answer_stops_it_and_saves_what_was_heard(
     mic = script(tmp_path / "mic.wav", 0.5,
                  "Please tell me a long story about a dragon who lived in a lighthouse.", 4.5,
                  cut_in, 0.5)
-    # No echo in this room, so no echo cancelling: under double talk WebRTC's AEC dents the voice
-    # that cuts in (media/echo_canceller.py); this test is about stopping and clipping.
-    result = longwit(longwit_home, "voice", "--mic", str(mic), "--max-tokens", "200", "--no-aec")
+    result = longwit(longwit_home, "voice", "--mic", str(mic), "--max-tokens", "200")
     assert result.returncode == 0, result.stderr
     assert "you cut in at" in result.stdout and "[interrupted]" in result.stdout
     messages = saved(longwit_home)

@@ -190,3 +190,24 @@ def test_file_backend_pairs_each_mic_frame_with_its_speaker_frame(tmp_path: Path
     assert backend.error is None and not reference
     assert raw_starts, "the backend's simulated echo should trigger the VAD without the canceller"
     assert starts == []
+
+
+def test_near_end_gate_passes_a_voice_louder_than_the_echo_could_be() -> None:
+    """Echo alone (half the speaker, 40 ms late) keeps the cleaned frames; a voice cutting in at
+    the speaker's own level gets the raw frames, so the echo canceller cannot dent it."""
+    from media.echo_canceller import NearEndGate
+
+    rng = np.random.default_rng(3)
+    frames = 150
+    speaker = [(rng.standard_normal(320) * 0.1).astype(np.float32) for _ in range(frames)]
+    echo = [np.zeros(320, np.float32), np.zeros(320, np.float32), *[0.5 * s for s in speaker]]
+    cleaned = np.zeros(320, np.float32)
+    gate = NearEndGate()
+    chosen_raw = []
+    for i in range(frames):
+        voice = (rng.standard_normal(320) * 0.12).astype(np.float32) if i >= 100 else 0
+        raw = echo[i] + voice
+        chosen_raw.append(gate.choose(raw, cleaned, speaker[i], speaking=False) is raw)
+    assert not any(chosen_raw[:100])  # the echo alone never passes
+    assert all(chosen_raw[100:])  # the voice does, from its first frame
+    assert 0.4 < gate.gain < 0.7  # the room's echo gain (0.5) was learnt
