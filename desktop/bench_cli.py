@@ -115,11 +115,10 @@ def bench_context(json_path: Path | None, lengths: tuple[int, ...], depths: tupl
 def bench_voice(json_path: Path | None, turns: int, barge_ins: int, echo_turns: int, max_tokens: int,
                 **model) -> None:
     """End of speech to first reply audio against a sequential pipeline and the floor; barge-in; echo."""
-    from desktop.voice_cli import VOICE_SYSTEM_PROMPT
     from engine.chat_benchmark import machine
     from engine.generation import GenerationOptions
     from engine.model_host import ModelHost
-    from engine.voice_respond import VoiceChat
+    from engine.voice_respond import VOICE_SYSTEM_PROMPT, VoiceChat
     from media.speech_to_text import SpeechToText
     from media.text_to_speech import TextToSpeech
     from media.voice_benchmark import VoiceBenchmarkOptions, VoiceModels, run_voice_benchmark

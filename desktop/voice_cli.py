@@ -5,9 +5,7 @@ to the conversation as they happen; an interrupted answer is saved as what was a
 from __future__ import annotations
 
 import sys
-import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import click
@@ -22,56 +20,33 @@ from desktop.cli_support import (
     reports_errors,
     start_model,
 )
-from engine.chat_session import ChatSession
 from engine.generation import GenerationOptions
 from engine.model_host import ModelHost
+from engine.voice_respond import VOICE_SYSTEM_PROMPT, VoiceChat
 from media.audio_errors import AudioError
 from media.duplex_loop import AssistantTurn, BargeIn, DuplexLoop, LoopEvent, LoopOptions, UserTurn
 from media.file_audio import EchoSimulation, FileAudioBackend
 from media.speech_to_text import SpeechOptions, SpeechToText
 from media.text_to_speech import TextToSpeech
-from storage import ConversationStore, database_path, open_database
+from storage import database_path
 
-VOICE_SYSTEM_PROMPT = (
-    "You are Longwit, talking with the user by voice. Answer in one to three short spoken "
-    "sentences, without lists, tables, code or markup."
-)
 FILE_TAIL_S = 30.0  # silence after the scripted microphone, for the last answer to be heard
 SETTLE_S = 1.0  # quiet this long after the script ends: the conversation is over
 
 
 class VoiceConversation:
-    """Joins the voice loop to a stored conversation. The loop calls `respond` and `on_event` from its
-    responder thread, which opens its own database connection (one connection per thread)."""
+    """Joins the voice loop to a stored conversation: replies through VoiceChat (which opens a
+    database connection on the loop's responder thread), turns printed, and an interrupted answer
+    saved as what was heard."""
 
     def __init__(self, host: ModelHost, conversation_id: int, options: GenerationOptions) -> None:
-        self.host, self.conversation_id, self.options = host, conversation_id, options
-        self._local = threading.local()
-        self.last_message_id: int | None = None
-
-    def session(self) -> ChatSession:
-        if not hasattr(self._local, "session"):
-            store = ConversationStore(open_database(database_path()))
-            self._local.session = ChatSession(self.host, store, self.conversation_id,
-                                              VOICE_SYSTEM_PROMPT, self.options)
-        return self._local.session
-
-    def respond(self, text: str, cancel: threading.Event) -> Iterator[str]:
-        reply = self.session().ask(text)
-        try:
-            for piece in reply:
-                if cancel.is_set():
-                    reply.cancel()
-                    break
-                yield piece
-        finally:
-            reply.finish()
-            self.last_message_id = reply.message_id
+        self.chat = VoiceChat(host, database_path(), VOICE_SYSTEM_PROMPT, options, conversation_id)
+        self.respond = self.chat.respond
 
     def on_event(self, event: LoopEvent) -> None:
         click.echo(describe_event(event))
-        if isinstance(event, AssistantTurn) and event.interrupted and self.last_message_id:
-            self.session().store.replace_message(self.last_message_id, event.heard, cut=True)
+        if isinstance(event, AssistantTurn) and event.interrupted and self.chat.last_message_id:
+            self.chat.store().replace_message(self.chat.last_message_id, event.heard, cut=True)
 
 
 def describe_event(event: LoopEvent) -> str:

@@ -83,6 +83,18 @@ class Reply:
             self.filter = CitationFilter(self.context.sources)
         return self.filter.feed(piece) if self.filter else piece
 
+    def until(self, cancel: threading.Event) -> Iterator[str]:
+        """The pieces until `cancel` is set, which stops generation; the answer is saved either way
+        (cut if stopped). This is how the voice loop, which owns the cancel event, reads a reply."""
+        try:
+            for piece in self:
+                if cancel.is_set():
+                    self.cancel()
+                    break
+                yield piece
+        finally:
+            self.finish()
+
     def cancel(self) -> None:
         self.stream.cancel()
 

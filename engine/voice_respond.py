@@ -17,25 +17,40 @@ from engine.generation import GenerationOptions
 from engine.model_host import ModelHost
 from storage import ConversationStore, open_database
 
+VOICE_SYSTEM_PROMPT = (
+    "You are Longwit, talking with the user by voice. Answer in one to three short spoken "
+    "sentences, without lists, tables, code or markup."
+)
+
 
 class VoiceChat:
-    """Replies from the loaded model, saved to the database at `db_path`."""
+    """Replies from the loaded model, saved to the database at `db_path`, in the conversation
+    `conversation_id` (a new one when not given)."""
 
     def __init__(self, host: ModelHost, db_path: Path, system_prompt: str,
-                 options: GenerationOptions) -> None:
+                 options: GenerationOptions, conversation_id: int | None = None) -> None:
         self.host, self.db_path = host, db_path
         self.system_prompt, self.options = system_prompt, options
         self._local = threading.local()
-        self.conversation_id = self.new_conversation()
+        self.last_message_id: int | None = None  # the latest answer saved
+        self.conversation_id = conversation_id or self.new_conversation()
 
     def store(self) -> ConversationStore:
         if not hasattr(self._local, "store"):
             self._local.store = ConversationStore(open_database(self.db_path))
         return self._local.store
 
+    def session(self, conversation_id: int) -> ChatSession:
+        """One session per conversation and thread, so its window keeps its place across turns."""
+        sessions = self._local.__dict__.setdefault("sessions", {})
+        if conversation_id not in sessions:
+            sessions[conversation_id] = ChatSession(self.host, self.store(), conversation_id,
+                                                    self.system_prompt, self.options)
+        return sessions[conversation_id]
+
     def new_conversation(self) -> int:
         """Later `respond` calls go to a new, empty conversation."""
-        self.conversation_id = self.store().create("Voice benchmark")
+        self.conversation_id = self.store().create("Voice conversation")
         return self.conversation_id
 
     def respond(self, text: str, cancel: threading.Event) -> Iterator[str]:
@@ -48,13 +63,8 @@ class VoiceChat:
         return self._reply(self.store().create("Voice benchmark, one question"), text, cancel)
 
     def _reply(self, conversation_id: int, text: str, cancel: threading.Event) -> Iterator[str]:
-        session = ChatSession(self.host, self.store(), conversation_id, self.system_prompt, self.options)
-        reply = session.ask(text)
+        reply = self.session(conversation_id).ask(text)
         try:
-            for piece in reply:
-                if cancel.is_set():
-                    reply.cancel()
-                    break
-                yield piece
+            yield from reply.until(cancel)
         finally:
-            reply.finish()
+            self.last_message_id = reply.message_id
