@@ -133,7 +133,7 @@ def rms(frame: np.ndarray) -> float:
 @dataclass(frozen=True)
 class GateOptions:
     reference_frames: int = 10  # the speaker's level over the last 200 ms (the echo comes later)
-    margin: float = 2.0  # the mic must be this many times louder than the echo would be
+    margin: float = 1.5  # the mic must be this many times louder than the echo would be
     # The echo gain follows the loudest recent echo: up at once, down slowly (per frame of echo
     # alone), so a quiet moment of the reply does not make the echo look weaker than it is.
     attack: float = 0.5

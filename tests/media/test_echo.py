@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from media.audio_backend import FRAME_SAMPLES, SAMPLE_RATE
-from media.echo_canceller import EchoCanceller, EchoOptions
+from media.echo_canceller import EchoCanceller, EchoOptions, NearEndGate
 from media.file_audio import EchoSimulation, FileAudioBackend, load_audio
 from media.speech_to_text import SpeechToText
 from media.text_to_speech import TextToSpeech
@@ -42,19 +42,24 @@ def frames(length: int) -> range:
 
 
 def run(mic: np.ndarray, speaker: np.ndarray, cancel: bool = True) -> Run:
-    """The loop's path, frame by frame: canceller (or not), then the turn detector."""
+    """The loop's path (DuplexLoop._listen), frame by frame: canceller and near-end gate (or
+    neither), then the turn detector. `cleaned` is the canceller's output."""
     canceller = EchoCanceller() if cancel else None
+    gate = NearEndGate() if cancel else None
     detector = TurnDetector()
     cleaned, events, spent = [], [], 0.0
     for start in frames(len(mic)):
         mic_frame, speaker_frame = mic[start : start + FRAME_SAMPLES], speaker[start : start + FRAME_SAMPLES]
-        if canceller is not None:
+        heard = mic_frame
+        if canceller is not None and gate is not None:
             began = time.perf_counter()
-            mic_frame = canceller.process(mic_frame, speaker_frame)
+            cleaned_frame = canceller.process(mic_frame, speaker_frame)
             spent += time.perf_counter() - began
+            heard = gate.choose(mic_frame, cleaned_frame, speaker_frame, detector.speaking)
+            mic_frame = cleaned_frame
         cleaned.append(mic_frame)
         at = (start + FRAME_SAMPLES) / SAMPLE_RATE
-        events += [(event, at) for event in detector.feed(mic_frame)]
+        events += [(event, at) for event in detector.feed(heard)]
     return Run(np.concatenate(cleaned), events, spent / len(cleaned))
 
 
@@ -195,8 +200,6 @@ def test_file_backend_pairs_each_mic_frame_with_its_speaker_frame(tmp_path: Path
 def test_near_end_gate_passes_a_voice_louder_than_the_echo_could_be() -> None:
     """Echo alone (half the speaker, 40 ms late) keeps the cleaned frames; a voice cutting in at
     the speaker's own level gets the raw frames, so the echo canceller cannot dent it."""
-    from media.echo_canceller import NearEndGate
-
     rng = np.random.default_rng(3)
     frames = 150
     speaker = [(rng.standard_normal(320) * 0.1).astype(np.float32) for _ in range(frames)]
