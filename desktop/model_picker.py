@@ -159,6 +159,7 @@ class ModelPickerDialog(QDialog):
     def _build(self, bundled: Sequence[tuple[str, str]], recent: Sequence[ModelUse]) -> None:
         self.model_list = QListWidget()
         self.model_list.setAccessibleName("Models")
+        self.model_list.setSpacing(2)
         self._add_section("Bundled models")
         for name, description in bundled:
             default = " (default)" if name == DEFAULT_MODEL else ""
@@ -175,7 +176,7 @@ class ModelPickerDialog(QDialog):
         self._no_recent = None
         if not shown:
             self._no_recent = self._add_section("No model files opened yet", italic=True)
-        self.model_list.currentItemChanged.connect(self._selection_changed)
+        self.model_list.currentRowChanged.connect(self._selection_changed)
 
         open_button = QPushButton("Open GGUF…")
         open_button.clicked.connect(self._open_file)
@@ -268,8 +269,13 @@ class ModelPickerDialog(QDialog):
         return self.buttons.button(QDialogButtonBox.StandardButton.Ok)
 
     def current_entry(self) -> ModelEntry | None:
-        item = self.model_list.currentItem()
-        return item.data(ENTRY_ROLE) if item is not None else None
+        return self._entry_at(self.model_list.currentRow())
+
+    def _entry_at(self, row: int) -> ModelEntry | None:
+        if not 0 <= row < self.model_list.count():
+            return None
+        entry = self.model_list.item(row).data(ENTRY_ROLE)
+        return entry if isinstance(entry, ModelEntry) else None
 
     def _select_initial(self, model: str | None) -> None:
         name = model or DEFAULT_MODEL
@@ -282,7 +288,7 @@ class ModelPickerDialog(QDialog):
 
     def select_bundled(self, name: str) -> None:
         for row in range(self.model_list.count()):
-            entry = self.model_list.item(row).data(ENTRY_ROLE)
+            entry = self._entry_at(row)
             if entry is not None and entry.bundled and entry.value == name:
                 self.model_list.setCurrentRow(row)
                 return
@@ -290,7 +296,7 @@ class ModelPickerDialog(QDialog):
     def _row_of_path(self, path: Path | str) -> int | None:
         wanted = Path(path).expanduser().resolve()
         for row in range(self.model_list.count()):
-            entry = self.model_list.item(row).data(ENTRY_ROLE)
+            entry = self._entry_at(row)
             if entry is not None and not entry.bundled and Path(entry.value).resolve() == wanted:
                 return row
         return None

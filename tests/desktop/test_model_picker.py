@@ -185,3 +185,4 @@ def test_gpu_spin_box_words(qtbot, text: str, value: int) -> None:
     assert spin.valueFromText(text) == value
     spin.setValue(value)
     assert spin.text() == text
+
