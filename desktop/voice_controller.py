@@ -1,0 +1,334 @@
+"""Voice mode in the window: the same hands-free loop as `longwit voice` (DuplexLoop, SpeechToText,
+TextToSpeech and VoiceChat through VoiceConversation) on the open conversation and the window's
+loaded model, reported to the GUI thread as Qt signals.
+
+A call starts and stops off the GUI thread: starting opens the audio, loads whisper and Piper and runs
+each once (a second or more); hanging up joins the loop's threads (up to a few seconds while a reply is
+being cancelled). The loop's events arrive on its own threads and are relayed through GuiRelay. What
+the window shows while a reply plays (the level meter and which clauses have been heard) is read
+20 times a second by a timer on the GUI thread, so a loud microphone never floods the event loop.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from desktop.app_settings import AppSettings
+from desktop.background import GuiRelay
+from desktop.voice_conversation import VoiceConversation
+from engine.model_host import ModelHost
+from media.audio_backend import AudioBackend
+from media.audio_errors import AudioError
+from media.duplex_loop import AssistantTurn, BargeIn, DuplexLoop, LoopEvent, LoopFailed, Spoken, UserTurn
+from media.metered_backend import MeteredBackend
+from media.speech_to_text import SpeechOptions, SpeechToText
+from media.text_to_speech import TextToSpeech, VoiceOptions
+
+STARTING, LISTENING, THINKING, SPEAKING, STOPPED = "starting", "listening", "thinking", "speaking", "stopped"
+METER_MS = 50  # the meter and the spoken captions are read 20 times a second
+VOICE_MAX_TOKENS = 120  # as `longwit voice`: a spoken answer of a few sentences
+JOIN_S = 15.0  # hanging up waits this long for the call's threads at most
+# The audio errors are worded for the command line as well; the window has no --mic option.
+CLI_HINT = ", or use --mic FILE to talk through a recording"
+
+BackendFactory = Callable[[], AudioBackend]
+
+
+def device_backend() -> AudioBackend:
+    """The system's microphone and speaker; NoAudioDevice where there are none."""
+    from media.device_audio import DeviceAudioBackend
+
+    return DeviceAudioBackend()
+
+
+def start_error_message(error: BaseException) -> str:
+    if isinstance(error, AudioError):
+        return f"Voice mode could not start. {str(error).replace(CLI_HINT, '')}"
+    return f"Voice mode could not start: {type(error).__name__}: {error}"
+
+
+@dataclass
+class Call:
+    """One call: made on the GUI thread, filled in by the thread that starts it. `clauses` and
+    `replying` are written by the loop's responder thread and read by the GUI's timer, under `lock`."""
+
+    conversation_id: int
+    hung_up: threading.Event = field(default_factory=threading.Event)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    audio: MeteredBackend | None = None
+    loop: DuplexLoop | None = None
+    talk: VoiceConversation | None = None
+    clauses: list[Spoken] = field(default_factory=list)
+    replying: bool = False
+    caption: str = ""  # the assistant caption last shown (GUI thread)
+    starter: threading.Thread | None = None
+    stopper: threading.Thread | None = None
+
+    def begin_reply(self) -> None:
+        with self.lock:
+            self.clauses, self.replying = [], True
+
+    def end_reply(self) -> None:
+        with self.lock:
+            self.replying = False
+
+    def add_clause(self, clause: Spoken) -> None:
+        with self.lock:
+            self.clauses.append(clause)
+
+    def heard_clauses(self) -> list[str] | None:
+        """The clauses of the reply being played that have begun to sound; None when none is playing."""
+        audio = self.audio
+        if audio is None or not audio.is_playing():
+            return None
+        position = audio.playback_position()
+        with self.lock:
+            if not self.replying:
+                return None
+            started = [clause.text for clause in self.clauses if clause.start < position]
+        return started or None
+
+
+class VoiceController(QObject):
+    """Starts and ends voice calls; every signal arrives on the GUI thread."""
+
+    state_changed = Signal(str)  # STARTING, LISTENING, THINKING, SPEAKING or STOPPED
+    level_changed = Signal(float)  # the microphone's level, 0..1, about 20 times a second
+    user_said = Signal(str)  # what the person said, as transcribed
+    assistant_said = Signal(str)  # the reply as far as it has been heard, a clause at a time
+    turn_saved = Signal(int)  # conversation id: a turn was written to it (reload to show it)
+    interrupted = Signal(object)  # BargeIn: the person spoke over the reply and playback stopped
+    answer_ended = Signal(object)  # AssistantTurn: the reply finished playing or was cut short
+    failed = Signal(str)  # a message for a person: the call could not start, lost a turn, or ended
+    call_started = Signal(int)  # conversation id, once the loop is listening
+    call_ended = Signal()
+    muted_changed = Signal(bool)
+
+    def __init__(self, host: ModelHost, database: Path, backend_factory: BackendFactory = device_backend,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.host, self.database = host, database
+        self.backend_factory = backend_factory
+        self.state = STOPPED
+        self.muted = False
+        self._call: Call | None = None
+        self._speech: tuple[SpeechOptions, VoiceOptions, SpeechToText, TextToSpeech] | None = None
+        self._relay = GuiRelay(self)
+        self._timer = QTimer(self, interval=METER_MS)
+        self._timer.timeout.connect(self._tick)
+
+    @property
+    def active(self) -> bool:
+        """A call is starting, running or ending."""
+        return self._call is not None
+
+    @property
+    def conversation_id(self) -> int | None:
+        return self._call.conversation_id if self._call else None
+
+    # Starting -----------------------------------------------------------------------------------
+
+    def start(self, conversation_id: int, settings: AppSettings) -> None:
+        """Start a call in `conversation_id` with the voice, speech model and sampling of `settings`."""
+        if self._call is not None:
+            return
+        call = self._call = Call(conversation_id)
+        self._set_state(STARTING)
+        call.starter = threading.Thread(target=self._open, args=(call, settings), name="longwit-voice-start",
+                                         daemon=True)
+        call.starter.start()
+
+    def _open(self, call: Call, settings: AppSettings) -> None:
+        """The starting thread: audio first (the likeliest to fail, and the quickest), then the models."""
+        try:
+            backend = self.backend_factory()
+        except Exception as error:  # the window shows it; the call never began
+            self._relay.post(self._start_failed, call, start_error_message(error))
+            return
+        try:
+            call.audio = audio = MeteredBackend(backend)
+            if self.muted:
+                audio.muted.set()
+            stt, tts = self._speech_models(settings)
+            options = replace(settings.generation_options(),
+                              max_tokens=min(settings.max_tokens, VOICE_MAX_TOKENS))
+            call.talk = talk = VoiceConversation(self.host, call.conversation_id, options, self.database)
+            loop = DuplexLoop(audio, stt, tts, self._respond(call, talk),
+                              lambda event: self._heard(call, event))
+            loop.on_clause = call.add_clause
+            loop.warm_up()
+            with call.lock:
+                if call.hung_up.is_set():
+                    backend.close()
+                    return
+                call.loop = loop
+            loop.start()
+        except Exception as error:
+            if call.loop is not None:
+                call.loop.stop()  # joins whatever started, and closes the audio
+                call.loop = None
+            else:
+                backend.close()
+            self._relay.post(self._start_failed, call, start_error_message(error))
+            return
+        self._relay.post(self._started, call)
+
+    def _speech_models(self, settings: AppSettings) -> tuple[SpeechToText, TextToSpeech]:
+        """Kept from call to call while the settings stay the same: loading them is most of a start."""
+        speech, voice = settings.speech_options(), settings.voice_options()
+        if self._speech is None or self._speech[:2] != (speech, voice):
+            self._speech = (speech, voice, SpeechToText(speech), TextToSpeech(voice))
+        return self._speech[2], self._speech[3]
+
+    def _started(self, call: Call) -> None:
+        if call is not self._call or call.hung_up.is_set():
+            return
+        self._timer.start()
+        self._set_state(LISTENING)
+        self.call_started.emit(call.conversation_id)
+
+    def _start_failed(self, call: Call, message: str) -> None:
+        if call is self._call:
+            self.failed.emit(message)
+            self._finish(call)
+
+    # The loop's threads --------------------------------------------------------------------------
+
+    def _respond(self, call: Call, talk: VoiceConversation) -> Callable[[UserTurn, threading.Event],
+                                                                        Iterator[str]]:
+        """The conversation's `respond`, telling the window once the question is saved."""
+
+        def respond(turn: UserTurn, cancel: threading.Event) -> Iterator[str]:
+            pieces = iter(talk.respond(turn, cancel))
+            try:
+                try:
+                    first = next(pieces, None)  # the question is saved before the first piece comes
+                finally:
+                    self._relay.post(self._saved, call)
+                if first is not None:
+                    yield first
+                    yield from pieces
+            finally:
+                close = getattr(pieces, "close", None)
+                if close is not None:
+                    close()  # the answer is saved (cut, when cancelled) before the loop goes on
+
+        return respond
+
+    def _heard(self, call: Call, event: LoopEvent) -> None:
+        """A loop thread: keep the reply's clauses in step, save a cut answer, relay the event."""
+        if isinstance(event, UserTurn):
+            call.begin_reply()
+        elif isinstance(event, AssistantTurn):
+            call.end_reply()
+        if call.talk is not None:
+            call.talk.on_event(event)
+        self._relay.post(self._event, call, event)
+
+    # The GUI thread ---------------------------------------------------------------------------------
+
+    def _event(self, call: Call, event: LoopEvent) -> None:
+        if call is not self._call:
+            return
+        if isinstance(event, UserTurn):
+            self.user_said.emit(event.text)
+            self._caption(call, "")
+            self._set_state(THINKING)
+        elif isinstance(event, BargeIn):
+            self.interrupted.emit(event)
+            self._set_state(LISTENING)
+        elif isinstance(event, AssistantTurn):
+            self._caption(call, event.heard)
+            self.answer_ended.emit(event)
+            self.turn_saved.emit(call.conversation_id)
+            if not call.hung_up.is_set():
+                self._set_state(LISTENING)
+        elif isinstance(event, LoopFailed):
+            self.failed.emit(event.message)
+            if event.ended:
+                self.hang_up()
+
+    def _saved(self, call: Call) -> None:
+        if call is self._call:
+            self.turn_saved.emit(call.conversation_id)
+
+    def _tick(self) -> None:
+        call = self._call
+        if call is None or call.audio is None or call.hung_up.is_set():
+            return
+        self.level_changed.emit(call.audio.take_level())
+        heard = call.heard_clauses()
+        if heard is not None:
+            self._caption(call, " ".join(heard))
+            self._set_state(SPEAKING)
+
+    def _caption(self, call: Call, text: str) -> None:
+        if text != call.caption:
+            call.caption = text
+            self.assistant_said.emit(text)
+
+    def _set_state(self, state: str) -> None:
+        if state != self.state:
+            self.state = state
+            self.state_changed.emit(state)
+
+    # Mute and hang up ----------------------------------------------------------------------------
+
+    def set_muted(self, muted: bool) -> None:
+        """While muted the loop hears silence: it takes no turn and is not interrupted."""
+        if muted == self.muted:
+            return
+        self.muted = muted
+        call = self._call
+        if call is not None and call.audio is not None:
+            (call.audio.muted.set if muted else call.audio.muted.clear)()
+        self.muted_changed.emit(muted)
+
+    def hang_up(self) -> None:
+        """End the call: the reply being played stops (saved as what was heard), the loop's threads are
+        joined and the audio closed, off the GUI thread; `call_ended` follows."""
+        call = self._call
+        if call is None or call.hung_up.is_set():
+            return
+        with call.lock:
+            call.hung_up.set()
+        self._timer.stop()
+        self.level_changed.emit(0.0)
+        call.stopper = threading.Thread(target=self._close_call, args=(call,), name="longwit-voice-stop",
+                                        daemon=True)
+        call.stopper.start()
+
+    def _close_call(self, call: Call) -> None:
+        if call.starter is not None:
+            call.starter.join()  # a call still warming up sees `hung_up` and never starts its loop
+        if call.loop is not None:
+            call.loop.stop()
+        self._relay.post(self._finish, call)
+
+    def _finish(self, call: Call) -> None:
+        if call is not self._call:
+            return
+        self._call = None
+        self._timer.stop()
+        self.set_muted(False)  # the next call starts with the microphone on
+        self._set_state(STOPPED)
+        self.call_ended.emit()
+
+    def close(self, timeout: float = JOIN_S) -> bool:
+        """Hang up and wait for the call's threads (for the window closing); True if they all ended."""
+        call = self._call
+        if call is None:
+            return True
+        self.hang_up()
+        stopped = True
+        for thread in (call.starter, call.stopper):
+            if thread is not None:
+                thread.join(timeout)
+                stopped = stopped and not thread.is_alive()
+        self._finish(call)
+        return stopped

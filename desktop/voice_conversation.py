@@ -1,0 +1,35 @@
+"""A voice call joined to a stored conversation, shared by `longwit voice` and the window's voice mode:
+the loop's `respond` answers through VoiceChat (which opens its own database connection on the loop's
+responder thread), and an interrupted answer is saved as what was actually heard."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from engine.generation import GenerationOptions
+from engine.model_host import ModelHost
+from engine.voice_respond import VOICE_SYSTEM_PROMPT, VoiceChat
+from media.duplex_loop import AssistantTurn, LoopEvent
+from storage import database_path
+
+
+class VoiceConversation:
+    """`respond` and `on_event` for a DuplexLoop talking in the conversation `conversation_id` of the
+    database at `db_path` (the person's own by default). Questions are answered over the documents
+    pinned to the conversation, as typed ones are."""
+
+    def __init__(self, host: ModelHost, conversation_id: int, options: GenerationOptions,
+                 db_path: Path | None = None) -> None:
+        self.chat = VoiceChat(host, db_path or database_path(), VOICE_SYSTEM_PROMPT, options,
+                              conversation_id, documents=True)
+        self.respond = self.chat.respond
+
+    @property
+    def conversation_id(self) -> int:
+        return self.chat.conversation_id
+
+    def on_event(self, event: LoopEvent) -> None:
+        """Called on the loop's thread that reported the event; an AssistantTurn comes from the
+        responder thread, whose connection saved the answer, so it is corrected there."""
+        if isinstance(event, AssistantTurn) and event.interrupted and self.chat.last_message_id:
+            self.chat.store().replace_message(self.chat.last_message_id, event.heard, cut=True)
