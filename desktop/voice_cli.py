@@ -1,6 +1,7 @@
 """`longwit voice`: the hands-free conversation on the system's microphone and speaker, or on files
 (`--mic FILE --speaker OUT.wav [--echo]`), printing each turn with its timings. The turns are saved
-to the conversation as they happen; an interrupted answer is saved as what was actually heard."""
+to the conversation as they happen (what the person said with the timing of each word); an
+interrupted answer is saved as what was actually heard."""
 
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ against the passages the model was actually shown.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 from engine.chat_format import ChatMessage
@@ -24,6 +24,7 @@ from engine.model_host import ModelHost, PreparedPrompt, ReplyStream
 from engine.state_cache import PrefixOutcome, StateCache
 from storage import ConversationStore, MessageStats
 from storage.citations import CitationStore
+from storage.word_timings import WordTiming
 
 DEFAULT_SYSTEM_PROMPT = (
     "You are Longwit, a helpful assistant running privately on the user's computer. "
@@ -153,9 +154,9 @@ class ChatSession:
             if m.role in ("user", "assistant")
         ]
 
-    def ask(self, text: str) -> Reply:
-        """Save the question and start streaming the answer."""
-        user_message_id = self.store.add_message(self.conversation_id, "user", text)
+    def ask(self, text: str, words: Sequence[WordTiming] = ()) -> Reply:
+        """Save the question (a spoken one with its `words`' timings) and start streaming the answer."""
+        user_message_id = self.store.add_message(self.conversation_id, "user", text, words=words)
         history = self.history()
         hits = self.documents.search(text, RETRIEVED_PASSAGES) if self.packer and self.documents else []
         stops = self.host.call(lambda model: model.chat_format.stop_strings())

@@ -1,26 +1,38 @@
-"""The chat model as the voice benchmark needs it: the `respond` callable of the voice loop on a database
-of the caller's choosing (a temporary one, so a benchmark never writes to the person's history), and
-the same model asked one question on its own, for the sequential baseline and the floor.
+"""The chat model as the voice loop needs it: the `respond` callable of the voice loop on a database
+of the caller's choosing (the person's own for `longwit voice`, a temporary one for the benchmark, so
+that it never writes to their history), and the same model asked one question on its own, for the
+benchmark's sequential baseline and floor.
 
 The voice loop lives in `media/`, which never imports the engine; this is the engine half it is
-handed. Each thread gets its own SQLite connection (one connection per thread), as in
-`desktop.voice_cli.VoiceConversation`."""
+handed. `respond` runs on the loop's responder thread, which gets its own SQLite connection (one
+connection per thread): the user's words and their timings are saved there, in one transaction."""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Protocol
 
-from engine.chat_session import ChatSession
+from engine.chat_session import ChatSession, Reply
 from engine.generation import GenerationOptions
 from engine.model_host import ModelHost
-from storage import ConversationStore, open_database
+from storage import ConversationStore, WordTiming, open_database
 
 VOICE_SYSTEM_PROMPT = (
     "You are Longwit, talking with the user by voice. Answer in one to three short spoken "
     "sentences, without lists, tables, code or markup."
 )
+
+
+class HeardTurn(Protocol):
+    """A turn the voice loop heard (`media.duplex_loop.UserTurn`; the engine does not import media,
+    so this names only what it reads)."""
+
+    @property
+    def text(self) -> str: ...
+
+    def word_timings(self) -> list[WordTiming]: ...
 
 
 class VoiceChat:
@@ -33,6 +45,7 @@ class VoiceChat:
         self.system_prompt, self.options = system_prompt, options
         self._local = threading.local()
         self.last_message_id: int | None = None  # the latest answer saved
+        self.last_reply: Reply | None = None  # the latest answer
         self.conversation_id = conversation_id or self.new_conversation()
 
     def store(self) -> ConversationStore:
@@ -53,17 +66,20 @@ class VoiceChat:
         self.conversation_id = self.store().create("Voice conversation")
         return self.conversation_id
 
-    def respond(self, text: str, cancel: threading.Event) -> Iterator[str]:
-        """The reply to `text` in the current conversation, streamed; stops when `cancel` is set."""
-        return self._reply(self.conversation_id, text, cancel)
+    def respond(self, turn: HeardTurn, cancel: threading.Event) -> Iterator[str]:
+        """The reply to what was heard in the current conversation, streamed; stops when `cancel` is
+        set. The user's message is saved with the timings of its words."""
+        return self._reply(self.conversation_id, turn.text, cancel, turn.word_timings())
 
     def alone(self, text: str, cancel: threading.Event) -> Iterator[str]:
         """The reply to `text` asked on its own, after the system prompt only (which the model's prefix
         cache keeps from one call to the next)."""
         return self._reply(self.store().create("Voice benchmark, one question"), text, cancel)
 
-    def _reply(self, conversation_id: int, text: str, cancel: threading.Event) -> Iterator[str]:
-        reply = self.session(conversation_id).ask(text)
+    def _reply(self, conversation_id: int, text: str, cancel: threading.Event,
+               words: Sequence[WordTiming] = ()) -> Iterator[str]:
+        reply = self.session(conversation_id).ask(text, words)
+        self.last_reply = reply
         try:
             yield from reply.until(cancel)
         finally:

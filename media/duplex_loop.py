@@ -3,12 +3,12 @@ clause-sized speech synthesis → speaker, with barge-in.
 
 Three threads joined by queues, as GLaDOS does it: the audio backend's own thread only queues
 microphone frames; the listener runs voice activity detection on every frame and decides when a
-turn ends and when the person cuts in; the responder transcribes a finished turn, streams the reply
-from `respond` (the engine, passed in by the caller: media never imports engine) through the
-clause chunker into Piper, and queues each clause for playback as soon as it is synthesized, so the
-first words play while the rest is still being written. When the person starts speaking over the
-reply, playback stops at once, generation is cancelled, and the reply is reported clipped to what
-was actually played.
+turn ends and when the person cuts in; the responder transcribes a finished turn, hands it (text and
+word timings) to `respond` (the engine, passed in by the caller: media never imports engine), feeds
+the reply through the clause chunker into Piper, and queues each clause for playback as soon as it
+is synthesized, so the first words play while the rest is still being written. When the person
+starts speaking over the reply, playback stops at once, generation is cancelled, and the reply is
+reported clipped to what was actually played.
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ from media.speakable import SpeechChunker
 from media.speech_to_text import SpeechToText, Transcript, Word
 from media.text_to_speech import TextToSpeech
 from media.vad import ShortPause, SpeechResumed, SpeechStarted, TurnDetector, TurnEnded, VadOptions
+from storage.word_timings import WordTiming
 
-Respond = Callable[[str, threading.Event], Iterable[str]]  # (user text, cancel) → reply pieces
 POLL_S = 0.05
 
 
@@ -48,11 +48,21 @@ class LoopOptions:
 @dataclass(frozen=True)
 class UserTurn:
     text: str
-    words: list[Word]
+    words: list[Word]  # times in seconds from audio_start_s
     speech_end_s: float  # stream time the person stopped speaking
     turn_end_s: float  # stream time the end of the turn was decided
     transcribed_s: float  # stream time the transcript was ready
     speculative: bool = False  # transcribed at the short pause, before the turn had ended
+    speech_start_s: float = 0.0  # stream time the person started speaking (as the VAD placed it)
+    audio_start_s: float = 0.0  # stream time of the first sample transcribed (a little before speech)
+
+    def word_timings(self) -> list[WordTiming]:
+        """The words with their times in stream seconds, as they are stored with the message."""
+        at = self.audio_start_s
+        return [WordTiming(w.text, at + w.start, at + w.end, w.probability) for w in self.words]
+
+
+Respond = Callable[[UserTurn, threading.Event], Iterable[str]]  # (the turn heard, cancel) → reply pieces
 
 
 @dataclass(frozen=True)
@@ -248,15 +258,16 @@ class DuplexLoop:
         transcript = guess.result() if guess is not None else self.stt.transcribe(turn.audio)
         if not transcript.text.strip():
             return  # noise or silence that looked like speech: no turn
-        self.on_event(UserTurn(transcript.text.strip(), transcript.words, turn.speech_end,
-                               turn.t, self.now_s, guess is not None))
+        heard = UserTurn(transcript.text.strip(), transcript.words, turn.speech_end, turn.t, self.now_s,
+                         guess is not None, turn.speech_start, turn.audio_start)
+        self.on_event(heard)
         cancel = threading.Event()
         self._cancel = cancel
         spoken: list[Spoken] = []
         generated: list[str] = []
         first_audio: float | None = None
         chunker = SpeechChunker()
-        for piece in self.respond(transcript.text.strip(), cancel):
+        for piece in self.respond(heard, cancel):
             if cancel.is_set():
                 break
             generated.append(piece)

@@ -62,6 +62,8 @@ class TurnEnded:
     audio: np.ndarray  # the utterance, with pre_roll_s before the onset and after the last speech
     speech_end: float = 0.0  # stream time of the end of the last speech window
     capped: bool = False  # cut at max_turn_s rather than ended by silence
+    speech_start: float = 0.0  # stream time of the onset (the first speech window)
+    audio_start: float = 0.0  # stream time of audio[0]: times within the utterance count from here
 
 
 VadEvent = SpeechStarted | ShortPause | SpeechResumed | TurnEnded
@@ -173,6 +175,7 @@ class TurnDetector:
         self._silence = 0
         self._turn_len = 0
         self._turn_start = 0  # stream sample of self._turn[0]
+        self._onset = 0  # stream sample where the turn's speech began
         self._last_speech = 0  # stream sample at the end of the last speech window
 
     @property
@@ -238,6 +241,7 @@ class TurnDetector:
         if self._turn_len >= self._max_turn:
             ended = self._end_turn(capped=True)
             self._begin_turn(self._history.written)  # the monologue goes on in a new turn
+            self._onset = self._history.written
             return [ended, SpeechStarted(self._history.written / SAMPLE_RATE)]
         return None
 
@@ -254,6 +258,7 @@ class TurnDetector:
         onset = self._candidate
         self._candidate, self._candidate_speech = None, 0
         self._begin_turn(onset - self._pre_roll)
+        self._onset = onset
         self._last_speech = self._position
         return [SpeechStarted(onset / SAMPLE_RATE)]
 
@@ -270,4 +275,5 @@ class TurnDetector:
             end = min(end, max(0, self._last_speech - self._turn_start + self._pre_roll))
         audio = self._turn[:end].copy()
         self._speaking, self._paused, self._silence, self._turn_len = False, False, 0, 0
-        return TurnEnded(self._position / SAMPLE_RATE, audio, self._last_speech / SAMPLE_RATE, capped)
+        return TurnEnded(self._position / SAMPLE_RATE, audio, self._last_speech / SAMPLE_RATE, capped,
+                         self._onset / SAMPLE_RATE, self._turn_start / SAMPLE_RATE)

@@ -84,6 +84,7 @@ HEARD_AFTER_FIRST_AUDIO_S = 0.3  # played this long after its first audio, a tur
 BASELINE_END_SILENCE_S = 0.8
 ONSET_FLOOR_DB = -40.0  # below the loudest 10 ms of an utterance: not yet speech
 POLL_S = 0.02
+Ask = Callable[[str, threading.Event], Iterable[str]]  # (one question, cancel) → reply pieces
 TARGETS = {
     "ratio_to_baseline_min": 3.0,
     "ratio_to_floor_max": 1.3,
@@ -107,7 +108,7 @@ class VoiceModels:
     tts: TextToSpeech
     respond: Respond  # a reply in the ongoing conversation (called from the loop's thread)
     new_conversation: Callable[[], object]  # later `respond` calls start a new conversation
-    alone: Respond  # a reply to one question after the system prompt only
+    alone: Ask  # a reply to one question after the system prompt only
 
 
 @dataclass(frozen=True)
@@ -198,11 +199,11 @@ class TimedRespond:
         self.inner, self.clock = respond, clock
         self.calls: list[ReplyTiming] = []
 
-    def __call__(self, text: str, cancel: threading.Event) -> Iterator[str]:
+    def __call__(self, turn: UserTurn, cancel: threading.Event) -> Iterator[str]:
         timing = ReplyTiming(self.clock())
         self.calls.append(timing)
         chunker = SpeechChunker()
-        for piece in self.inner(text, cancel):
+        for piece in self.inner(turn, cancel):
             timing.first_piece_s = timing.first_piece_s or self.clock()
             if timing.first_clause_s is None and chunker.feed(piece):
                 timing.first_clause_s = self.clock()
@@ -354,7 +355,7 @@ def timed(work: Callable[[], Any]) -> tuple[Any, float]:
     return value, time.perf_counter() - started
 
 
-def generation_times(alone: Respond, text: str) -> tuple[str, str, float, float]:
+def generation_times(alone: Ask, text: str) -> tuple[str, str, float, float]:
     """The first clause and whole reply to `text` on its own, and the seconds to each."""
     chunker, pieces = SpeechChunker(), []
     first_clause, first_s = "", None

@@ -15,6 +15,7 @@ from storage.errors import (
 )
 from storage.model_uses import ModelUse, ModelUseLog
 from storage.paths import database_path, longwit_home
+from storage.word_timings import WordTiming, WordTimings
 
 __all__ = [
     "Chunk",
@@ -36,6 +37,8 @@ __all__ = [
     "NewChunk",
     "SearchHit",
     "StorageError",
+    "WordTiming",
+    "WordTimings",
     "database_path",
     "longwit_home",
     "open_database",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -9,6 +10,7 @@ import sqlite_utils
 
 from storage.database import database_file, translated_errors
 from storage.errors import ConversationNotFound
+from storage.word_timings import WordTiming, insert_word_timings
 
 TITLE_LENGTH = 60
 # Timestamps can tie within a clock tick; the newest message id breaks the tie.
@@ -156,8 +158,10 @@ class ConversationStore:
         model: str | None = None,
         stats: MessageStats | None = None,
         cut: bool = False,
+        words: Sequence[WordTiming] = (),
     ) -> int:
-        """Commit one message and touch its conversation, in one transaction."""
+        """Commit one message and touch its conversation, in one transaction; a spoken message's
+        `words` (when each was said) are committed with it."""
         stats = stats or MessageStats()
         stamp = now()
         with translated_errors(self.path), self.db.conn:
@@ -186,6 +190,8 @@ class ConversationStore:
                     stamp,
                 ],
             )
+            if words:
+                insert_word_timings(self.db, int(cursor.lastrowid), words)
             new_title = title[0] or (title_from(content) if role == "user" else "")
             self.db.execute(
                 "UPDATE conversations SET updated = ?, title = ?, model = COALESCE(?, model) "

@@ -167,8 +167,25 @@ def m003_model_states_and_citations(db: sqlite_utils.Database) -> None:
     )
 
 
+def m004_word_timings(db: sqlite_utils.Database) -> None:
+    """When each word of a spoken user message was said (seconds of the voice call's audio stream)
+    and how sure the recognizer was. By hand, not with create(): sqlite-utils cannot declare ON DELETE
+    CASCADE, and a message's words should go with it however it is deleted."""
+    db.execute(
+        "CREATE TABLE word_timings ("
+        "message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE, "
+        "ordinal INTEGER NOT NULL, "
+        "word TEXT NOT NULL, "
+        "start_s REAL NOT NULL, "
+        "end_s REAL NOT NULL, "
+        "probability REAL, "
+        "PRIMARY KEY (message_id, ordinal))"
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     m001_initial,
     m002_documents,
     m003_model_states_and_citations,
+    m004_word_timings,
 ]

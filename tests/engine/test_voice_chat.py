@@ -1,0 +1,85 @@
+"""VoiceChat, the engine half of the voice loop, with the real bundled model: a spoken question is
+saved with the timings of its words (end to end through the duplex loop on a real recording)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import jiwer
+import pytest
+
+from engine.generation import GenerationOptions
+from engine.model_host import ModelHost
+from engine.voice_respond import VOICE_SYSTEM_PROMPT, VoiceChat
+from media.audio_backend import FRAME_SECONDS
+from media.duplex_loop import DuplexLoop, LoopEvent, UserTurn
+from media.file_audio import FileAudioBackend
+from media.speech_to_text import SpeechToText, Word
+from media.text_to_speech import TextToSpeech
+from storage import ConversationStore, WordTimings
+
+JFK = Path(__file__).resolve().parents[3] / "shared" / "audio" / "jfk.flac"
+JFK_TEXT = ("and so my fellow americans ask not what your country can do for you "
+            "ask what you can do for your country")
+SHORT = GenerationOptions(max_tokens=12, temperature=0)
+
+
+def heard(text: str, words: list[Word] | None = None, audio_start_s: float = 0.0) -> UserTurn:
+    return UserTurn(text, words or [], 2.0, 2.6, 2.9, speech_start_s=audio_start_s + 0.2,
+                    audio_start_s=audio_start_s)
+
+
+def normalise(text: str) -> str:
+    return " ".join("".join(c for c in word.lower() if c.isalnum()) for word in text.split())
+
+
+def test_spoken_question_is_saved_with_its_word_timings(host: ModelHost, store: ConversationStore) -> None:
+    chat = VoiceChat(host, store.path, VOICE_SYSTEM_PROMPT, SHORT)
+    turn = heard("Ask not.", [Word("Ask", 0.3, 0.6, 0.9), Word("not.", 0.6, 1.0, 0.8)], audio_start_s=5.0)
+    reply = "".join(chat.respond(turn, threading.Event()))
+    user, answer = store.messages(chat.conversation_id)
+    assert (user.role, user.content, answer.role, answer.content) == ("user", "Ask not.", "assistant", reply)
+    assert WordTimings(store.db).for_message(user.id) == turn.word_timings()
+    assert [w.start_s for w in WordTimings(store.db).for_message(user.id)] == pytest.approx([5.3, 5.6])
+    assert WordTimings(store.db).for_message(answer.id) == []
+
+
+@pytest.mark.slow
+def test_voice_turns_on_a_recording_keep_word_timings_that_match_the_transcript(
+    host: ModelHost, store: ConversationStore
+) -> None:
+    chat = VoiceChat(host, store.path, VOICE_SYSTEM_PROMPT, SHORT)
+    events: list[LoopEvent] = []
+    # A long tail of silence: the file's clock must keep running until the last reply has played,
+    # which takes longer on a busy machine; the call ends once the loop is quiet after the speech.
+    backend = FileAudioBackend(JFK, tail_silence_s=40.0)
+    speech_s = backend.duration_s - 40.0
+    loop = DuplexLoop(backend, SpeechToText(), TextToSpeech(), chat.respond, events.append)
+    loop.start()
+    try:
+        deadline = time.monotonic() + 120
+        while not (backend.frames_delivered * FRAME_SECONDS > speech_s + 1.0 and loop.quiet()):
+            assert time.monotonic() < deadline and not backend.finished.is_set(), events
+            time.sleep(0.1)
+    finally:
+        loop.stop()
+    turns = [e for e in events if isinstance(e, UserTurn)]
+    users = [m for m in store.messages(chat.conversation_id) if m.role == "user"]
+    assert turns and [m.content for m in users] == [t.text for t in turns]
+    # The recording's pauses cut it into several turns, which tiny.en hears less well than the whole.
+    assert jiwer.wer(JFK_TEXT, normalise(" ".join(t.text for t in turns))) <= 0.5
+    timings = WordTimings(store.db)
+    everything = []
+    for message, turn in zip(users, turns, strict=True):
+        words = timings.for_message(message.id)
+        assert normalise(" ".join(w.word for w in words)) == normalise(message.content)
+        assert all(w.start_s <= w.end_s for w in words)
+        assert turn.audio_start_s <= turn.speech_start_s < turn.speech_end_s
+        # Stream time: within the stretch of the recording the turn was cut from.
+        assert turn.audio_start_s <= words[0].start_s and words[-1].end_s <= turn.speech_end_s + 0.5
+        everything.extend(words)
+    starts = [w.start_s for w in everything]
+    assert starts == sorted(starts)  # times rise across turns too: one clock for the whole call
+
