@@ -1,7 +1,8 @@
 """`longwit voice`: the hands-free conversation on the system's microphone and speaker, or on files
 (`--mic FILE --speaker OUT.wav [--echo]`), printing each turn with its timings. The turns are saved
 to the conversation as they happen (what the person said with the timing of each word); an
-interrupted answer is saved as what was actually heard."""
+interrupted answer is saved as what was actually heard. A device that goes away mid-call ends the
+call with one line and exit status 1."""
 
 from __future__ import annotations
 
@@ -66,10 +67,13 @@ def describe_event(event: LoopEvent) -> str:
 
 
 def run_until_done(loop: DuplexLoop, backend: FileAudioBackend | None, script_s: float) -> None:
-    """Files: until the script has played and the last answer is heard. Devices: until Ctrl-C."""
+    """Files: until the script has played and the last answer is heard. Devices: until Ctrl-C.
+    Either: until the loop ends by itself (its audio went away)."""
     quiet_since = None
     while True:
         time.sleep(0.1)
+        if loop.ended.is_set():
+            return
         if backend is None:
             continue
         if backend.error is not None or backend.finished.is_set():
@@ -132,5 +136,7 @@ def voice(mic, speaker, echo, aec, speech_model, resume, max_tokens, temperature
     finally:
         loop.stop()
         host.close()
+    if loop.failure is not None:
+        fail(loop.failure.message)
     if backend is not None and backend.error is not None:
         fail(f"the microphone file stopped: {backend.error}")

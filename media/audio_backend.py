@@ -27,6 +27,13 @@ thread; it must only enqueue the frame and return."""
 
 class AudioBackend(Protocol):
     sample_rate: int
+    lost: threading.Event
+    """Set when the stream stops by itself mid-call (a device unplugged, the sound server gone, a file
+    that cannot be written), never by `close()`; the voice loop watches it and ends the call."""
+
+    @property
+    def lost_reason(self) -> str | None:
+        """What went away, in a few words for a person, once `lost` is set."""
 
     def start(self, on_input: InputCallback, *, on_speaker: InputCallback | None = None) -> None:
         """Start the frame clock; microphone frames go to `on_input` from the backend's thread, and

@@ -92,19 +92,31 @@ class DeviceAudioBackend(QueuedPlayback):
         self._closing = False
         self.lost = threading.Event()
         """Set when the stream ends by itself (a device unplugged, the sound server gone)."""
+        self._lost_error: str | None = None  # what the callback raised, if that ended the stream
         self.overflows = 0  # blocks with a PortAudio input overflow or output underflow
+        self._names = ("the microphone", "the speaker")
         self._stream = self._open(options)
+
+    @property
+    def lost_reason(self) -> str | None:
+        if not self.lost.is_set():
+            return None
+        microphone, speaker = self._names
+        return f"the stream from {microphone} to {speaker} stopped" + (
+            f": {self._lost_error}" if self._lost_error else "")
 
     def _open(self, options: DeviceOptions) -> Any:
         sd = self._sd
+        names = []
         for kind, device in (("input", options.input_device), ("output", options.output_device)):
             try:
-                sd.query_devices(device, kind=kind)
+                names.append(str(sd.query_devices(device, kind=kind)["name"]))
             except (sd.PortAudioError, ValueError) as error:
                 what = "microphone" if kind == "input" else "speaker"
                 if device is None:
                     raise NoAudioDevice(f"the system has no default {what}") from error
                 raise NoAudioDevice(f"{what} {device!r} is not available: {error}") from error
+        self._names = (names[0], names[1])
         try:
             return sd.Stream(
                 samplerate=SAMPLE_RATE,
@@ -123,14 +135,18 @@ class DeviceAudioBackend(QueuedPlayback):
         self, indata: np.ndarray, outdata: np.ndarray, frames: int, _time: Any, status: Any
     ) -> None:
         # PortAudio's thread: take one speaker frame, hand over one mic frame, nothing slower.
-        speaker_frame = self._playback.next_frame(frames)
-        outdata[:, 0] = speaker_frame
-        if status:
-            self.overflows += 1
-        if self._on_speaker is not None:
-            self._on_speaker(speaker_frame)
-        if self._on_input is not None:
-            self._on_input(indata[:, 0].copy())
+        try:
+            speaker_frame = self._playback.next_frame(frames)
+            outdata[:, 0] = speaker_frame
+            if status:
+                self.overflows += 1
+            if self._on_speaker is not None:
+                self._on_speaker(speaker_frame)
+            if self._on_input is not None:
+                self._on_input(indata[:, 0].copy())
+        except Exception as error:  # sounddevice then stops the stream, and _finished reports it
+            self._lost_error = f"{type(error).__name__}: {error}"
+            raise
 
     def _finished(self) -> None:
         if not self._closing:

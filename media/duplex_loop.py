@@ -8,7 +8,8 @@ word timings) to `respond` (the engine, passed in by the caller: media never imp
 the reply through the clause chunker into Piper, and queues each clause for playback as soon as it
 is synthesized, so the first words play while the rest is still being written. When the person
 starts speaking over the reply, playback stops at once, generation is cancelled, and the reply is
-reported clipped to what was actually played.
+reported clipped to what was actually played. When the backend's audio goes away mid-call (a device
+unplugged), the loop says so once, stops playback and ends.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from media.vad import ShortPause, SpeechResumed, SpeechStarted, TurnDetector, Tu
 from storage.word_timings import WordTiming
 
 POLL_S = 0.05
+LOST_AUDIO = "The microphone or speaker went away ({}); plug it back in or choose another device."
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,7 @@ class BargeIn:
 @dataclass(frozen=True)
 class LoopFailed:
     message: str
+    ended: bool = False  # the loop has stopped (its audio went away); otherwise one turn was lost
 
 
 LoopEvent = UserTurn | AssistantTurn | BargeIn | LoopFailed
@@ -146,6 +149,8 @@ class DuplexLoop:
         self._threads: list[threading.Thread] = []
         self.idle = threading.Event()  # no turn waiting or being answered
         self.idle.set()
+        self.ended = threading.Event()  # the loop stopped by itself: `failure` says why
+        self.failure: LoopFailed | None = None
 
     @property
     def now_s(self) -> float:
@@ -203,6 +208,9 @@ class DuplexLoop:
 
     def _listen(self) -> None:
         while self._running.is_set():
+            if self.backend.lost.is_set():
+                self._audio_lost()
+                return
             try:
                 frame, speaker = self._frames.get(timeout=POLL_S)
             except queue.Empty:
@@ -236,6 +244,19 @@ class DuplexLoop:
             cancel.set()
             self.backend.stop_playback()
         self.on_event(BargeIn(onset_s, self.now_s))
+
+    def _audio_lost(self) -> None:
+        """The device (or file) stopped mid-call: say so once, silence the reply, end the loop. The
+        reply being played is reported as interrupted, clipped to what was heard before the loss."""
+        self._running.clear()
+        with self._playback_lock:
+            if self._cancel is not None:
+                self._cancel.set()
+            self.backend.stop_playback()
+        self.failure = LoopFailed(LOST_AUDIO.format(self.backend.lost_reason or "the stream stopped"),
+                                  ended=True)
+        self.on_event(self.failure)
+        self.ended.set()
 
     # ---- responder thread -------------------------------------------------------------------
 
@@ -286,7 +307,7 @@ class DuplexLoop:
         """Synthesize a clause and queue it; the stream time it was queued, for the first one."""
         audio = self.tts.synthesize(clause)
         with self._playback_lock:
-            if cancel.is_set() or not len(audio):
+            if cancel.is_set() or not self._running.is_set() or not len(audio):
                 return None
             start = self.backend.play(audio)
         spoken.append(Spoken(clause, start, len(audio)))

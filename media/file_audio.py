@@ -93,6 +93,13 @@ class FileAudioBackend(QueuedPlayback):
         """Set when the microphone file and its trailing silence have all been delivered."""
         self.frames_delivered = 0
         self.error: BaseException | None = None
+        self.lost = threading.Event()
+        """Set when the clock stopped on an error (`error`) before the microphone file ended."""
+
+    @property
+    def lost_reason(self) -> str | None:
+        error = self.error
+        return None if error is None else f"the audio stream failed: {type(error).__name__}: {error}"
 
     @property
     def duration_s(self) -> float:
@@ -140,9 +147,11 @@ class FileAudioBackend(QueuedPlayback):
                 self.frames_delivered += 1
             self.finished.set()
         except BaseException as error:
-            self.error = error  # a failing callback ends the stream; waiters should not hang on it
-            self.finished.set()
-            raise
+            # A failing callback ends the stream. It is reported through `error` and `lost` (the voice
+            # loop ends the call with a message), not as a traceback from this thread.
+            self.error = error
+            self.lost.set()
+            self.finished.set()  # waiters should not hang on it
         finally:
             if writer is not None:
                 writer.close()

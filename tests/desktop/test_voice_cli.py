@@ -4,6 +4,9 @@ latency figures belong to `longwit bench voice`."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import threading
 from pathlib import Path
 
 import jiwer
@@ -11,10 +14,12 @@ import numpy as np
 import pytest
 import soundfile
 
+from desktop.voice_cli import run_until_done
 from media.audio_backend import SAMPLE_RATE
 from media.speech_to_text import SpeechToText
 from media.text_to_speech import TextToSpeech
 from storage import ConversationStore, open_database
+from tests.conftest import project_environment
 from tests.desktop.test_cli import longwit
 
 
@@ -119,3 +124,58 @@ def test_hearing_its_own_voice_does_not_interrupt_it(longwit_home: Path, tmp_pat
     assert sum(line.startswith("you (") for line in result.stdout.splitlines()) == 1
     assert [m.role for m in saved(longwit_home)] == ["user", "assistant"]
     assert not saved(longwit_home)[1].cut
+
+
+class EndedLoop:
+    """Stands in for a DuplexLoop whose audio went away."""
+
+    def __init__(self) -> None:
+        self.ended = threading.Event()
+        self.ended.set()
+
+
+def test_waiting_on_devices_ends_when_the_loop_does() -> None:
+    """On the system devices the command waits for Ctrl-C; a loop that ended by itself ends it."""
+    waiter = threading.Thread(target=run_until_done, args=(EndedLoop(), None, 0.0), daemon=True)
+    waiter.start()
+    waiter.join(timeout=5)
+    assert not waiter.is_alive()
+
+
+UNPLUGGED = """
+import sys
+import desktop.voice_cli as voice_cli
+from desktop.cli import main
+from media.file_audio import FileAudioBackend
+
+
+class Unplugged(FileAudioBackend):
+    def start(self, on_input, *, on_speaker=None):
+        def heard(frame):
+            if self.frames_delivered >= 50:  # one second into the call
+                raise OSError("the USB headset is gone")
+            on_input(frame)
+
+        super().start(heard, on_speaker=on_speaker)
+
+
+voice_cli.FileAudioBackend = Unplugged
+main(sys.argv[1:], prog_name="longwit")
+"""
+
+
+def test_audio_that_goes_away_ends_the_call_with_one_line_and_status_1(
+    longwit_home: Path, tmp_path: Path
+) -> None:
+    mic = tmp_path / "mic.wav"
+    soundfile.write(str(mic), silence(3.0), SAMPLE_RATE)
+    result = subprocess.run(
+        [sys.executable, "-c", UNPLUGGED, "voice", "--mic", str(mic)], capture_output=True, text=True,
+        env=project_environment(LONGWIT_HOME=str(longwit_home)), timeout=240, check=False,
+    )
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    (line,) = [line for line in result.stderr.splitlines() if line.startswith("Error: ")]
+    assert line.startswith("Error: The microphone or speaker went away (")
+    assert "the USB headset is gone" in line and line.endswith("choose another device.")
+

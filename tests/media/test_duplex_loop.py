@@ -1,11 +1,13 @@
 """The duplex loop on the file backend with the real speech models and a scripted `respond` (the
 chat model is exercised end to end in tests/desktop/test_voice_cli.py): speculative transcription
-at a short pause is used when the person stops and thrown away when they go on, and an
-interrupted answer is clipped to what was played."""
+at a short pause is used when the person stops and thrown away when they go on, an interrupted
+answer is clipped to what was played, and audio that goes away mid-call ends the call with one
+message."""
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,11 +15,20 @@ import jiwer
 import numpy as np
 import soundfile
 
-from media.audio_backend import SAMPLE_RATE
-from media.duplex_loop import AssistantTurn, DuplexLoop, LoopEvent, Spoken, UserTurn, heard_text
+from media.audio_backend import SAMPLE_RATE, InputCallback
+from media.duplex_loop import (
+    AssistantTurn,
+    DuplexLoop,
+    LoopEvent,
+    LoopFailed,
+    Spoken,
+    UserTurn,
+    heard_text,
+)
 from media.file_audio import FileAudioBackend
-from media.speech_to_text import SpeechToText
+from media.speech_to_text import SpeechToText, Word
 from media.text_to_speech import TextToSpeech
+from storage import WordTiming
 
 
 def words(text: str) -> str:
@@ -28,16 +39,26 @@ def silence(seconds: float) -> np.ndarray:
     return np.zeros(round(seconds * SAMPLE_RATE), dtype=np.float32)
 
 
-def run_script(tmp_path: Path, parts: list[str | float], answer: str = "All right.") -> list[LoopEvent]:
-    tts = TextToSpeech()
+def write_mic(tmp_path: Path, tts: TextToSpeech, parts: list[str | float]) -> Path:
     audio = [silence(p) if isinstance(p, float) else tts.synthesize(p) for p in parts]
     mic = tmp_path / "mic.wav"
     soundfile.write(str(mic), np.concatenate(audio), SAMPLE_RATE)
-    events: list[LoopEvent] = []
+    return mic
 
-    def respond(_text: str, _cancel: threading.Event) -> Iterator[str]:
+
+def scripted(answer: str):
+    def respond(_turn: UserTurn, _cancel: threading.Event) -> Iterator[str]:
         yield from answer.split(" ")[:1]
         yield from (" " + word for word in answer.split(" ")[1:])
+
+    return respond
+
+
+def run_script(tmp_path: Path, parts: list[str | float], answer: str = "All right.") -> list[LoopEvent]:
+    tts = TextToSpeech()
+    mic = write_mic(tmp_path, tts, parts)
+    events: list[LoopEvent] = []
+    respond = scripted(answer)
 
     # Real time: the speaker is drained by the same clock as the microphone, so an answer can only
     # be played (and the conversation end) while that clock runs.
@@ -72,3 +93,47 @@ def test_an_interrupted_answer_keeps_only_the_clauses_played() -> None:
     assert heard_text(spoken, 20000) == "The ferry leaves at noon. It takes…"
     assert heard_text(spoken, 40000) == "The ferry leaves at noon. It takes an hour. Bring a coat."
     assert heard_text(spoken, 0) == ""
+
+
+def test_user_turn_gives_its_words_in_stream_time() -> None:
+    turn = UserTurn("Ask not", [Word("Ask", 0.2, 0.5, 0.9), Word("not", 0.5, 0.8, 0.8)], 3.9, 4.5, 4.9,
+                    speech_start_s=3.2, audio_start_s=3.0)
+    assert turn.word_timings() == [WordTiming("Ask", 3.2, 3.5, 0.9), WordTiming("not", 3.5, 3.8, 0.8)]
+
+
+class UnpluggedMidReply(FileAudioBackend):
+    """Its stream fails half a second into the first reply, as a headset pulled out would."""
+
+    def start(self, on_input: InputCallback, *, on_speaker: InputCallback | None = None) -> None:
+        def heard(frame: np.ndarray) -> None:
+            if self.playback_position() >= SAMPLE_RATE // 2:
+                raise OSError("the USB headset is gone")
+            on_input(frame)
+
+        super().start(heard, on_speaker=on_speaker)
+
+
+def test_audio_that_goes_away_mid_reply_ends_the_call_once(tmp_path: Path) -> None:
+    tts = TextToSpeech()
+    mic = write_mic(tmp_path, tts, [0.5, "When does the train leave?", 1.0])
+    answer = ("It leaves at noon from the second platform, and the ride to the coast takes about an "
+              "hour, so bring a coat and something to read on the way.")
+    events: list[LoopEvent] = []
+    backend = UnpluggedMidReply(mic, tail_silence_s=20.0)
+    loop = DuplexLoop(backend, SpeechToText(), tts, scripted(answer), events.append)
+    loop.start()
+    try:
+        assert loop.ended.wait(timeout=60), f"the loop did not notice the loss: {events}"
+        deadline = time.monotonic() + 10
+        while not any(isinstance(e, AssistantTurn) for e in events) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not backend.is_playing()  # playback was stopped, not left to drain
+    finally:
+        loop.stop()
+    failures = [e for e in events if isinstance(e, LoopFailed)]
+    assert len(failures) == 1 and failures[0].ended and loop.failure == failures[0]
+    assert failures[0].message.startswith("The microphone or speaker went away (")
+    assert "the USB headset is gone" in failures[0].message
+    assert "plug it back in or choose another device" in failures[0].message
+    (reply,) = [e for e in events if isinstance(e, AssistantTurn)]
+    assert reply.interrupted and len(reply.heard) < len(answer)
