@@ -39,12 +39,17 @@ CHAT_HELP = (
 def pinned_context(store: ConversationStore, conversation_id: int, docs: tuple[str, ...],
                    card: ModelCard):
     """Add and pin the --doc documents, then build the context of everything pinned."""
-    documents = DocumentStore(store.db)
-    for reference in docs:
-        document_id = stored_document_id(documents, reference)
-        documents.pin(conversation_id, document_id)
+    documents = pin_documents(store, conversation_id, docs)
     pinned = [d.id for d in documents.pinned(conversation_id)]
     return document_context(documents, pinned, longwit_home(), database_path(), str(card.path))
+
+
+def pin_documents(store: ConversationStore, conversation_id: int, docs: tuple[str, ...]) -> DocumentStore:
+    """Add (when new) and pin the --doc documents, given as file paths or stored ids."""
+    documents = DocumentStore(store.db)
+    for reference in docs:
+        documents.pin(conversation_id, stored_document_id(documents, reference))
+    return documents
 
 
 def stored_document_id(documents: DocumentStore, reference: str) -> int:
@@ -123,10 +128,13 @@ def stream_reply(reply: Reply, show_stats: bool = False) -> bool:
     return True
 
 
+doc_option = click.option("--doc", "docs", multiple=True, metavar="PATH|ID",
+                          help="A document to ask about (a file, added if new, or a stored id); "
+                               "repeat for several. It stays with the conversation.")
+
+
 def conversation_options(command):
-    command = click.option("--doc", "docs", multiple=True, metavar="PATH|ID",
-                           help="A document to ask about (a file, added if new, or a stored id); "
-                                "repeat for several. It stays with the conversation.")(command)
+    command = doc_option(command)
     command = click.option("--system", default=DEFAULT_SYSTEM_PROMPT, show_default=False,
                            help="System prompt.")(command)
     command = click.option("--max-tokens", type=click.IntRange(min=1), default=512,

@@ -1,8 +1,9 @@
 """`longwit voice`: the hands-free conversation on the system's microphone and speaker, or on files
 (`--mic FILE --speaker OUT.wav [--echo]`), printing each turn with its timings. The turns are saved
 to the conversation as they happen (what the person said with the timing of each word); an
-interrupted answer is saved as what was actually heard. A device that goes away mid-call ends the
-call with one line and exit status 1."""
+interrupted answer is saved as what was actually heard. With `--doc`, or documents already pinned to
+a continued conversation, questions are answered over the documents. A device that goes away
+mid-call ends the call with one line and exit status 1."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import click
 
+from desktop.chat_cli import doc_option, pin_documents
 from desktop.cli_support import (
     EXIT_INTERRUPTED,
     ModelChoice,
@@ -42,7 +44,8 @@ class VoiceConversation:
     saved as what was heard."""
 
     def __init__(self, host: ModelHost, conversation_id: int, options: GenerationOptions) -> None:
-        self.chat = VoiceChat(host, database_path(), VOICE_SYSTEM_PROMPT, options, conversation_id)
+        self.chat = VoiceChat(host, database_path(), VOICE_SYSTEM_PROMPT, options, conversation_id,
+                              documents=True)
         self.respond = self.chat.respond
 
     def on_event(self, event: LoopEvent) -> None:
@@ -96,12 +99,13 @@ def run_until_done(loop: DuplexLoop, backend: FileAudioBackend | None, script_s:
 @click.option("--speech-model", default="tiny.en", show_default=True,
               help="tiny.en, base (multilingual), or a faster-whisper model folder.")
 @click.option("--continue", "-c", "resume", is_flag=True, help="Continue the latest conversation.")
+@doc_option
 @click.option("--max-tokens", type=click.IntRange(min=1), default=120, show_default=True)
 @click.option("--temperature", type=click.FloatRange(min=0.0, max=2.0),
               default=GenerationOptions.temperature, show_default=True)
 @model_options
 @reports_errors
-def voice(mic, speaker, echo, aec, speech_model, resume, max_tokens, temperature, **model) -> None:
+def voice(mic, speaker, echo, aec, speech_model, resume, docs, max_tokens, temperature, **model) -> None:
     """A hands-free voice conversation you can interrupt."""
     if mic is None and (speaker is not None or echo):
         fail("--speaker and --echo go with --mic FILE.")
@@ -116,8 +120,13 @@ def voice(mic, speaker, echo, aec, speech_model, resume, max_tokens, temperature
     except AudioError as error:
         fail(str(error))
     host, card = start_model(ModelChoice.from_options(**model), store)
-    conversation_id = (store.latest_id() if resume else None) or store.create("Voice conversation",
-                                                                             card.name)
+    try:
+        conversation_id = (store.latest_id() if resume else None) or store.create("Voice conversation",
+                                                                                 card.name)
+        pin_documents(store, conversation_id, docs)  # a file is read in now, before the call
+    except BaseException:
+        host.close()
+        raise
     talk = VoiceConversation(host, conversation_id,
                              GenerationOptions(max_tokens=max_tokens, temperature=temperature))
     loop = DuplexLoop(backend or device_backend, SpeechToText(SpeechOptions(model=speech_model)),

@@ -5,7 +5,8 @@ benchmark's sequential baseline and floor.
 
 The voice loop lives in `media/`, which never imports the engine; this is the engine half it is
 handed. `respond` runs on the loop's responder thread, which gets its own SQLite connection (one
-connection per thread): the user's words and their timings are saved there, in one transaction."""
+connection per thread): the user's words and their timings are saved there, in one transaction, and,
+when asked for, the conversation's pinned documents are read there and searched for each question."""
 
 from __future__ import annotations
 
@@ -14,10 +15,11 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Protocol
 
-from engine.chat_session import ChatSession, Reply
+from engine.chat_session import ChatSession, DocumentContext, Reply
+from engine.document_context import document_context
 from engine.generation import GenerationOptions
 from engine.model_host import ModelHost
-from storage import ConversationStore, WordTiming, open_database
+from storage import ConversationStore, DocumentStore, WordTiming, longwit_home, open_database
 
 VOICE_SYSTEM_PROMPT = (
     "You are Longwit, talking with the user by voice. Answer in one to three short spoken "
@@ -37,15 +39,19 @@ class HeardTurn(Protocol):
 
 class VoiceChat:
     """Replies from the loaded model, saved to the database at `db_path`, in the conversation
-    `conversation_id` (a new one when not given)."""
+    `conversation_id` (a new one when not given). With `documents`, questions are answered over the
+    documents pinned to the conversation, as `longwit chat --doc` does (their citation marks are not
+    spoken: the loop's speakable text drops them)."""
 
     def __init__(self, host: ModelHost, db_path: Path, system_prompt: str,
-                 options: GenerationOptions, conversation_id: int | None = None) -> None:
+                 options: GenerationOptions, conversation_id: int | None = None, *,
+                 documents: bool = False) -> None:
         self.host, self.db_path = host, db_path
         self.system_prompt, self.options = system_prompt, options
+        self.documents = documents
         self._local = threading.local()
         self.last_message_id: int | None = None  # the latest answer saved
-        self.last_reply: Reply | None = None  # the latest answer
+        self.last_reply: Reply | None = None  # the latest answer, with the context it was given
         self.conversation_id = conversation_id or self.new_conversation()
 
     def store(self) -> ConversationStore:
@@ -58,8 +64,19 @@ class VoiceChat:
         sessions = self._local.__dict__.setdefault("sessions", {})
         if conversation_id not in sessions:
             sessions[conversation_id] = ChatSession(self.host, self.store(), conversation_id,
-                                                    self.system_prompt, self.options)
+                                                    self.system_prompt, self.options,
+                                                    documents=self.pinned_documents(conversation_id))
         return sessions[conversation_id]
+
+    def pinned_documents(self, conversation_id: int) -> DocumentContext | None:
+        """The documents pinned to the conversation when its first turn on this thread begins, read
+        through this thread's connection; None when documents were not asked for or none are pinned."""
+        if not self.documents:
+            return None
+        documents = DocumentStore(self.store().db)
+        pinned = [document.id for document in documents.pinned(conversation_id)]
+        model_key = str(self.host.card.path) if self.host.card else None
+        return document_context(documents, pinned, longwit_home(), self.db_path, model_key)
 
     def new_conversation(self) -> int:
         """Later `respond` calls go to a new, empty conversation."""

@@ -179,3 +179,10 @@ def test_audio_that_goes_away_ends_the_call_with_one_line_and_status_1(
     assert line.startswith("Error: The microphone or speaker went away (")
     assert "the USB headset is gone" in line and line.endswith("choose another device.")
 
+
+def test_voice_with_a_missing_document_is_one_clear_line(longwit_home: Path, tmp_path: Path) -> None:
+    mic = tmp_path / "mic.wav"
+    soundfile.write(str(mic), silence(1.0), SAMPLE_RATE)
+    result = longwit(longwit_home, "voice", "--mic", str(mic), "--doc", str(tmp_path / "gone.txt"))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr and "gone.txt" in result.stderr

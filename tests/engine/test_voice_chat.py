@@ -1,5 +1,6 @@
 """VoiceChat, the engine half of the voice loop, with the real bundled model: a spoken question is
-saved with the timings of its words (end to end through the duplex loop on a real recording)."""
+saved with the timings of its words (end to end through the duplex loop on a real recording), and
+a conversation with pinned documents is answered over them, with no citation mark left to speak."""
 
 from __future__ import annotations
 
@@ -16,9 +17,12 @@ from engine.voice_respond import VOICE_SYSTEM_PROMPT, VoiceChat
 from media.audio_backend import FRAME_SECONDS
 from media.duplex_loop import DuplexLoop, LoopEvent, UserTurn
 from media.file_audio import FileAudioBackend
+from media.speakable import SpeechChunker
 from media.speech_to_text import SpeechToText, Word
 from media.text_to_speech import TextToSpeech
-from storage import ConversationStore, WordTimings
+from storage import ConversationStore, DocumentStore, WordTimings
+from tests.engine.documents_fixtures import NEEDLE_ANSWER, NEEDLE_QUESTION, document_with_needle
+from tests.engine.stored_documents import store_pinned
 
 JFK = Path(__file__).resolve().parents[3] / "shared" / "audio" / "jfk.flac"
 JFK_TEXT = ("and so my fellow americans ask not what your country can do for you "
@@ -83,3 +87,25 @@ def test_voice_turns_on_a_recording_keep_word_timings_that_match_the_transcript(
     starts = [w.start_s for w in everything]
     assert starts == sorted(starts)  # times rise across turns too: one clock for the whole call
 
+
+def test_spoken_question_is_answered_over_the_pinned_document(
+    host: ModelHost, store: ConversationStore, longwit_home: Path
+) -> None:
+    document_id = store_pinned(longwit_home, document_with_needle(chunk_count=5, depth=0.5))
+    conversation = store.create("Voice conversation")
+    DocumentStore(store.db).pin(conversation, document_id)
+    options = GenerationOptions(max_tokens=40, temperature=0)
+    chat = VoiceChat(host, store.path, VOICE_SYSTEM_PROMPT, options, conversation, documents=True)
+    pieces = list(chat.respond(heard(NEEDLE_QUESTION), threading.Event()))
+    reply = chat.last_reply
+    assert reply is not None and reply.context is not None
+    # The passage holding the answer was found and put before the question; the whole document
+    # sits in the cached prefix.
+    assert any(NEEDLE_ANSWER in passage.chunk.text for passage in reply.context.sources)
+    assert reply.context.prefix_tokens > 500
+    chunker = SpeechChunker()
+    spoken = [clause for piece in pieces for clause in chunker.feed(piece)] + chunker.flush()
+    assert spoken and not any("[" in clause for clause in spoken)
+    without = VoiceChat(host, store.path, VOICE_SYSTEM_PROMPT, options, conversation)
+    list(without.respond(heard(NEEDLE_QUESTION), threading.Event()))
+    assert without.last_reply is not None and without.last_reply.context is None

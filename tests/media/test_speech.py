@@ -90,6 +90,7 @@ def test_stream_yields_the_first_sentence_before_the_rest_is_made(tts: TextToSpe
         ("Like this:\n```python\nprint('hi')\n```\nDone.", "Like this: (code omitted). Done."),
         ("- bread\n- paraffin\n1. first\n2) second", "bread. paraffin. first. second"),
         ("Storms are common [1] in spring [2, 3].", "Storms are common in spring."),
+        ("The code is 7314 [1; 4].\nAsk at the desk [2-3] [5–6].", "The code is 7314. Ask at the desk."),
         ("Great job 🎉👍 today!", "Great job today!"),
         ("Salt & pepper at 40% off.", "Salt and pepper at 40 percent off."),
         ("It was—in a sense—fine.", "It was, in a sense, fine."),
