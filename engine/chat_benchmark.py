@@ -24,11 +24,12 @@ from typing import Any
 import llama_cpp
 
 from engine.catalog import resolve_model
-from engine.chat_session import ChatSession, Reply
+from engine.chat_session import ChatSession
 from engine.filler_text import OBJECTS, count_tokens, filler_text
-from engine.generation import GenerationOptions, GenerationResult
+from engine.generation import GenerationOptions
 from engine.loader import GGML_KV_TYPES, LoadedModel, LoadOptions, gpu_offload_supported
 from engine.model_host import ModelCard, ModelHost
+from engine.turn_timing import baseline_turn, longwit_figures, timed_ask
 from storage import ConversationStore, open_database
 
 SHORT_QUESTION = "Name five animals that live in the ocean and say one thing about each."
@@ -87,70 +88,7 @@ def history_messages(model: LoadedModel, target_tokens: int) -> list[tuple[str, 
     return messages
 
 
-# ---- One turn each way --------------------------------------------------------------------------
-
-
-def ask_timed(session: ChatSession, text: str) -> tuple[Reply, float]:
-    """Ask through the product path; the wall time to the first text includes saving the
-    question, packing the window and handing work to the model's thread."""
-    started = time.perf_counter()
-    reply = session.ask(text)
-    first_at = None
-    for _piece in reply:
-        first_at = first_at or time.perf_counter()
-    reply.finish()
-    return reply, (first_at or time.perf_counter()) - started
-
-
-def timed_ask(session: ChatSession, text: str) -> tuple[GenerationResult, float]:
-    reply, wall = ask_timed(session, text)
-    assert reply.result is not None
-    return reply.result, wall
-
-
-def longwit_figures(result: GenerationResult, wall_ttft_s: float) -> dict[str, Any]:
-    return {
-        "ttft_s": wall_ttft_s,
-        "engine_ttft_s": result.ttft_s,
-        "tokens_per_s": result.tokens_per_s,
-        "prompt_tokens": result.prompt_tokens,
-        "cached_tokens": result.cached_tokens,
-        "prefilled_tokens": result.prefilled_tokens,
-        "completion_tokens": result.completion_tokens,
-    }
-
-
-def baseline_turn(bench: Bench, tokens: Sequence[int], like: GenerationResult) -> dict[str, Any]:
-    """The same prompt through the plain Llama, from an empty cache, sampling as many tokens as
-    Longwit did (one more when Longwit stopped on an end-of-generation token it sampled)."""
-    llama, gen = bench.baseline, bench.generation
-    samples = max(1, like.completion_tokens + (like.finish_reason == "stop"))
-    llama.reset()
-    first_at = None
-    started = time.perf_counter()
-    stream = llama.generate(
-        list(tokens),
-        top_k=gen.top_k,
-        top_p=gen.top_p,
-        min_p=gen.min_p,
-        temp=gen.temperature,
-        repeat_penalty=gen.repeat_penalty,
-    )
-    for count, token in enumerate(stream, start=1):
-        first_at = first_at or time.perf_counter()
-        llama.detokenize([token])
-        if count >= samples:
-            break
-    stream.close()
-    ended = time.perf_counter()
-    done = like.completion_tokens
-    return {
-        "ttft_s": (first_at - started) if first_at else None,
-        "tokens_per_s": (done - 1) / (ended - first_at) if first_at and done > 1 else None,
-        "prompt_tokens": len(tokens),
-        "prefilled_tokens": len(tokens),
-        "completion_tokens": done,
-    }
+# ---- Sessions -----------------------------------------------------------------------------------
 
 
 def new_session(bench: Bench, history: Sequence[tuple[str, str]] = ()) -> ChatSession:
@@ -256,7 +194,8 @@ def first_turn_run(bench: Bench, text: str) -> tuple[dict[str, Any], dict[str, A
     session = new_session(bench)
     result, wall = timed_ask(session, text)
     assert session.last_packing is not None
-    return longwit_figures(result, wall), baseline_turn(bench, session.last_packing.tokens, result)
+    tokens = session.last_packing.tokens
+    return longwit_figures(result, wall), baseline_turn(bench.baseline, bench.generation, tokens, result)
 
 
 def measure_prompt(bench: Bench, text: str, message_tokens: int) -> dict[str, Any]:
@@ -279,7 +218,7 @@ def follow_up_run(bench: Bench, history: list[tuple[str, str]]) -> dict[str, Any
     first, first_wall = timed_ask(session, FIRST_QUESTION)
     result, wall = timed_ask(session, FOLLOW_UP_QUESTION)
     assert session.last_packing is not None
-    baseline = baseline_turn(bench, session.last_packing.tokens, result)
+    baseline = baseline_turn(bench.baseline, bench.generation, session.last_packing.tokens, result)
     return {
         "first_prompt_tokens": first.prompt_tokens,
         "longwit_first_ttft_s": first_wall,

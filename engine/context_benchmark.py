@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from engine.chat_benchmark import ask_timed
 from engine.chat_session import ChatSession
 from engine.context_packer import ContextPacker, PackingOptions
 from engine.document_context import document_context
@@ -32,6 +31,7 @@ from engine.filler_text import count_tokens, sentences
 from engine.generation import GenerationOptions
 from engine.loader import LoadedModel, LoadOptions
 from engine.model_host import ModelHost
+from engine.turn_timing import ask_timed
 from storage import ConversationStore, DocumentStore, NewChunk, open_database
 
 COLOURS = ("blue", "green", "amber", "violet", "scarlet", "silver", "copper", "ivory", "jade")

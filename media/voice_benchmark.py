@@ -30,26 +30,24 @@ import statistics
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, fields
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import soundfile
 
-from media.audio_backend import FRAME_SECONDS, SAMPLE_RATE
-from media.duplex_loop import (
-    AssistantTurn,
-    BargeIn,
-    DuplexLoop,
-    LoopEvent,
-    LoopFailed,
-    LoopOptions,
-    Respond,
-    UserTurn,
+from media.duplex_loop import AssistantTurn, BargeIn, DuplexLoop, LoopFailed, LoopOptions, Respond, UserTurn
+from media.file_audio import EchoSimulation
+from media.scripted_call import (
+    LoopRun,
+    TimedBackend,
+    TimedRespond,
+    Utterance,
+    silence,
+    utterance,
+    write_mic,
 )
-from media.file_audio import EchoSimulation, FileAudioBackend
 from media.speakable import SpeechChunker, speakable
 from media.speech_to_text import SpeechToText
 from media.text_to_speech import TextToSpeech
@@ -82,7 +80,6 @@ BARGE_TAIL_S = 3.0
 ECHO_LISTEN_S = 8.0  # seconds of the reply played back into the microphone before the run ends
 HEARD_AFTER_FIRST_AUDIO_S = 0.3  # played this long after its first audio, a turn is over
 BASELINE_END_SILENCE_S = 0.8
-ONSET_FLOOR_DB = -40.0  # below the loudest 10 ms of an utterance: not yet speech
 POLL_S = 0.02
 Ask = Callable[[str, threading.Event], Iterable[str]]  # (one question, cancel) → reply pieces
 TARGETS = {
@@ -111,123 +108,7 @@ class VoiceModels:
     alone: Ask  # a reply to one question after the system prompt only
 
 
-@dataclass(frozen=True)
-class Utterance:
-    """A scripted line as Piper speaks it, with where the speech really starts and ends in it."""
-
-    text: str
-    audio: np.ndarray
-    onset_s: float
-    end_s: float
-
-
-# ---- Script -----------------------------------------------------------------------------------------
-
-
-def speech_bounds(audio: np.ndarray, frame: int = SAMPLE_RATE // 100) -> tuple[float, float]:
-    """Seconds from the start of `audio` to the first and past the last 10 ms frame within
-    ONSET_FLOOR_DB of the loudest one."""
-    usable = len(audio) // frame * frame
-    rms = np.sqrt(np.mean(np.square(audio[:usable].reshape(-1, frame), dtype=np.float64), axis=1))
-    loud = np.flatnonzero(rms >= max(rms.max() * 10 ** (ONSET_FLOOR_DB / 20), 1e-5))
-    if not len(loud):
-        return 0.0, 0.0
-    return float(loud[0] * frame / SAMPLE_RATE), float((loud[-1] + 1) * frame / SAMPLE_RATE)
-
-
-def utterance(tts: TextToSpeech, text: str) -> Utterance:
-    audio = tts.synthesize(text)
-    onset, end = speech_bounds(audio)
-    return Utterance(text, audio, onset, end)
-
-
-def silence(seconds: float) -> np.ndarray:
-    return np.zeros(round(seconds * SAMPLE_RATE), dtype=np.float32)
-
-
-def write_mic(path: Path, parts: Sequence[Utterance | float]) -> list[tuple[float, float]]:
-    """A microphone file of speech and silences; the stream times where each utterance's speech
-    starts and ends."""
-    audio, bounds, at = [], [], 0.0
-    for part in parts:
-        if isinstance(part, Utterance):
-            bounds.append((at + part.onset_s, at + part.end_s))
-            audio.append(part.audio)
-            at += len(part.audio) / SAMPLE_RATE
-        else:
-            audio.append(silence(part))
-            at += len(audio[-1]) / SAMPLE_RATE
-    soundfile.write(str(path), np.concatenate(audio), SAMPLE_RATE, subtype="FLOAT")
-    return bounds
-
-
-# ---- Instruments --------------------------------------------------------------------------------------
-
-
-class TimedBackend(FileAudioBackend):
-    """The file backend, noting on its own clock (frames delivered) when the first reply audio was
-    queued and when playback was stopped: what the speaker did, whatever the listener thread knew."""
-
-    first_play_s: float | None = None
-
-    def now_s(self) -> float:
-        return self.frames_delivered * FRAME_SECONDS
-
-    def play(self, samples: np.ndarray) -> int:
-        if self.first_play_s is None and len(samples):
-            self.first_play_s = self.now_s()
-        return super().play(samples)
-
-    def played_s(self) -> float:
-        return self.playback_position() / SAMPLE_RATE
-
-
-@dataclass
-class ReplyTiming:
-    """When `respond` was called, gave its first piece and completed its first clause (stream time)."""
-
-    called_s: float
-    first_piece_s: float | None = None
-    first_clause_s: float | None = None
-
-
-class TimedRespond:
-    """Wraps `respond` without changing it: the same pieces, in order, with their times noted. The
-    clause boundary is the one the loop's own SpeechChunker finds in the same pieces."""
-
-    def __init__(self, respond: Respond, clock: Callable[[], float]) -> None:
-        self.inner, self.clock = respond, clock
-        self.calls: list[ReplyTiming] = []
-
-    def __call__(self, turn: UserTurn, cancel: threading.Event) -> Iterator[str]:
-        timing = ReplyTiming(self.clock())
-        self.calls.append(timing)
-        chunker = SpeechChunker()
-        for piece in self.inner(turn, cancel):
-            timing.first_piece_s = timing.first_piece_s or self.clock()
-            if timing.first_clause_s is None and chunker.feed(piece):
-                timing.first_clause_s = self.clock()
-            yield piece
-        if timing.first_clause_s is None:  # one sentence with nothing after it: the loop's chunker
-            timing.first_clause_s = self.clock()  # hands it over when the reply ends (its flush)
-
-
-@dataclass
-class LoopRun:
-    """One run of the loop on one microphone file, and everything it reported."""
-
-    backend: TimedBackend
-    respond: TimedRespond
-    events: list[LoopEvent] = field(default_factory=list)
-    barge_in_stops: list[float] = field(default_factory=list)  # backend time of each BargeIn
-
-    def on_event(self, event: LoopEvent) -> None:
-        if isinstance(event, BargeIn):
-            self.barge_in_stops.append(self.backend.now_s())
-        self.events.append(event)
-
-    def of(self, kind: type) -> list[Any]:
-        return [event for event in list(self.events) if isinstance(event, kind)]
+# ---- Scenarios ----------------------------------------------------------------------------------------
 
 
 def run_loop(models: VoiceModels, mic: Path, done: Callable[[LoopRun], bool], tail_s: float,
@@ -255,9 +136,6 @@ def heard_first_audio(run: LoopRun) -> bool:
     first = run.backend.first_play_s
     return bool(run.of(AssistantTurn)) or (
         first is not None and run.backend.now_s() - first >= HEARD_AFTER_FIRST_AUDIO_S)
-
-
-# ---- Scenarios ----------------------------------------------------------------------------------------
 
 
 def words(text: str) -> list[str]:
