@@ -5,13 +5,20 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 LLAMA_CPP_PYTHON := llama-cpp-python==0.3.36
+# llama.cpp is built for the x86-64 features every recent machine has (AVX2, FMA, F16C), not with
+# -march=native: a native build on a CPU that lists AMX runs `tilezero` and dies with SIGILL where
+# the kernel or hypervisor has not enabled AMX (seen on this project's CI machines), and a binary
+# built for one machine's CPU should not decide whether the app starts on another's.
+ifeq ($(shell uname -m),x86_64)
+CPU_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON
+endif
 
-.PHONY: run test lint gpu bench clean
+.PHONY: run test lint gpu bench screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) $(BIN)/python -m pip install -e '.[dev]'
+	CMAKE_ARGS="$(CPU_CMAKE_ARGS)" CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) $(BIN)/python -m pip install -e '.[dev]'
 	touch $(STAMP)
 
 run: $(STAMP)
@@ -32,6 +39,10 @@ gpu: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/longwit bench chat --json bench-results/chat.json
+
+# The window in its main states, as PNG files under screenshots/ (offscreen when there is no display).
+screenshots: $(STAMP)
+	$(BIN)/longwit screenshots screenshots
 
 clean:
 	rm -rf $(VENV) bench-results .pytest_cache .ruff_cache
