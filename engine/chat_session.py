@@ -186,6 +186,26 @@ class ChatSession:
         reply.stream = self.host.stream(pack, self.options, stops)
         return reply
 
+    def prefill(self, cancel: threading.Event | None = None) -> PackedContext | None:
+        """Read the pinned documents into the model's cache (restoring or saving their state) before
+        the first question, so that answer starts at once; returns the packing, which says the mode
+        (whole documents or passages) and how many tokens they take. None without documents."""
+        if self.packer is None or self.documents is None:
+            return None
+        packer, cache = self.packer, self.documents.state_cache
+        history = [*self.history(), ChatMessage("user", "?")]
+        stop = cancel or threading.Event()
+
+        def work(model: LoadedModel) -> PackedContext:
+            context = packer.pack(model, history, [], self.window_start)
+            if cache is not None:
+                cache.prepare(model, context.tokens, context.prefix_tokens, stop, context.prefix_text)
+            return context
+
+        context = self.host.call(work)
+        self.record_token_counts(context.document_tokens)
+        return context
+
     def record_token_counts(self, counts: dict[int, int]) -> None:
         """Store each document's size in this model's tokens the first time it is known."""
         documents = self.documents

@@ -207,6 +207,25 @@ class ConversationStore:
                 "UPDATE messages SET content = ?, cut = ? WHERE id = ?", [content, int(cut), message_id]
             )
 
+    def delete_from(self, message_id: int) -> list[Message]:
+        """Delete a message and every later one in its conversation, in one transaction, and return
+        them: editing the last question or regenerating the last answer starts again from there."""
+        with translated_errors(self.path):
+            row = self.db.execute(
+                "SELECT conversation_id FROM messages WHERE id = ?", [message_id]
+            ).fetchone()
+        if row is None:
+            return []
+        removed = [m for m in self.messages(row[0]) if m.id >= message_id]
+        with translated_errors(self.path), self.db.conn:
+            self.db.execute("BEGIN IMMEDIATE")
+            ids = [m.id for m in removed]
+            marks = ", ".join("?" for _ in ids)
+            self.db.execute(f"DELETE FROM message_citations WHERE message_id IN ({marks})", ids)
+            self.db.execute(f"DELETE FROM messages WHERE id IN ({marks})", ids)
+            self.db.execute("UPDATE conversations SET updated = ? WHERE id = ?", [now(), row[0]])
+        return removed
+
     def messages(self, conversation_id: int) -> list[Message]:
         self.get(conversation_id)
         with translated_errors(self.path):
