@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import signal
+import sys
+from pathlib import Path
 
 import click
 import llama_cpp
@@ -23,10 +25,35 @@ from storage import ModelUseLog, longwit_home
 @click.version_option(package_name="longwit")
 @click.pass_context
 def main(ctx: click.Context) -> None:
-    """Longwit: a private companion for thinking with long material, running on your machine."""
+    """Longwit: a private companion for thinking with long material, running on your machine.
+
+    With no command: the window when there is a display, else the command-line chat."""
     stop_like_ctrl_c_on_hangup()
     if ctx.invoked_subcommand is None:
-        ctx.invoke(chat)
+        from desktop.app import has_display
+
+        if has_display():
+            ctx.invoke(app)
+        else:
+            ctx.invoke(chat)
+
+
+@main.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path), default="screenshots")
+def screenshots(folder: Path) -> None:
+    """Render the window in its main states to PNG files in FOLDER."""
+    from desktop.screenshots import take_screenshots
+
+    for path in take_screenshots(folder, lambda line: click.echo(line, err=True)):
+        click.echo(path)
+
+
+@main.command()
+def app() -> None:
+    """Open the desktop window (what `longwit` does when there is a display)."""
+    from desktop.app import run_window  # Qt loads only for the window
+
+    sys.exit(run_window())
 
 
 def interrupt(_signal: int, _frame: object) -> None:

@@ -16,6 +16,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+# The speech libraries, imported with the window rather than when a call starts: media/ imports
+# them lazily so the command line stays quick, but an import on the call's starting thread holds
+# the GIL for up to 0.1 s and stalls the window's event loop (measured by `longwit bench ui`).
+import faster_whisper  # noqa: F401
+import livekit.rtc  # noqa: F401
+import piper  # noqa: F401
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from desktop.app_settings import AppSettings

@@ -151,6 +151,9 @@ class DuplexLoop:
         self.idle.set()
         self.ended = threading.Event()  # the loop stopped by itself: `failure` says why
         self.failure: LoopFailed | None = None
+        # Each clause as it is queued to play (responder thread), for a caller that shows what is said
+        # as it is heard: it starts playing when `backend.playback_position()` passes its `start`.
+        self.on_clause: Callable[[Spoken], None] | None = None
 
     @property
     def now_s(self) -> float:
@@ -311,4 +314,6 @@ class DuplexLoop:
                 return None
             start = self.backend.play(audio)
         spoken.append(Spoken(clause, start, len(audio)))
+        if self.on_clause is not None:
+            self.on_clause(spoken[-1])
         return self.now_s if len(spoken) == 1 else None

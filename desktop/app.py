@@ -1,0 +1,65 @@
+"""Starting the window: `longwit app`, and `longwit` (or `make run`) when there is a display.
+
+The settings choose the data folder before anything opens the database (LONGWIT_HOME, when set,
+still wins: tests and scripts rely on it); the window appears first and the model loads behind it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from desktop.app_settings import AppSettings, load_settings
+from desktop.main_window import MainWindow, start_when_shown
+from desktop.theme import apply_theme
+from storage import StorageError, database_path, longwit_home
+
+ORGANIZATION = APPLICATION = "Longwit"
+
+
+def has_display() -> bool:
+    """Whether a window can be shown: always on Windows and macOS; on Linux, an X or Wayland
+    display, or a Qt platform chosen explicitly (offscreen, for tests and screenshots)."""
+    if sys.platform in ("win32", "darwin"):
+        return True
+    return any(os.environ.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"))
+
+
+def application(argv: list[str] | None = None) -> QApplication:
+    app = QApplication.instance() or QApplication(argv or sys.argv[:1])
+    app.setOrganizationName(ORGANIZATION)
+    app.setApplicationName(APPLICATION)
+    return app  # type: ignore[return-value]
+
+
+def choose_data_folder(settings: AppSettings) -> None:
+    if settings.data_folder and not os.environ.get("LONGWIT_HOME"):
+        os.environ["LONGWIT_HOME"] = settings.data_folder
+
+
+def open_window(qsettings: QSettings | None = None) -> MainWindow:
+    """The window on this machine's settings (or the ones given), shown, with its model loading."""
+    app = application()
+    qsettings = qsettings or QSettings()
+    settings = load_settings(qsettings)
+    choose_data_folder(settings)
+    apply_theme(app, settings.theme)
+    window = MainWindow(settings, qsettings, database_path(), longwit_home())
+    window.show()
+    start_when_shown(window)
+    return window
+
+
+def run_window() -> int:
+    app = application()
+    try:
+        window = open_window()
+    except StorageError as error:
+        QMessageBox.critical(None, "Longwit cannot start", str(error))
+        return 1
+    code = app.exec()
+    del window
+    return code

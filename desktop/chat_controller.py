@@ -1,0 +1,273 @@
+"""What the window asks of the model, done off the GUI thread: load a model, answer, stop, edit the last
+question, regenerate, and pre-fill a conversation's documents.
+
+The model lives on the ModelHost's thread; the conversations are read and written on one more
+thread of our own (`longwit-conversations`), which owns its SQLite connection and one ChatSession
+per conversation (one connection per thread, DESIGN.md). The GUI thread only posts jobs and receives
+signals; nothing here blocks it.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+
+from desktop.background import GuiRelay
+from engine.chat_session import DEFAULT_SYSTEM_PROMPT, ChatSession, Reply
+from engine.citations import Citation
+from engine.context_packer import PackedContext
+from engine.document_context import document_context
+from engine.generation import GenerationOptions
+from engine.loader import LoadOptions
+from engine.model_host import ModelCard, ModelHost
+from storage import ConversationStore, DocumentStore, ModelUseLog, open_database
+
+
+@dataclass(frozen=True)
+class ContextUse:
+    """How a conversation fills the model's window: shown as the documents' gauge."""
+
+    mode: str | None  # "full" / "passages", None without documents
+    document_tokens: dict[int, int]
+    used_tokens: int
+    n_ctx: int
+    description: str = ""
+
+    @classmethod
+    def of(cls, context: PackedContext | None, used: int, n_ctx: int) -> ContextUse:
+        if context is None:
+            return cls(None, {}, used, n_ctx)
+        return cls(context.mode, dict(context.document_tokens), used, n_ctx, context.describe())
+
+
+@dataclass(frozen=True)
+class ReplyDone:
+    conversation_id: int
+    message_id: int | None
+    text: str
+    cut: bool
+    citations: list[Citation] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    stats: str = ""
+    context: ContextUse | None = None
+
+
+def stats_line(reply: Reply) -> str:
+    result = reply.result
+    if result is None:
+        return ""
+    parts = [f"{result.completion_tokens} tokens"]
+    if result.ttft_s is not None:
+        parts.append(f"{result.ttft_s:.2f} s to first token")
+    if result.tokens_per_s:
+        parts.append(f"{result.tokens_per_s:.0f} tok/s")
+    return " · ".join(parts)
+
+
+class ChatController(QObject):
+    """Signals arrive on the GUI thread. Conversation ids travel with every signal, so a view that
+    switched conversations can ignore pieces of another one."""
+
+    model_loading = Signal(str)  # what is being loaded
+    model_loaded = Signal(object)  # ModelCard
+    model_failed = Signal(str)
+    reply_started = Signal(int)
+    piece = Signal(int, str)  # conversation id, text
+    reply_done = Signal(object)  # ReplyDone
+    reply_failed = Signal(int, str)
+    prefill_started = Signal(int)
+    prefilled = Signal(int, object)  # conversation id, ContextUse
+    prefill_failed = Signal(int, str)
+
+    def __init__(self, database: Path, home: Path, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.database, self.home = database, home
+        self.host = ModelHost(home / "models")
+        self.relay = GuiRelay(self)
+        self.system_prompt = DEFAULT_SYSTEM_PROMPT
+        self.options = GenerationOptions(max_tokens=1024)
+        self.card: ModelCard | None = None
+        self.loading = False
+        self._jobs: queue.Queue[Callable[[], None] | None] = queue.Queue()
+        self._sessions: dict[int, tuple[tuple, ChatSession]] = {}
+        self._store: ConversationStore | None = None
+        self._reply: Reply | None = None
+        self._prefill_cancel = threading.Event()
+        self.busy = False  # a reply or a pre-fill is running or queued
+        self._thread = threading.Thread(target=self._serve, name="longwit-conversations", daemon=True)
+        self._thread.start()
+
+    # The conversation thread ---------------------------------------------------------------
+
+    def _serve(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            try:
+                job()
+            except BaseException as error:  # a job reports its own errors; this is a last guard
+                self.relay.post(self.model_failed.emit, f"Unexpected error: {error}")
+
+    def _conversations(self) -> ConversationStore:
+        if self._store is None:
+            self._store = ConversationStore(open_database(self.database))
+        return self._store
+
+    def _session(self, conversation_id: int) -> ChatSession:
+        """One session per conversation, made again when its documents, prompt or model change."""
+        store = self._conversations()
+        documents = DocumentStore(store.db)
+        pinned = [d.id for d in documents.pinned(conversation_id)]
+        card = self.host.card
+        key = (tuple(pinned), self.system_prompt, self.options, str(card.path) if card else None)
+        known = self._sessions.get(conversation_id)
+        if known is not None and known[0] == key:
+            return known[1]
+        context = document_context(documents, pinned, self.home, self.database,
+                                   str(card.path) if card else None)
+        session = ChatSession(self.host, store, conversation_id, self.system_prompt, self.options,
+                              documents=context)
+        self._sessions[conversation_id] = (key, session)
+        return session
+
+    def _submit(self, job: Callable[[], None]) -> None:
+        self.busy = True
+        self._jobs.put(job)
+
+    # Model ---------------------------------------------------------------------------------
+
+    def load_model(self, name_or_path: str | None, options: LoadOptions) -> None:
+        """Load in the background; the current model keeps answering until the new one is ready."""
+        self.loading = True
+        self.model_loading.emit(name_or_path or "the default model")
+
+        def work() -> None:
+            try:
+                card = self.host.load(name_or_path, options)
+                ModelUseLog(open_database(self.database)).record(str(card.path), card.name, card.n_ctx)
+            except Exception as error:
+                self.relay.post(self._load_failed, str(error))
+                return
+            self.relay.post(self._loaded, card)
+
+        threading.Thread(target=work, name="longwit-model-load", daemon=True).start()
+
+    def _loaded(self, card: ModelCard) -> None:
+        self.loading = False
+        self.card = card
+        self.model_loaded.emit(card)
+
+    def _load_failed(self, message: str) -> None:
+        self.loading = False
+        self.model_failed.emit(message)
+
+    # Answers ---------------------------------------------------------------------------------
+
+    def ask(self, conversation_id: int, text: str) -> None:
+        self._submit(lambda: self._answer(conversation_id, text))
+
+    def regenerate(self, conversation_id: int) -> None:
+        """Answer the last question again, in place of the last answer."""
+
+        def job() -> None:
+            messages = self._conversations().messages(conversation_id)
+            last_user = next((m for m in reversed(messages) if m.role == "user"), None)
+            if last_user is None:
+                self.relay.post(self._failed, conversation_id, "There is no question to answer again.")
+                return
+            self._conversations().delete_from(last_user.id)
+            self._answer(conversation_id, last_user.content)
+
+        self._submit(job)
+
+    def edit_last(self, conversation_id: int, text: str) -> None:
+        """Replace the last question (and its answer) with `text`, and answer it."""
+
+        def job() -> None:
+            messages = self._conversations().messages(conversation_id)
+            last_user = next((m for m in reversed(messages) if m.role == "user"), None)
+            if last_user is not None:
+                self._conversations().delete_from(last_user.id)
+            self._answer(conversation_id, text)
+
+        self._submit(job)
+
+    def stop(self) -> None:
+        """Stop the answer being written (it is saved as cut) and any pre-fill."""
+        self._prefill_cancel.set()
+        reply = self._reply
+        if reply is not None:
+            reply.cancel()
+
+    def _answer(self, conversation_id: int, text: str) -> None:
+        try:
+            session = self._session(conversation_id)
+            reply = self._reply = session.ask(text)
+            # After ask(): the question is saved, so a view that reloads the conversation shows it.
+            self.relay.post(self.reply_started.emit, conversation_id)
+            for piece in reply:
+                self.relay.post(self.piece.emit, conversation_id, piece)
+            result = reply.finish()
+        except Exception as error:
+            self.relay.post(self._failed, conversation_id, str(error))
+            return
+        finally:
+            self._reply = None
+        card = self.host.card
+        use = ContextUse.of(reply.context, result.prompt_tokens + result.completion_tokens,
+                            card.n_ctx if card else 0)
+        done = ReplyDone(conversation_id, reply.message_id, reply.text,
+                         result.finish_reason == "cancelled", list(reply.citations),
+                         list(reply.notices), stats_line(reply), use)
+        self.relay.post(self._done, done)
+
+    def _done(self, done: ReplyDone) -> None:
+        self.busy = not self._jobs.empty()
+        self.reply_done.emit(done)
+
+    def _failed(self, conversation_id: int, message: str) -> None:
+        self.busy = not self._jobs.empty()
+        self.reply_failed.emit(conversation_id, message)
+
+    # Documents -------------------------------------------------------------------------------
+
+    def prefill(self, conversation_id: int) -> None:
+        """Read the conversation's documents into the model now, so the first answer is quick."""
+        self._prefill_cancel = cancel = threading.Event()
+
+        def job() -> None:
+            self.relay.post(self.prefill_started.emit, conversation_id)
+            try:
+                context = self._session(conversation_id).prefill(cancel)
+            except Exception as error:
+                message = "Stopped." if cancel.is_set() else str(error)
+                self.relay.post(self._prefill_failed, conversation_id, message)
+                return
+            card = self.host.card
+            used = len(context.tokens) if context else 0
+            use = ContextUse.of(context, used, card.n_ctx if card else 0)
+            self.relay.post(self._prefilled, conversation_id, use)
+
+        self._submit(job)
+
+    def _prefilled(self, conversation_id: int, use: ContextUse) -> None:
+        self.busy = not self._jobs.empty()
+        self.prefilled.emit(conversation_id, use)
+
+    def _prefill_failed(self, conversation_id: int, message: str) -> None:
+        self.busy = not self._jobs.empty()
+        self.prefill_failed.emit(conversation_id, message)
+
+    # Shutting down ----------------------------------------------------------------------------
+
+    def close(self, timeout: float = 15.0) -> bool:
+        """Stop what is running, finish the queue and release the model; True if all stopped."""
+        self.stop()
+        self._jobs.put(None)
+        self._thread.join(timeout)
+        stopped = not self._thread.is_alive()
+        self.host.close()
+        return stopped

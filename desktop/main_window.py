@@ -1,0 +1,357 @@
+"""The window: conversations on the left, the open conversation in the middle, a banner for what
+went wrong, menus and shortcuts for everything frequent, and files dropped anywhere on it.
+
+It wires widgets to controllers and remembers its geometry; reading, answering and loading happen
+in the controllers, off the GUI thread.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.app_settings import AppSettings, save_settings
+from desktop.background import TaskRunner
+from desktop.banner import Banner
+from desktop.chat_controller import ChatController
+from desktop.chat_pane import ChatPane
+from desktop.conversation_list import ConversationList
+from desktop.document_controller import DocumentController
+from desktop.document_viewer import DocumentViewer, find_cited_passage
+from desktop.model_picker import ModelPickerDialog, bundled_models
+from desktop.settings_dialog import SettingsDialog
+from desktop.shortcuts_dialog import ShortcutsDialog
+from desktop.theme import apply_theme
+from desktop.voice_controller import STOPPED, VoiceController
+from engine.model_host import ModelCard
+from storage import ConversationStore, ModelUseLog, open_database
+
+UNDO_MS = 8000  # how long a deleted conversation can be brought back
+MODEL_SUFFIX = ".gguf"
+
+
+def describe_card(card: ModelCard) -> str:
+    gpu = "GPU: all layers" if card.gpu_layers < 0 else (
+        f"GPU: {card.gpu_layers} layers" if card.gpu_layers else "CPU")
+    return f"{card.name} · {card.n_ctx:,}-token context · {gpu} · {card.n_threads} threads"
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, settings: AppSettings, qsettings: QSettings, database: Path, home: Path) -> None:
+        super().__init__()
+        self.setWindowTitle("Longwit")
+        self.setAcceptDrops(True)
+        self.settings, self.qsettings = settings, qsettings
+        self.database, self.home = database, home
+        self.store = ConversationStore(open_database(database))
+        self.runner = TaskRunner(self)
+        self.chat = ChatController(database, home, self)
+        self.voice = VoiceController(self.chat.host, database, parent=self)
+        self.chat.system_prompt = settings.system_prompt
+        self.chat.options = settings.generation_options()
+        self.documents = DocumentController(database, self.runner, self)
+        self.banner = Banner(self)
+        self.sidebar = ConversationList(self)
+        self.pane = ChatPane(self.store, self.chat, self.documents, self)
+        self.viewer: DocumentViewer | None = None
+        self.picker: ModelPickerDialog | None = None
+        self.settings_dialog: SettingsDialog | None = None
+        self.hidden_conversations: set[int] = set()  # deleted, waiting for undo
+        self.model_label = QLabel("No model loaded", self)
+        self.statusBar().addPermanentWidget(self.model_label)
+        self._build_layout()
+        self.actions_by_name: dict[str, QAction] = {}
+        self._build_menus()
+        self._connect()
+        self._restore_state()
+        self.refresh_sidebar()
+        self.closed_cleanly: bool | None = None
+
+    # Building ----------------------------------------------------------------------------------
+
+    def _build_layout(self) -> None:
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.addWidget(self.sidebar)
+        self.splitter.addWidget(self.pane)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([260, 740])
+        central = QWidget(self)
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.splitter, 1)
+        self.setCentralWidget(central)
+
+    def _action(self, menu, name: str, slot, shortcut=None) -> QAction:
+        action = QAction(name, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        self.addAction(action)  # shortcuts work wherever the focus is
+        self.actions_by_name[name] = action
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file = bar.addMenu("&File")
+        self._action(file, "New conversation", self.new_conversation, QKeySequence.StandardKey.New)
+        self._action(file, "Add documents…", self.choose_documents, "Ctrl+O")
+        self._action(file, "Open GGUF model…", self.choose_model_file, "Ctrl+Shift+O")
+        file.addSeparator()
+        self._action(file, "Quit", self.close, QKeySequence.StandardKey.Quit)
+        chat = bar.addMenu("&Conversation")
+        self._action(chat, "Stop answer", self.pane.stop, "Esc")
+        self._action(chat, "Regenerate answer", self.pane.regenerate, "Ctrl+R")
+        self._action(chat, "Edit last message", self.pane.bring_back_last, "Ctrl+E")
+        self._action(chat, "Search conversations", self.focus_search, QKeySequence.StandardKey.Find)
+        self._action(chat, "Rename conversation", self.sidebar.rename_current, "F2")
+        self._action(chat, "Focus message box", self.pane.composer.box.setFocus, "Ctrl+L")
+        model = bar.addMenu("&Model")
+        self._action(model, "Choose model…", self.choose_model, "Ctrl+M")
+        self._action(model, "Settings…", self.open_settings, QKeySequence.StandardKey.Preferences)
+        help_menu = bar.addMenu("&Help")
+        self._action(help_menu, "Keyboard shortcuts", self.show_shortcuts,
+                     QKeySequence.StandardKey.HelpContents)
+        self._action(chat, "Voice call", self.toggle_voice_call, "Ctrl+Shift+V").setCheckable(True)
+
+    def _connect(self) -> None:
+        self.sidebar.chosen.connect(self.open_conversation)
+        self.sidebar.new_requested.connect(self.new_conversation)
+        self.sidebar.rename_requested.connect(self.rename_conversation)
+        self.sidebar.delete_requested.connect(self.delete_conversation)
+        self.sidebar.search_changed.connect(self.search)
+        self.pane.notice.connect(lambda message, kind: self.banner.show_message(message, kind))
+        self.pane.conversations_changed.connect(self.refresh_sidebar)
+        self.pane.view.citation_clicked.connect(self.open_citation)
+        self.pane.document_panel.add_requested.connect(self.choose_documents)
+        self.chat.model_loading.connect(lambda name: self.model_label.setText(f"Loading {name}…"))
+        self.chat.model_loaded.connect(self._model_loaded)
+        self.chat.model_failed.connect(self._model_failed)
+        self.pane.voice_panel.connect_to(self.voice)
+        self.voice.state_changed.connect(
+            lambda state: self.actions_by_name["Voice call"].setChecked(state != STOPPED))
+        self.voice.failed.connect(lambda message: self.banner.show_message(message, "error"))
+        self.voice.turn_saved.connect(self._voice_turn_saved)
+
+    # Conversations -----------------------------------------------------------------------------
+
+    def refresh_sidebar(self) -> None:
+        if self.sidebar.search.text().strip():
+            return  # showing search results; they refresh when the search changes
+        conversations = [c for c in self.store.list(limit=500) if c.id not in self.hidden_conversations]
+        self.sidebar.show_conversations(conversations, self.pane.conversation_id)
+
+    def open_conversation(self, conversation_id: int, _message_id: object = None) -> None:
+        if conversation_id != self.pane.conversation_id:
+            self.pane.open_conversation(conversation_id)
+
+    def new_conversation(self) -> None:
+        self.pane.open_conversation(None)
+        self.pane.composer.box.setFocus()
+        self.sidebar.items.clearSelection()
+
+    def rename_conversation(self, conversation_id: int, title: str) -> None:
+        self.store.rename(conversation_id, title)
+        self.refresh_sidebar()
+
+    def delete_conversation(self, conversation_id: int) -> None:
+        """Hidden at once, deleted when the undo offer expires (or the window closes)."""
+        self.hidden_conversations.add(conversation_id)
+        if self.pane.conversation_id == conversation_id:
+            self.pane.open_conversation(None)
+        self.refresh_sidebar()
+        title = self.store.get(conversation_id).title or "The conversation"
+
+        def undo() -> None:
+            self.hidden_conversations.discard(conversation_id)
+            self.refresh_sidebar()
+
+        def delete_for_good() -> None:
+            if conversation_id in self.hidden_conversations:
+                self.store.delete(conversation_id)
+                self.hidden_conversations.discard(conversation_id)
+
+        self.banner.show_message(f"“{title}” was deleted.", "info", "Undo", undo, UNDO_MS,
+                                 delete_for_good)
+
+    def search(self, text: str) -> None:
+        if not text:
+            self.refresh_sidebar()
+            return
+        hits = [h for h in self.store.search(text) if h.conversation_id not in self.hidden_conversations]
+        self.sidebar.show_hits(hits)
+
+    def focus_search(self) -> None:
+        self.sidebar.search.setFocus()
+        self.sidebar.search.selectAll()
+
+    # Documents and citations ---------------------------------------------------------------------
+
+    def choose_documents(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(self, "Add documents")
+        if paths:
+            self.pane.add_documents([Path(p) for p in paths])
+
+    def open_citation(self, message_id: int, number: int) -> None:
+        passage = find_cited_passage(self.pane.document_store, message_id, number)
+        if passage is None:
+            self.banner.show_message("That passage is no longer stored (its document was removed).",
+                                     "warning")
+            return
+        if self.viewer is None:
+            self.viewer = DocumentViewer(self)
+        self.viewer.show_passage(passage)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = [Path(url.toLocalFile()) for url in event.mimeData().urls() if url.isLocalFile()]
+        event.acceptProposedAction()
+        self.drop_paths(paths)
+
+    def drop_paths(self, paths: list[Path]) -> None:
+        """A dropped .gguf opens the model picker on it (with its memory estimate); anything else
+        is read as a document."""
+        models = [p for p in paths if p.suffix.lower() == MODEL_SUFFIX and p.is_file()]
+        documents = [p for p in paths if p not in models]
+        if models:
+            self.choose_model(models[0])
+        if documents:
+            self.pane.add_documents(documents)
+        if not paths:
+            self.banner.show_message("Only files and folders on this computer can be dropped here.",
+                                     "warning")
+
+    # Models --------------------------------------------------------------------------------------
+
+    def load_model(self, name_or_path: str | None = None) -> None:
+        if name_or_path is not None and name_or_path != self.settings.model:
+            self.settings = replace(self.settings, model=name_or_path)
+        self.chat.load_model(self.settings.model, self.settings.load_options())
+
+    def choose_model_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open a GGUF model", "", "GGUF models (*.gguf)")
+        if path:
+            self.choose_model(Path(path))
+
+    def choose_model(self, path: Path | None = None) -> None:
+        """The model picker (not modal): bundled and recent models, load settings, memory estimate."""
+        recent = ModelUseLog(self.store.db).recent()
+        picker = ModelPickerDialog(self.settings, bundled_models(), recent, self.home / "models", self)
+        if path is not None:
+            picker.select_path(path)
+        picker.model_chosen.connect(self._model_chosen)
+        picker.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.picker = picker
+        picker.open()
+
+    def _model_chosen(self, settings: AppSettings) -> None:
+        self.settings = settings
+        save_settings(self.qsettings, settings)
+        self.chat.load_model(settings.model, settings.load_options())
+
+    def open_settings(self) -> None:
+        dialog = SettingsDialog(self.settings, self)
+        dialog.settings_chosen.connect(self.apply_settings)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.settings_dialog = dialog
+        dialog.open()
+
+    def apply_settings(self, settings: AppSettings) -> None:
+        """Prompt and sampling apply to the next answer, the theme at once, the data folder after a
+        restart (the database in use stays open until then)."""
+        moved = settings.data_folder != self.settings.data_folder
+        self.settings = settings
+        save_settings(self.qsettings, settings)
+        self.chat.system_prompt = settings.system_prompt
+        self.chat.options = settings.generation_options()
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            apply_theme(app, settings.theme)
+        if moved:
+            self.banner.show_message("The new data folder is used from the next start of Longwit.",
+                                     "info")
+
+    def show_shortcuts(self) -> None:
+        rows = [(name, action.shortcut()) for name, action in self.actions_by_name.items()
+                if not action.shortcut().isEmpty()]
+        rows += [("Send message", "Enter"), ("New line in a message", "Shift+Enter"),
+                 ("Edit last message (empty box)", "Up")]
+        ShortcutsDialog(rows, self).open()
+
+    def _model_loaded(self, card: ModelCard) -> None:
+        self.model_label.setText(describe_card(card))
+        self.statusBar().showMessage(f"Loaded {card.name} in {card.load_s:.1f} s", 5000)
+        if self.pane.conversation_id is not None and self.pane.document_store.pinned(
+                self.pane.conversation_id):
+            self.chat.prefill(self.pane.conversation_id)
+
+    def _model_failed(self, message: str) -> None:
+        card = self.chat.card
+        self.model_label.setText(describe_card(card) if card else "No model loaded")
+        keep = f" Still using {card.name}." if card else " Choose another model (Ctrl+Shift+O)."
+        self.banner.show_message(f"The model could not be loaded: {message}{keep}", "error")
+
+    # Voice ---------------------------------------------------------------------------------------
+
+    def toggle_voice_call(self) -> None:
+        """Start a call in the open conversation (a new one when none is open), or hang up."""
+        if self.voice.active:
+            self.voice.hang_up()
+        elif self.chat.card is None:
+            self.banner.show_message("Voice mode needs a model: wait for it to load, or open one "
+                                     "(Ctrl+Shift+O).", "warning")
+        else:
+            self.voice.start(self.pane.ensure_conversation(), self.settings)
+        self.actions_by_name["Voice call"].setChecked(self.voice.active)
+
+    def _voice_turn_saved(self, conversation_id: int) -> None:
+        """A spoken turn was saved: show it, unless a typed answer is streaming into the view."""
+        self.refresh_sidebar()
+        if conversation_id == self.pane.conversation_id and not self.chat.busy:
+            self.pane.open_conversation(conversation_id)
+
+    # State ---------------------------------------------------------------------------------------
+
+    def _restore_state(self) -> None:
+        geometry = self.qsettings.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1100, 760)
+        splitter = self.qsettings.value("window/splitter")
+        if splitter is not None:
+            self.splitter.restoreState(splitter)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Stop what runs, finish pending deletions, remember the window; no thread outlives it."""
+        self.qsettings.setValue("window/geometry", self.saveGeometry())
+        self.qsettings.setValue("window/splitter", self.splitter.saveState())
+        save_settings(self.qsettings, self.settings)
+        self.qsettings.sync()
+        self.banner.dismiss()
+        self.pane.stop()
+        voice_stopped = self.voice.close()  # before the model it talks through is released
+        left = self.runner.shutdown(timeout=10.0)
+        self.closed_cleanly = self.chat.close() and not left and voice_stopped
+        event.accept()
+
+
+def start_when_shown(window: MainWindow) -> None:
+    """Load the model once the window is on screen, so the window appears at once."""
+    QTimer.singleShot(0, window.load_model)

@@ -1,0 +1,121 @@
+"""The window with the real model and database: answers stream and persist, stop keeps the cut answer,
+edit and regenerate replace the last turn, deletion can be undone, search finds old messages, and
+closing mid-answer leaves no thread behind and nothing lost."""
+
+from __future__ import annotations
+
+import re
+import threading
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+
+from desktop.main_window import UNDO_MS
+from storage import ConversationStore, open_database
+from tests.desktop.window_helpers import ANSWER_MS, ask, open_test_window
+
+
+def stored(window) -> list[tuple[str, str, bool]]:
+    store = ConversationStore(open_database(window.database))
+    return [(m.role, m.content, m.cut) for m in store.messages(window.pane.conversation_id)]
+
+
+def test_an_answer_streams_into_the_view_and_is_saved(qtbot, longwit_home: Path) -> None:
+    window = open_test_window(qtbot, longwit_home)
+    pieces: list[str] = []
+    window.chat.piece.connect(lambda _cid, text: pieces.append(text))
+    done = ask(qtbot, window, "Name three colours.")
+    assert len(pieces) >= 2, "the answer should arrive in pieces, not at once"
+    assert done.text and "".join(pieces).strip() == done.text.strip()
+    assert [role for role, _, _ in stored(window)] == ["user", "assistant"]
+    assert stored(window)[1][1] == done.text
+    shown = window.pane.view.plain_text()
+    word = max(re.findall(r"[A-Za-z]{3,}", done.text), key=len)  # Markdown marks render as layout
+    assert "Name three colours." in shown and word in shown
+    assert window.pane.composer.action.text() == "Send"
+    titles = [window.sidebar.items.item(i).text() for i in range(window.sidebar.items.count())]
+    assert titles == ["Name three colours."]
+
+
+def test_stop_keeps_the_part_already_written(qtbot, longwit_home: Path) -> None:
+    window = open_test_window(qtbot, longwit_home, max_tokens=400, temperature=0.8)
+    box = window.pane.composer.box
+    box.setPlainText("Write a long story about a lighthouse keeper.")
+    with qtbot.waitSignal(window.chat.piece, timeout=ANSWER_MS):
+        qtbot.keyClick(box, Qt.Key.Key_Return)
+    assert window.pane.composer.action.text() == "Stop"
+    with qtbot.waitSignal(window.chat.reply_done, timeout=ANSWER_MS) as done:
+        qtbot.mouseClick(window.pane.composer.action, Qt.MouseButton.LeftButton)
+    assert done.args[0].cut
+    role, text, cut = stored(window)[-1]
+    assert role == "assistant" and cut and text == done.args[0].text
+
+
+def test_edit_last_message_and_regenerate_replace_the_last_turn(qtbot, longwit_home: Path) -> None:
+    window = open_test_window(qtbot, longwit_home)
+    ask(qtbot, window, "What is the capital of France?")
+    box = window.pane.composer.box
+    qtbot.keyClick(box, Qt.Key.Key_Up)
+    assert box.toPlainText() == "What is the capital of France?"
+    box.setPlainText("What is the capital of Italy?")
+    with qtbot.waitSignal(window.chat.reply_done, timeout=ANSWER_MS):
+        qtbot.keyClick(box, Qt.Key.Key_Return)
+    messages = stored(window)
+    assert messages[0][:2] == ("user", "What is the capital of Italy?")
+    assert len(messages) == 2
+    before = ConversationStore(open_database(window.database)).messages(window.pane.conversation_id)[-1]
+    with qtbot.waitSignal(window.chat.reply_done, timeout=ANSWER_MS) as again:
+        window.actions_by_name["Regenerate answer"].trigger()
+    after = ConversationStore(open_database(window.database)).messages(window.pane.conversation_id)
+    assert len(after) == 2 and after[-1].id == again.args[0].message_id
+    assert after[-1].created > before.created  # a new answer, not the old one kept
+    assert "What is the capital of France?" not in window.pane.view.plain_text()
+
+
+def test_deleting_a_conversation_can_be_undone_then_happens(qtbot, longwit_home: Path) -> None:
+    window = open_test_window(qtbot, longwit_home)
+    ask(qtbot, window, "Remember the word tangerine.")
+    conversation_id = window.pane.conversation_id
+    window.sidebar.items.setCurrentRow(0)
+    window.sidebar.delete_current()
+    assert window.sidebar.items.count() == 0 and "deleted" in window.banner.message()
+    qtbot.mouseClick(window.banner.action, Qt.MouseButton.LeftButton)
+    assert window.sidebar.items.count() == 1
+    window.sidebar.items.setCurrentRow(0)
+    window.sidebar.delete_current()
+    qtbot.wait(UNDO_MS + 500)
+    assert all(c.id != conversation_id for c in ConversationStore(open_database(window.database)).list())
+
+
+def test_search_finds_messages_across_conversations(qtbot, longwit_home: Path) -> None:
+    window = open_test_window(qtbot, longwit_home)
+    ask(qtbot, window, "Tell me about aardvarks.")
+    first = window.pane.conversation_id
+    window.new_conversation()
+    ask(qtbot, window, "Tell me about zebras.")
+    window.sidebar.search.setText("aardvarks")
+
+    def rows() -> list[str]:
+        return [window.sidebar.items.item(i).text() for i in range(window.sidebar.items.count())]
+
+    qtbot.waitUntil(lambda: bool(rows()) and all("aardvarks" in row.lower() for row in rows()),
+                    timeout=5000)
+    window.sidebar.items.setCurrentRow(0)
+    assert window.pane.conversation_id == first
+    assert "Tell me about aardvarks." in window.pane.view.plain_text()
+
+
+def test_closing_during_an_answer_saves_it_and_stops_every_thread(qtbot, longwit_home: Path) -> None:
+    before = set(threading.enumerate())
+    window = open_test_window(qtbot, longwit_home, max_tokens=400, temperature=0.8)
+    box = window.pane.composer.box
+    box.setPlainText("Write a long poem about the sea.")
+    with qtbot.waitSignal(window.chat.piece, timeout=ANSWER_MS):
+        qtbot.keyClick(box, Qt.Key.Key_Return)
+    conversation_id = window.pane.conversation_id
+    window.close()
+    assert window.closed_cleanly
+    left = [t.name for t in threading.enumerate() if t not in before and t.name.startswith("longwit")]
+    assert not left, left
+    messages = ConversationStore(open_database(window.database)).messages(conversation_id)
+    assert [m.role for m in messages] == ["user", "assistant"] and messages[1].cut

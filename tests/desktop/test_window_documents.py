@@ -1,0 +1,127 @@
+"""Documents and models in the window, with real drops: a dropped file is read, pinned, pre-filled and
+answered over with a citation that opens the passage; bad drops (unsupported files, a corrupt GGUF,
+a folder with too many files) get a banner and change nothing; switching models keeps the
+conversation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QUrl
+
+from desktop import document_controller
+from engine.catalog import resolve_model
+from storage import ConversationStore, DocumentStore, open_database
+from tests.desktop.window_helpers import ANSWER_MS, MODEL_LOAD_MS, ask, drop_files, open_test_window
+
+FACTS = (
+    "The harbour of Velmora was rebuilt in 1887 after the great flood.\n\n"
+    "Its lighthouse keeper, Ansel Marrow, kept a diary of every ship that passed.\n\n"
+    "The diary records that the schooner Wrenfield ran aground on the northern reef in 1891.\n"
+)
+
+
+def drop_and_wait(qtbot, window, paths: list[Path]) -> None:
+    with qtbot.waitSignal(window.documents.finished, timeout=ANSWER_MS):
+        drop_files(window, paths)
+
+
+def test_a_dropped_document_is_read_prefilled_and_cited(qtbot, longwit_home: Path, tmp_path: Path) -> None:
+    document = tmp_path / "velmora.md"
+    document.write_text("# Velmora\n\n" + FACTS, encoding="utf-8")
+    window = open_test_window(qtbot, longwit_home)
+    with qtbot.waitSignal(window.chat.prefilled, timeout=ANSWER_MS) as prefilled:
+        drop_and_wait(qtbot, window, [document])
+    use = prefilled.args[1]
+    panel = window.pane.document_panel
+    assert panel.rows.count() == 1 and "velmora" in panel.rows.item(0).text().lower()
+    assert "tokens" in panel.rows.item(0).text()
+    assert use.mode == "full" and use.used_tokens > sum(use.document_tokens.values()) > 20
+    assert panel.gauge.isVisibleTo(window) and panel.gauge.value() == use.used_tokens
+    assert "Full context" in panel.mode.text()
+
+    done = ask(qtbot, window, "Which schooner ran aground on the northern reef?")
+    assert done.citations, "an answer over a document carries its sources"
+    number = done.citations[0].number
+    link = f"cite:{done.message_id}:{number}"
+    assert link in window.pane.view.toHtml()
+    window.pane.view.anchorClicked.emit(QUrl(link))  # what a click on the link sends
+    viewer = window.viewer
+    assert viewer is not None and viewer.isVisible()
+    assert "Velmora" in viewer.where.text()
+    cited = done.citations[0].quote.split()[0]
+    assert cited in viewer.highlighted.replace("\u2029", "\n")
+
+
+def test_unsupported_files_get_a_banner_and_nothing_is_stored(qtbot, longwit_home: Path,
+                                                              tmp_path: Path) -> None:
+    odd = tmp_path / "picture.xyz"
+    odd.write_bytes(b"\x00\x01binary")
+    window = open_test_window(qtbot, longwit_home)
+    drop_and_wait(qtbot, window, [odd])
+    assert window.banner.isVisible() and "picture.xyz" in window.banner.message()
+    assert DocumentStore(open_database(window.database)).list() == []
+    assert window.pane.composer.box.isEnabled()
+
+
+def test_a_folder_with_too_many_files_is_capped_with_a_message(qtbot, longwit_home: Path, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(document_controller, "MAX_FILES_PER_DROP", 3)
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    for index in range(7):
+        (folder / f"note-{index}.txt").write_text(f"Note number {index} is about topic {index * 7}.")
+    window = open_test_window(qtbot, longwit_home)
+    drop_and_wait(qtbot, window, [folder])
+    assert len(DocumentStore(open_database(window.database)).pinned(window.pane.conversation_id)) == 3
+    assert "4 more files were left out" in window.banner.message()
+
+
+def picker_for_drop(qtbot, window, path: Path):
+    """Drop a .gguf: the model picker opens on it and reads its header off the GUI thread."""
+    drop_files(window, [path])
+    picker = window.picker
+    assert picker is not None and picker.isVisible()
+    qtbot.waitUntil(lambda: not picker.checking, timeout=MODEL_LOAD_MS)
+    return picker
+
+
+def test_a_corrupt_gguf_is_refused_and_the_model_stays(qtbot, longwit_home: Path, tmp_path: Path) -> None:
+    broken = tmp_path / "broken.gguf"
+    broken.write_bytes(b"GGUF" + b"\x00" * 64)
+    window = open_test_window(qtbot, longwit_home)
+    before = window.chat.card
+    picker = picker_for_drop(qtbot, window, broken)
+    assert not picker.ok_button.isEnabled()
+    assert picker.error_label.isVisible() and picker.error_label.text()
+    picker.reject()
+    assert window.chat.card == before
+    assert ask(qtbot, window, "Say hello.").text
+
+
+def test_a_model_that_fails_to_load_leaves_a_banner_and_the_old_model(qtbot, longwit_home: Path,
+                                                                      tmp_path: Path) -> None:
+    window = open_test_window(qtbot, longwit_home)
+    before = window.chat.card
+    with qtbot.waitSignal(window.chat.model_failed, timeout=MODEL_LOAD_MS):
+        window.chat.load_model(str(tmp_path / "missing.gguf"), window.settings.load_options())
+    assert "missing.gguf" in window.banner.message() and "Still using" in window.banner.message()
+    assert window.chat.card == before
+
+
+def test_switching_models_mid_conversation_keeps_it(qtbot, longwit_home: Path, models_dir: Path) -> None:
+    window = open_test_window(qtbot, longwit_home)
+    ask(qtbot, window, "What is a lighthouse?")
+    gemma = resolve_model("gemma-3-270m", models_dir).path
+    picker = picker_for_drop(qtbot, window, gemma)
+    assert picker.ok_button.isEnabled()
+    with qtbot.waitSignal(window.chat.model_loaded, timeout=MODEL_LOAD_MS) as loaded:
+        picker.accept()
+    assert loaded.args[0].name != "smollm2-135m-instruct"
+    assert "gemma" in window.model_label.text().lower()
+    done = ask(qtbot, window, "And what is a harbour?")
+    messages = ConversationStore(open_database(window.database)).messages(window.pane.conversation_id)
+    assert [m.role for m in messages] == ["user", "assistant", "user", "assistant"]
+    assert messages[-1].id == done.message_id
+    assert "What is a lighthouse?" in window.pane.view.plain_text()

@@ -1,0 +1,54 @@
+"""Opening the real window for a test: the bundled SmolLM2 (2K context, so it loads in a second), a
+real SQLite file under the test's LONGWIT_HOME, settings in an INI file of the test's own."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QMimeData, QPoint, QPointF, QSettings, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QApplication
+
+from desktop.app_settings import AppSettings, save_settings
+from desktop.main_window import MainWindow, start_when_shown
+from storage import database_path
+
+MODEL_LOAD_MS = 120_000
+ANSWER_MS = 120_000
+
+
+def open_test_window(qtbot, home: Path, **settings: object) -> MainWindow:
+    qsettings = QSettings(str(home.parent / "settings.ini"), QSettings.Format.IniFormat)
+    chosen = AppSettings(**{"n_ctx": 2048, "max_tokens": 48, "temperature": 0.0, **settings})
+    save_settings(qsettings, chosen)
+    window = MainWindow(chosen, qsettings, database_path(), home)
+    qtbot.addWidget(window)
+    window.show()
+    with qtbot.waitSignal(window.chat.model_loaded, timeout=MODEL_LOAD_MS):
+        start_when_shown(window)
+    return window
+
+
+def drop_files(window: MainWindow, paths: list[Path]) -> None:
+    """A real drop: QMimeData with file URLs, entering the window and dropped on it (Qt delivers a
+    drop only to the widget that accepted the drag's entry)."""
+    data = QMimeData()
+    data.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    where = QPoint(40, 60)
+    enter = QDragEnterEvent(where, Qt.DropAction.CopyAction, data, Qt.MouseButton.LeftButton,
+                            Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(window, enter)
+    assert enter.isAccepted(), "the window should accept files dragged onto it"
+    drop = QDropEvent(QPointF(where), Qt.DropAction.CopyAction, data, Qt.MouseButton.LeftButton,
+                      Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(window, drop)
+
+
+def ask(qtbot, window: MainWindow, text: str):
+    """Type a question, press Enter, and wait for the answer; returns the ReplyDone."""
+    box = window.pane.composer.box
+    box.setFocus()
+    box.setPlainText(text)
+    with qtbot.waitSignal(window.chat.reply_done, timeout=ANSWER_MS) as done:
+        qtbot.keyClick(box, Qt.Key.Key_Return)
+    return done.args[0]
