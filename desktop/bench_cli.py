@@ -144,3 +144,29 @@ def bench_voice(json_path: Path | None, turns: int, barge_ins: int, echo_turns: 
     result["machine"] |= machine()
     click.echo(format_voice_table(result))
     write_json(json_path, result)
+
+
+@bench.command("ui")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the results as JSON to this file.")
+@click.option("--model", "-m", default=None, metavar="NAME|PATH", help="Model to load in the window.")
+@click.option("--answer-tokens", type=click.IntRange(min=1), default=160, show_default=True)
+@click.option("--document-chars", type=click.IntRange(min=1000), default=600_000, show_default=True,
+              help="Size of the generated document read and pre-filled.")
+@click.option("--voice/--no-voice", default=True, help="Include a voice turn on the file backend.")
+@reports_errors
+def bench_ui(json_path: Path | None, model: str | None, answer_tokens: int, document_chars: int,
+             voice: bool) -> None:
+    """The window's longest and p99 event-loop stalls while loading, answering, reading and talking."""
+    import os
+
+    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from desktop.bench_tables import format_ui_table
+    from desktop.ui_benchmark import UiBenchmarkOptions, run_ui_benchmark
+
+    options = UiBenchmarkOptions(model=model, answer_tokens=answer_tokens,
+                                 document_chars=document_chars, voice=voice)
+    result = run_ui_benchmark(options, lambda line: click.echo(line, err=True))
+    click.echo(format_ui_table(result))
+    write_json(json_path, result)

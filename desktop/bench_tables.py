@@ -254,3 +254,21 @@ def format_voice_table(result: dict) -> str:
     sections = [header, voice_turns_section(result["turns"]), voice_stages_section(result["turns"]),
                 voice_barge_in_section(result["barge_ins"], result["echo"]), voice_summary_section(result)]
     return "\n\n".join(sections) + "\n"
+
+
+def format_ui_table(result: dict) -> str:
+    rows = [
+        [p["phase"], f"{p['seconds']:.1f} s", f"{p['longest_stall_ms']:.1f} ms",
+         f"{p['p99_stall_ms']:.1f} ms", str(p["stalls_over_50_ms"])]
+        for p in result["phases"]
+    ]
+    lines = [
+        "Event-loop stalls of the window (idle is the timer's own jitter on this machine)",
+        table(["phase", "watched", "longest stall", "p99 stall", "stalls > 50 ms"], rows),
+        "",
+        f"Window shown after {result['window_shown_s']:.2f} s; usable (model loaded) after "
+        f"{result['usable_s']:.2f} s.",
+        f"Longest stall outside idle: {result['longest_stall_ms']:.1f} ms "
+        f"(limit {result['stall_limit_ms']:.0f} ms): {met(result['met'])}",
+    ]
+    return "\n".join(lines)

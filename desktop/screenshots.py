@@ -1,0 +1,78 @@
+"""`longwit screenshots DIR` (and `make screenshots`): the window in its main states, rendered to PNG
+files so a person can look at them: empty, an answer with Markdown, documents with the context
+gauge and a citation opened, an error banner, and the dark theme. It drives the real window with
+the bundled model in a temporary Longwit home, offscreen when there is no display."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QWidget
+
+from desktop.app_settings import AppSettings
+from desktop.ui_benchmark import spin, wait_for, write_document
+
+TIMEOUT_S = 300.0
+MARKDOWN_QUESTION = (
+    "Show me a small Markdown table of three fruits and their colours, then a Python code block "
+    "that prints them."
+)
+
+
+def save(widget: QWidget, folder: Path, name: str, saved: list[Path]) -> None:
+    spin(0.2)  # let layouts and the stream's last redraw settle
+    path = folder / f"{name}.png"
+    widget.grab().save(str(path))
+    saved.append(path)
+
+
+def take_screenshots(out: Path, progress: Callable[[str], None]) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    saved: list[Path] = []
+    with tempfile.TemporaryDirectory(prefix="longwit-shots-") as scratch:
+        folder = Path(scratch)
+        os.environ["LONGWIT_HOME"] = str(folder / "home")
+        from desktop.app import application
+        from desktop.main_window import MainWindow, start_when_shown
+        from desktop.theme import apply_theme
+        from storage import database_path, longwit_home
+
+        app = application()
+        apply_theme(app, "light")
+        settings = AppSettings(n_ctx=4096, max_tokens=160, temperature=0.3)
+        qsettings = QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat)
+        window = MainWindow(settings, qsettings, database_path(), longwit_home())
+        window.resize(1200, 800)
+        window.show()
+        save(window, out, "01-empty", saved)
+        start_when_shown(window)
+        wait_for(window.chat.model_loaded, TIMEOUT_S, "Loading the model")
+        progress("An answer with Markdown…")
+        window.pane.send(MARKDOWN_QUESTION)
+        wait_for(window.chat.reply_done, TIMEOUT_S, "The answer")
+        save(window, out, "02-answer", saved)
+        progress("A document, its gauge and a citation…")
+        window.drop_paths([write_document(folder, 20_000)])
+        wait_for(window.chat.prefilled, TIMEOUT_S, "Pre-filling the document")
+        window.pane.send("What did the river pilot repair?")
+        done = wait_for(window.chat.reply_done, TIMEOUT_S, "The answer")[0]
+        save(window, out, "03-documents", saved)
+        if done.citations and done.message_id is not None:
+            window.open_citation(done.message_id, done.citations[0].number)
+            if window.viewer is not None:
+                save(window.viewer, out, "04-citation", saved)
+                window.viewer.close()
+        window.banner.show_message("The model could not be loaded: not a GGUF file. Still using "
+                                   "smollm2-135m-instruct.", "error")
+        save(window, out, "05-error-banner", saved)
+        window.banner.dismiss()
+        apply_theme(app, "dark")
+        save(window, out, "06-dark", saved)
+        window.close()
+    return saved
