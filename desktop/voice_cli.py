@@ -24,34 +24,25 @@ from desktop.cli_support import (
     reports_errors,
     start_model,
 )
+from desktop.voice_conversation import VoiceConversation
 from engine.generation import GenerationOptions
-from engine.model_host import ModelHost
-from engine.voice_respond import VOICE_SYSTEM_PROMPT, VoiceChat
 from media.audio_errors import AudioError
 from media.duplex_loop import AssistantTurn, BargeIn, DuplexLoop, LoopEvent, LoopOptions, UserTurn
 from media.file_audio import EchoSimulation, FileAudioBackend
 from media.speech_to_text import SpeechOptions, SpeechToText
 from media.text_to_speech import TextToSpeech
-from storage import database_path
 
 FILE_TAIL_S = 30.0  # silence after the scripted microphone, for the last answer to be heard
 SETTLE_S = 1.0  # quiet this long after the script ends: the conversation is over
 
 
-class VoiceConversation:
-    """Joins the voice loop to a stored conversation: replies through VoiceChat (which opens a
-    database connection on the loop's responder thread), turns printed, and an interrupted answer
-    saved as what was heard."""
-
-    def __init__(self, host: ModelHost, conversation_id: int, options: GenerationOptions) -> None:
-        self.chat = VoiceChat(host, database_path(), VOICE_SYSTEM_PROMPT, options, conversation_id,
-                              documents=True)
-        self.respond = self.chat.respond
+class PrintedConversation(VoiceConversation):
+    """The stored voice conversation (desktop/voice_conversation.py, shared with the window), each
+    turn printed as it happens."""
 
     def on_event(self, event: LoopEvent) -> None:
         click.echo(describe_event(event))
-        if isinstance(event, AssistantTurn) and event.interrupted and self.chat.last_message_id:
-            self.chat.store().replace_message(self.chat.last_message_id, event.heard, cut=True)
+        super().on_event(event)
 
 
 def describe_event(event: LoopEvent) -> str:
@@ -127,8 +118,8 @@ def voice(mic, speaker, echo, aec, speech_model, resume, docs, max_tokens, tempe
     except BaseException:
         host.close()
         raise
-    talk = VoiceConversation(host, conversation_id,
-                             GenerationOptions(max_tokens=max_tokens, temperature=temperature))
+    talk = PrintedConversation(host, conversation_id,
+                               GenerationOptions(max_tokens=max_tokens, temperature=temperature))
     loop = DuplexLoop(backend or device_backend, SpeechToText(SpeechOptions(model=speech_model)),
                       TextToSpeech(), talk.respond, talk.on_event, LoopOptions(cancel_echo=aec))
     click.echo(describe(card), err=True)
