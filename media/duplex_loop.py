@@ -221,6 +221,7 @@ class DuplexLoop:
             if self.echo is not None and self.gate is not None and speaker is not None:
                 cleaned = self.echo.process(frame, speaker)
                 frame = self.gate.choose(frame, cleaned, speaker, self.detector.speaking)
+            self.detector.urgent = self.options.barge_in and self._cancel is not None
             for event in self.detector.feed(frame):
                 self._handle(event)
             self._frame_count += 1

@@ -32,6 +32,10 @@ class VadOptions:
 
     start_threshold: float = 0.6  # a window at or above this counts towards the start of speech
     min_speech_s: float = 0.15  # that much speech before SpeechStarted (clicks and coughs are shorter)
+    # While the assistant is speaking (the loop sets TurnDetector.urgent), less is enough: every window
+    # waited for is heard as the app talking over the person. Echo cancellation and the near-end
+    # gate keep the app's own voice from reaching this point (media/echo_canceller.py).
+    barge_in_speech_s: float = 0.064
     end_threshold: float = 0.35  # below this a window counts as silence once speech has started
     # That much silence ends the turn. 0.5 s cut 4 of 15 Piper sentence pairs with a 0.3 s pause between
     # them (the voice's own tails make the gap about 0.5 s); 0.6 s cut none.
@@ -151,6 +155,8 @@ class TurnDetector:
         self.options = options or VadOptions()
         opts = self.options
         self._min_speech = round(opts.min_speech_s * SAMPLE_RATE)
+        self._barge_in_speech = round(min(opts.barge_in_speech_s, opts.min_speech_s) * SAMPLE_RATE)
+        self.urgent = False  # the assistant is speaking: start a turn on barge_in_speech_s of speech
         self._short_pause = round(opts.short_pause_s * SAMPLE_RATE)
         self._end_silence = round(opts.end_silence_s * SAMPLE_RATE)
         self._pre_roll = round(opts.pre_roll_s * SAMPLE_RATE)
@@ -253,7 +259,8 @@ class TurnDetector:
             self._candidate_speech += WINDOW_SAMPLES
         elif probability < opts.end_threshold or self._candidate is None:
             self._candidate, self._candidate_speech = None, 0
-        if self._candidate is None or self._candidate_speech < self._min_speech:
+        needed = self._barge_in_speech if self.urgent else self._min_speech
+        if self._candidate is None or self._candidate_speech < needed:
             return None
         onset = self._candidate
         self._candidate, self._candidate_speech = None, 0

@@ -118,3 +118,25 @@ def test_a_frame_costs_well_under_its_own_duration(jfk: np.ndarray) -> None:
 def test_stereo_frames_are_refused() -> None:
     with pytest.raises(ValueError, match="mono"):
         TurnDetector().feed(np.zeros((FRAME_SAMPLES, 2), dtype=np.float32))
+
+
+def started_at(audio: np.ndarray, urgent: bool) -> float:
+    """Seconds of audio fed before SpeechStarted came out."""
+    detector = TurnDetector()
+    detector.urgent = urgent
+    for start in range(0, len(audio), FRAME_SAMPLES):
+        if any(isinstance(e, SpeechStarted) for e in detector.feed(audio[start : start + FRAME_SAMPLES])):
+            return (start + FRAME_SAMPLES) / SAMPLE_RATE
+    raise AssertionError("no speech was found")
+
+
+def test_speech_over_the_reply_starts_a_turn_sooner(tts: TextToSpeech) -> None:
+    """While the app speaks (urgent), barge_in_speech_s of speech starts the turn, not min_speech_s."""
+    speech = tts.synthesize("Wait, stop, I have another question.")
+    audio = np.concatenate([silence(0.5), speech, silence(0.5)])
+    calm, urgent = started_at(audio, urgent=False), started_at(audio, urgent=True)
+    options = VadOptions()
+    assert calm - urgent >= (options.min_speech_s - options.barge_in_speech_s) * 0.8
+    noise = np.random.default_rng(3).normal(0, 0.02, SAMPLE_RATE * 2).astype(np.float32)
+    with pytest.raises(AssertionError):
+        started_at(noise, urgent=True)  # noise still starts nothing, however urgent
