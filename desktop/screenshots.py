@@ -1,6 +1,6 @@
 """`longwit screenshots DIR` (and `make screenshots`): the window in its main states, rendered to PNG
 files so a person can look at them: empty, an answer with Markdown, documents with the context
-gauge and a citation opened, an error banner, and the dark theme. It drives the real window with
+gauge and a citation opened, a voice call, an error banner, and the dark theme. It drives the real window with
 the bundled model in a temporary Longwit home, offscreen when there is no display."""
 
 from __future__ import annotations
@@ -28,6 +28,24 @@ def save(widget: QWidget, folder: Path, name: str, saved: list[Path]) -> None:
     path = folder / f"{name}.png"
     widget.grab().save(str(path))
     saved.append(path)
+
+
+def voice_call(window, folder: Path, out: Path, saved: list[Path]) -> None:
+    """The window mid-call, on the file backend: captured while the answer is being spoken."""
+    from desktop.ui_benchmark import spoken_question
+    from desktop.voice_controller import SPEAKING, STOPPED
+    from media.file_audio import FileAudioBackend
+
+    mic = spoken_question(folder)
+    window.voice.backend_factory = lambda: FileAudioBackend(mic, tail_silence_s=TIMEOUT_S)
+    window.toggle_voice_call()
+    while window.voice.state != SPEAKING:
+        wait_for(window.voice.state_changed, TIMEOUT_S, "The voice call")
+    spin(0.8)  # a clause or two into the answer, so both captions show
+    save(window, out, "05-voice-call", saved)
+    window.toggle_voice_call()
+    while window.voice.state != STOPPED:
+        wait_for(window.voice.state_changed, TIMEOUT_S, "Hanging up")
 
 
 def take_screenshots(out: Path, progress: Callable[[str], None]) -> list[Path]:
@@ -68,11 +86,13 @@ def take_screenshots(out: Path, progress: Callable[[str], None]) -> list[Path]:
             if window.viewer is not None:
                 save(window.viewer, out, "04-citation", saved)
                 window.viewer.close()
+        progress("A voice call…")
+        voice_call(window, folder, out, saved)
         window.banner.show_message("The model could not be loaded: not a GGUF file. Still using "
                                    "smollm2-135m-instruct.", "error")
-        save(window, out, "05-error-banner", saved)
+        save(window, out, "06-error-banner", saved)
         window.banner.dismiss()
         apply_theme(app, "dark")
-        save(window, out, "06-dark", saved)
+        save(window, out, "07-dark", saved)
         window.close()
     return saved
