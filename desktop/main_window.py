@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
     QMainWindow,
+    QProgressBar,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -70,6 +71,11 @@ class MainWindow(QMainWindow):
         self.settings_dialog: SettingsDialog | None = None
         self.hidden_conversations: set[int] = set()  # deleted, waiting for undo
         self.model_label = QLabel("No model loaded", self)
+        self.model_busy = QProgressBar(self)  # moves while a model loads (llama.cpp reports no steps)
+        self.model_busy.setRange(0, 0)
+        self.model_busy.setMaximumWidth(120)
+        self.model_busy.hide()
+        self.statusBar().addPermanentWidget(self.model_busy)
         self.statusBar().addPermanentWidget(self.model_label)
         self._build_layout()
         self.actions_by_name: dict[str, QAction] = {}
@@ -137,7 +143,7 @@ class MainWindow(QMainWindow):
         self.pane.conversations_changed.connect(self.refresh_sidebar)
         self.pane.view.citation_clicked.connect(self.open_citation)
         self.pane.document_panel.add_requested.connect(self.choose_documents)
-        self.chat.model_loading.connect(lambda name: self.model_label.setText(f"Loading {name}…"))
+        self.chat.model_loading.connect(self._model_loading)
         self.chat.model_loaded.connect(self._model_loaded)
         self.chat.model_failed.connect(self._model_failed)
         self.pane.voice_panel.connect_to(self.voice)
@@ -294,7 +300,12 @@ class MainWindow(QMainWindow):
                  ("Edit last message (empty box)", "Up")]
         ShortcutsDialog(rows, self).open()
 
+    def _model_loading(self, name: str) -> None:
+        self.model_label.setText(f"Loading {Path(name).name}…")
+        self.model_busy.show()
+
     def _model_loaded(self, card: ModelCard) -> None:
+        self.model_busy.hide()
         self.model_label.setText(describe_card(card))
         self.statusBar().showMessage(f"Loaded {card.name} in {card.load_s:.1f} s", 5000)
         if self.pane.conversation_id is not None and self.pane.document_store.pinned(
@@ -302,6 +313,7 @@ class MainWindow(QMainWindow):
             self.chat.prefill(self.pane.conversation_id)
 
     def _model_failed(self, message: str) -> None:
+        self.model_busy.hide()
         card = self.chat.card
         self.model_label.setText(describe_card(card) if card else "No model loaded")
         keep = f" Still using {card.name}." if card else " Choose another model (Ctrl+Shift+O)."

@@ -125,3 +125,23 @@ def test_switching_models_mid_conversation_keeps_it(qtbot, longwit_home: Path, m
     assert [m.role for m in messages] == ["user", "assistant", "user", "assistant"]
     assert messages[-1].id == done.message_id
     assert "What is a lighthouse?" in window.pane.view.plain_text()
+
+
+def test_closing_while_a_document_is_read_stops_cleanly_and_keeps_nothing_half_written(
+        qtbot, longwit_home: Path, tmp_path: Path) -> None:
+    import threading
+
+    from desktop.ui_benchmark import write_document
+
+    big = write_document(tmp_path, 3_000_000)
+    before = set(threading.enumerate())
+    window = open_test_window(qtbot, longwit_home)
+    with qtbot.waitSignal(window.documents.progress, timeout=ANSWER_MS):
+        drop_files(window, [big])
+    window.close()
+    assert window.closed_cleanly
+    left = [t.name for t in threading.enumerate() if t not in before and t.name.startswith("longwit")]
+    assert not left, left
+    documents = DocumentStore(open_database(window.database))
+    for document in documents.list():  # a document is there whole, or not at all
+        assert documents.chunks(document.id) and document.chunk_count == len(documents.chunks(document.id))

@@ -43,10 +43,12 @@ def frames(length: int) -> range:
 
 def run(mic: np.ndarray, speaker: np.ndarray, cancel: bool = True) -> Run:
     """The loop's path (DuplexLoop._listen), frame by frame: canceller and near-end gate (or
-    neither), then the turn detector. `cleaned` is the canceller's output."""
+    neither), then the turn detector (quick to start while there is a reply). `cleaned` is the
+    canceller's output."""
     canceller = EchoCanceller() if cancel else None
     gate = NearEndGate() if cancel else None
     detector = TurnDetector()
+    detector.urgent = bool(np.any(speaker))  # as in the loop while a reply is in progress
     cleaned, events, spent = [], [], 0.0
     for start in frames(len(mic)):
         mic_frame, speaker_frame = mic[start : start + FRAME_SAMPLES], speaker[start : start + FRAME_SAMPLES]
