@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from media.audio_backend import SAMPLE_RATE
+from media.whisper_tokenizer import parse_ahead, parsed_ahead
 from storage.paths import longwit_home
 
 if TYPE_CHECKING:
@@ -53,7 +54,8 @@ def load_whisper(path: Path, device: str = "cpu", compute_type: str = "int8") ->
         if key not in _models:
             from faster_whisper import WhisperModel  # slow to import: only when speech is heard
 
-            _models[key] = WhisperModel(str(path), device=device, compute_type=compute_type)
+            with parsed_ahead(path):
+                _models[key] = WhisperModel(str(path), device=device, compute_type=compute_type)
         return _models[key]
 
 
@@ -128,6 +130,15 @@ class Transcript:
     language: str = "en"
     duration_s: float = 0.0
     seconds_taken: float = 0.0
+
+
+def parse_tokenizer_ahead(options: SpeechOptions) -> None:
+    """Parse the chosen model's tokenizer on this thread now, so loading the model later on another
+    thread does not hold the GIL for the parse (media/whisper_tokenizer.py). The multilingual model
+    is skipped until it has been assembled once: assembling it is not for a window's start."""
+    if options.model == "base" and not (longwit_home() / "models" / "whisper-base" / "model.bin").exists():
+        return
+    parse_ahead(_model_folder(options.model))
 
 
 def _model_folder(model: str) -> Path:
