@@ -72,6 +72,7 @@ class ChatPane(QWidget):
         chat.prefilled.connect(self._prefilled)
         chat.prefill_failed.connect(self._prefill_failed)
         documents.progress.connect(self._reading)
+        documents.file_progress.connect(self._reading_file)
         documents.finished.connect(self._documents_added)
         documents.failed.connect(lambda _cid, message: self._reading_failed(message))
 
@@ -182,6 +183,10 @@ class ChatPane(QWidget):
     def _reading(self, conversation_id: int, share: float, message: str) -> None:
         if conversation_id == self.conversation_id:
             self.document_panel.show_busy(message, share)
+
+    def _reading_file(self, conversation_id: int, name: str, share: float) -> None:
+        if conversation_id == self.conversation_id:
+            self.document_panel.show_file_progress(name, share)
 
     def _documents_added(self, added: AddedDocuments) -> None:
         self.document_panel.show_busy(None)

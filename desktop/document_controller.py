@@ -32,6 +32,7 @@ class AddedDocuments:
 
 class DocumentController(QObject):
     progress = Signal(int, float, str)  # conversation id, share done, what is happening
+    file_progress = Signal(int, str, float)  # conversation id, file name, share of that file read
     finished = Signal(object)  # AddedDocuments
     failed = Signal(int, str)
 
@@ -66,7 +67,17 @@ class DocumentController(QObject):
         documents = DocumentStore(open_database(self.database))
         result = AddedDocuments(conversation_id, left_out=left_out)
         chosen = [*files[:MAX_FILES_PER_DROP], *empty]
-        for outcome in ingest_paths(chosen, documents, progress=progress, cancel=cancel):
+        count = max(1, min(len(files), MAX_FILES_PER_DROP))
+
+        def each_file(share: float, message: str) -> None:
+            """The batch's share, and the share of the file being read (ingest_paths reports
+            (index + share of file) / count)."""
+            progress(share, message)
+            index = min(int(share * count), count - 1)
+            if index < len(chosen):
+                self.relay_file(conversation_id, chosen[index].name, share * count - index)
+
+        for outcome in ingest_paths(chosen, documents, progress=each_file, cancel=cancel):
             if outcome.status == "cancelled":
                 return AddedDocuments(conversation_id, result.added, result.failed, left_out, True)
             if outcome.ok and outcome.document is not None:
@@ -75,6 +86,9 @@ class DocumentController(QObject):
             else:
                 result.failed.append(outcome.message)
         return result
+
+    def relay_file(self, conversation_id: int, name: str, share: float) -> None:
+        self.runner.relay.post(self.file_progress.emit, conversation_id, name, min(1.0, share))
 
     def unpin(self, conversation_id: int, document_id: int) -> None:
         DocumentStore(open_database(self.database)).unpin(conversation_id, document_id)

@@ -73,12 +73,33 @@ class DocumentPanel(QWidget):
         self.add_button.clicked.connect(self.add_requested)
         self.cancel_button.clicked.connect(self.cancel_requested)
         self.remove_button.clicked.connect(self._remove_current)
+        self.reading: dict[str, QProgressBar] = {}  # files being read, by name: a row each
         self.tokens: dict[int, int] = {}
         self.use: ContextUse | None = None
         self.show_busy(None)
         self.show_documents([])
 
+    def show_file_progress(self, name: str, share: float) -> None:
+        """A row for a file being read, with its own progress bar, until the documents are shown."""
+        bar = self.reading.get(name)
+        if bar is None:
+            item = QListWidgetItem(self.rows)
+            row = QWidget(self.rows)
+            layout = QHBoxLayout(row)
+            layout.setContentsMargins(4, 0, 4, 0)
+            layout.addWidget(QLabel(name, row), 1)
+            bar = QProgressBar(row)
+            bar.setRange(0, 1000)
+            bar.setMaximumWidth(220)
+            layout.addWidget(bar)
+            item.setSizeHint(row.sizeHint())
+            self.rows.setItemWidget(item, row)
+            self.reading[name] = bar
+            self.rows.setVisible(True)
+        bar.setValue(int(share * 1000))
+
     def show_documents(self, documents: list[Document]) -> None:
+        self.reading.clear()
         self.rows.clear()
         for document in documents:
             tokens = self.tokens.get(document.id)

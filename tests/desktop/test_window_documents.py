@@ -73,7 +73,11 @@ def test_a_folder_with_too_many_files_is_capped_with_a_message(qtbot, longwit_ho
     for index in range(7):
         (folder / f"note-{index}.txt").write_text(f"Note number {index} is about topic {index * 7}.")
     window = open_test_window(qtbot, longwit_home)
+    rows: dict[str, float] = {}
+    window.documents.file_progress.connect(
+        lambda _cid, name, share: rows.__setitem__(name, window.pane.document_panel.reading[name].value()))
     drop_and_wait(qtbot, window, [folder])
+    assert sorted(rows) == ["note-0.txt", "note-1.txt", "note-2.txt"]  # a row with a bar for each
     assert len(DocumentStore(open_database(window.database)).pinned(window.pane.conversation_id)) == 3
     assert "4 more files were left out" in window.banner.message()
 
