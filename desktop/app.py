@@ -28,7 +28,14 @@ def has_display() -> bool:
     return any(os.environ.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"))
 
 
+GIL_SWITCH_S = 0.001  # Python's default is 0.005
+
+
 def application(argv: list[str] | None = None) -> QApplication:
+    # The window's Python handlers share the GIL with the model's, the documents' and the voice
+    # loop's threads; a shorter switch interval lets the GUI thread in sooner when several of them
+    # are busy at once (bench ui: a voice turn over a large document).
+    sys.setswitchinterval(GIL_SWITCH_S)
     app = QApplication.instance() or QApplication(argv or sys.argv[:1])
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
