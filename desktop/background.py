@@ -9,6 +9,7 @@ no thread behind.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,8 +31,11 @@ class GuiRelay(QObject):
         self._call.connect(self._run)
 
     def post(self, function: Callable[..., Any], *args: Any) -> None:
-        """Queue `function(*args)` to run on the GUI thread; returns at once."""
-        self._call.emit(lambda: function(*args))
+        """Queue `function(*args)` to run on the GUI thread; returns at once. If the relay's owner
+        was closed meanwhile (a dialog deleted while its task ran), there is no one to tell: the
+        result is dropped."""
+        with contextlib.suppress(RuntimeError):  # "Signal source has been deleted"
+            self._call.emit(lambda: function(*args))
 
     @Slot(object)
     def _run(self, call: Callable[[], Any]) -> None:

@@ -119,3 +119,33 @@ def test_closing_during_an_answer_saves_it_and_stops_every_thread(qtbot, longwit
     assert not left, left
     messages = ConversationStore(open_database(window.database)).messages(conversation_id)
     assert [m.role for m in messages] == ["user", "assistant"] and messages[1].cut
+
+
+def test_a_task_that_outlives_its_dialog_drops_its_result_quietly(qtbot) -> None:
+    """A task posting to a relay whose owner was deleted (a closed dialog) must not raise in its thread."""
+    from PySide6.QtWidgets import QDialog
+
+    from desktop.background import TaskRunner
+
+    dialog = QDialog()
+    runner = TaskRunner(dialog)
+    release, raised = threading.Event(), []
+    task = runner.run("outlives", lambda _progress, _cancel: release.wait(5),
+                      on_done=lambda _result: raised.append("delivered to a deleted dialog"))
+    relay = runner.relay
+    dialog.deleteLater()
+    qtbot.waitUntil(lambda: not shiboken_valid(relay), timeout=2000)
+    original = threading.excepthook
+    threading.excepthook = lambda args: raised.append(repr(args.exc_value))
+    try:
+        release.set()
+        task.wait(5)
+    finally:
+        threading.excepthook = original
+    assert raised == []
+
+
+def shiboken_valid(obj) -> bool:
+    import shiboken6
+
+    return shiboken6.isValid(obj)
