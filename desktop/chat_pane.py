@@ -15,19 +15,15 @@ from desktop.conversation_view import ConversationView, ShownMessage
 from desktop.document_controller import AddedDocuments, DocumentController
 from desktop.document_panel import DocumentPanel
 from desktop.document_viewer import citation_sources
+from desktop.reply_stats import speed_parts
 from desktop.voice_panel import VoicePanel
 from storage import ConversationStore, DocumentStore, Message
 
 
 def meta_line(message: Message) -> str:
-    parts = []
-    if message.cut:
-        parts.append("stopped before the end")
+    parts = ["stopped before the end"] if message.cut else []
     stats = message.stats
-    if stats.completion_tokens:
-        parts.append(f"{stats.completion_tokens} tokens")
-    if stats.ttft_s is not None:
-        parts.append(f"{stats.ttft_s:.2f} s to first token")
+    parts += speed_parts(stats.completion_tokens, stats.ttft_s, stats.tokens_per_s)
     if message.model:
         parts.append(message.model)
     return " · ".join(parts)
@@ -176,7 +172,7 @@ class ChatPane(QWidget):
 
     def remove_document(self, document_id: int) -> None:
         if self.conversation_id is not None:
-            self.documents.unpin(self.conversation_id, document_id)
+            self.document_store.unpin(self.conversation_id, document_id)
             self.document_panel.show_documents(self.document_store.pinned(self.conversation_id))
             self.chat.prefill(self.conversation_id)
 

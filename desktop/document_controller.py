@@ -89,6 +89,3 @@ class DocumentController(QObject):
 
     def relay_file(self, conversation_id: int, name: str, share: float) -> None:
         self.runner.relay.post(self.file_progress.emit, conversation_id, name, min(1.0, share))
-
-    def unpin(self, conversation_id: int, document_id: int) -> None:
-        DocumentStore(open_database(self.database)).unpin(conversation_id, document_id)

@@ -10,7 +10,6 @@ from PySide6.QtWidgets import QDialog, QLabel, QTextBrowser, QVBoxLayout, QWidge
 
 from storage import Chunk, Document, DocumentStore
 from storage.citations import CitationStore
-from storage.locations import Location
 
 HIGHLIGHT = QColor(255, 214, 0, 140)
 
@@ -23,40 +22,26 @@ class CitedPassage:
 
     @property
     def location(self) -> str:
-        chunk = self.cited
-        return Location(chunk.page, chunk.section, chunk.line, chunk.start_s, chunk.end_s).label()
+        return self.cited.location.label()
 
 
 def find_cited_passage(documents: DocumentStore, message_id: int, number: int) -> CitedPassage | None:
     """The passage that citation `number` of a saved answer points at, or None if it is gone (the
     document was deleted since)."""
-    stored = next((c for c in CitationStore(documents.db).for_message(message_id) if c.number == number),
+    source = next((s for s in CitationStore(documents.db).sources([message_id]) if s.number == number),
                   None)
-    if stored is None:
+    if source is None:
         return None
-    row = documents.db.execute("SELECT document_id FROM chunks WHERE id = ?", [stored.chunk_id]).fetchone()
-    if row is None:
-        return None
-    chunks = documents.chunks(row[0])
-    cited = next((c for c in chunks if c.id == stored.chunk_id), None)
-    return None if cited is None else CitedPassage(documents.get(row[0]), chunks, cited)
+    chunks = documents.chunks(source.document_id)
+    cited = next((c for c in chunks if c.id == source.chunk_id), None)
+    return None if cited is None else CitedPassage(documents.get(source.document_id), chunks, cited)
 
 
 def citation_sources(documents: DocumentStore, message_ids: list[int]) -> dict[int, list[tuple[int, str]]]:
     """For each saved answer, its citations as (number, "Title, p. 3"), for the view's sources line."""
-    if not message_ids:
-        return {}
-    marks = ", ".join("?" for _ in message_ids)
-    rows = documents.db.execute(
-        "SELECT mc.message_id, mc.number, d.title, c.page, c.section, c.line, c.start_s, c.end_s "
-        "FROM message_citations mc JOIN chunks c ON c.id = mc.chunk_id "
-        f"JOIN documents d ON d.id = c.document_id WHERE mc.message_id IN ({marks}) "
-        "ORDER BY mc.message_id, mc.number",
-        message_ids,
-    ).fetchall()
     found: dict[int, list[tuple[int, str]]] = {}
-    for message_id, number, title, *where in rows:
-        found.setdefault(message_id, []).append((number, f"{title}, {Location(*where).label()}"))
+    for source in CitationStore(documents.db).sources(message_ids):
+        found.setdefault(source.message_id, []).append((source.number, source.label))
     return found
 
 

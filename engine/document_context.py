@@ -10,12 +10,10 @@ from engine.document_prompt import DocumentChunk, PinnedDocument
 from engine.state_cache import StateCache
 from storage import DocumentStore
 from storage.documents import Chunk
-from storage.locations import Location
 
 
 def as_document_chunk(chunk: Chunk) -> DocumentChunk:
-    location = Location(chunk.page, chunk.section, chunk.line, chunk.start_s, chunk.end_s)
-    return DocumentChunk(chunk.id, chunk.document_id, chunk.ordinal, chunk.text, location)
+    return DocumentChunk(chunk.id, chunk.document_id, chunk.ordinal, chunk.text, chunk.location)
 
 
 def pinned_documents(

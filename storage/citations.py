@@ -4,12 +4,13 @@ later, not only when the answer is fresh."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import sqlite_utils
 
 from storage.database import database_file, translated_errors
+from storage.locations import Location
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,22 @@ class StoredCitation:
     number: int
     chunk_id: int
     how: str  # "cited" or "matched"
+
+
+@dataclass(frozen=True)
+class CitedSource:
+    """A stored citation with what the window shows and opens: its document and place."""
+
+    message_id: int
+    number: int
+    chunk_id: int
+    document_id: int
+    document_title: str
+    location: Location
+
+    @property
+    def label(self) -> str:
+        return f"{self.document_title}, {self.location.label()}"
 
 
 class CitationStore:
@@ -44,3 +61,18 @@ class CitationStore:
                 [message_id],
             ).fetchall()
         return [StoredCitation(*row) for row in rows]
+
+    def sources(self, message_ids: Sequence[int]) -> list[CitedSource]:
+        """The citations of these answers whose passages are still stored, by message and number."""
+        if not message_ids:
+            return []
+        marks = ", ".join("?" for _ in message_ids)
+        with translated_errors(self.path):
+            rows = self.db.execute(
+                "SELECT mc.message_id, mc.number, mc.chunk_id, c.document_id, d.title, c.page, "
+                "c.section, c.line, c.start_s, c.end_s FROM message_citations mc "
+                "JOIN chunks c ON c.id = mc.chunk_id JOIN documents d ON d.id = c.document_id "
+                f"WHERE mc.message_id IN ({marks}) ORDER BY mc.message_id, mc.number",
+                list(message_ids),
+            ).fetchall()
+        return [CitedSource(*row[:5], Location(*row[5:])) for row in rows]

@@ -16,6 +16,7 @@ import sqlite_utils
 from storage.conversations import fts_query, now
 from storage.database import database_file, translated_errors
 from storage.errors import ConversationNotFound, DocumentAlreadyStored, DocumentNotFound
+from storage.locations import Location
 
 DOCUMENT_COLUMNS = (
     "d.id, d.title, d.path, d.sha256, d.kind, d.size_bytes, d.char_count, d.chunk_count, d.created"
@@ -64,6 +65,10 @@ class Chunk:
     start_s: float | None
     end_s: float | None
     char_start: int
+
+    @property
+    def location(self) -> Location:
+        return Location(self.page, self.section, self.line, self.start_s, self.end_s)
 
 
 @dataclass(frozen=True)
