@@ -19,6 +19,7 @@ from desktop.cli_support import (
     reports_errors,
     start_model,
 )
+from desktop.reply_stats import speed_parts
 from engine.chat_session import DEFAULT_SYSTEM_PROMPT, ChatSession, Reply
 from engine.document_context import document_context
 from engine.generation import GenerationOptions
@@ -97,11 +98,7 @@ def stats_line(reply: Reply) -> str:
     result = reply.result
     if result is None:
         return ""
-    parts = [f"{result.completion_tokens} tokens"]
-    if result.ttft_s is not None:
-        parts.append(f"{result.ttft_s:.2f} s to first token")
-    if result.tokens_per_s:
-        parts.append(f"{result.tokens_per_s:.0f} tok/s")
+    parts = speed_parts(result.completion_tokens, result.ttft_s, result.tokens_per_s)
     parts.append(f"{result.prompt_tokens:,} in context ({result.cached_tokens:,} cached)")
     return "(" + " · ".join(parts) + ")"
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 
 from desktop.background import GuiRelay
+from desktop.reply_stats import speed_parts
 from engine.chat_session import DEFAULT_SYSTEM_PROMPT, ChatSession, Reply
 from engine.citations import Citation
 from engine.context_packer import PackedContext
@@ -61,12 +62,7 @@ def stats_line(reply: Reply) -> str:
     result = reply.result
     if result is None:
         return ""
-    parts = [f"{result.completion_tokens} tokens"]
-    if result.ttft_s is not None:
-        parts.append(f"{result.ttft_s:.2f} s to first token")
-    if result.tokens_per_s:
-        parts.append(f"{result.tokens_per_s:.0f} tok/s")
-    return " · ".join(parts)
+    return " · ".join(speed_parts(result.completion_tokens, result.ttft_s, result.tokens_per_s))
 
 
 class ChatController(QObject):
