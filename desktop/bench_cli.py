@@ -133,7 +133,8 @@ def bench_voice(json_path: Path | None, turns: int, barge_ins: int, echo_turns: 
             chat = VoiceChat(host, Path(folder) / "voice.db", VOICE_SYSTEM_PROMPT,
                              GenerationOptions(max_tokens=max_tokens, temperature=0.0))
             stt = SpeechToText()
-            models = VoiceModels(stt, TextToSpeech(), chat.respond, chat.new_conversation, chat.alone)
+            models = VoiceModels(stt, TextToSpeech(), chat.respond, chat.new_conversation, chat.alone,
+                                 chat.retract)
             options = VoiceBenchmarkOptions(turns=turns, barge_ins=barge_ins, echo_turns=echo_turns)
             result = run_voice_benchmark(models, options, report)
     finally:

@@ -182,16 +182,17 @@ def met(flag: bool | None) -> str:
 
 
 def voice_turns_section(turns: list[dict[str, Any]]) -> str:
-    headers = ["turn", "heard", "latency", "end of turn", "transcribe", "1st token", "1st clause",
-               "1st audio", "baseline", "floor"]
+    headers = ["turn", "heard", "turn ended", "transcript", "1st token", "1st clause", "1st audio",
+               "retracted", "baseline", "floor"]
     rows = [[
         str(index), (turn["heard"][:32] + "…") if len(turn["heard"]) > 33 else turn["heard"] or "-",
-        ms(turn.get("latency_s")), ms(turn.get("end_of_turn_s")), ms(turn.get("transcription_s")),
-        ms(turn.get("first_token_s")), ms(turn.get("first_clause_s")), ms(turn.get("first_audio_s")),
+        ms(turn.get("end_of_turn_s")), ms(turn.get("transcript_s")), ms(turn.get("first_token_s")),
+        ms(turn.get("first_clause_s")), ms(turn.get("latency_s")), str(turn.get("replies_retracted", 0)),
         ms(turn["baseline"]["total_s"]), ms(turn["floor"]["total_s"]),
     ] for index, turn in enumerate(turns, start=1)]
-    heading = ("End of speech → first reply audio, per turn (1st token and 1st clause from the "
-               "transcript; 1st audio from the clause)\n")
+    heading = ("End of speech → first reply audio, per turn: when each step was done, counted from the "
+               "end of speech\n(a reply begun at the pause has its transcript and first clause before the "
+               "turn ends; 'retracted': replies begun at a pause the person talked through)\n")
     return heading + table(headers, rows)
 
 
@@ -243,7 +244,10 @@ def voice_summary_section(result: dict[str, Any]) -> str:
     stages = ", ".join(f"{key.removesuffix('_s').replace('_', ' ')} {ms(value)}"
                        for key, value in result["stages_p50_s"].items())
     return ("Summary\n" + table(["", "value", "target", ""], rows)
-            + f"\nStage p50: {stages}; unanswered turns: {result['unanswered_turns']}")
+            + f"\nAfter the end of speech, p50: {stages}; unanswered turns: {result['unanswered_turns']}"
+            + f"\nTranscription alone, p50: {ms(result['transcription_p50_s'])} in a window sized to the "
+            f"utterance, {ms(result['stock_transcription_p50_s'])} through faster-whisper's own transcribe "
+            "(30 s windows, word timings); the baseline and floor use the former.")
 
 
 def format_voice_table(result: dict) -> str:

@@ -27,10 +27,11 @@ from desktop.cli_support import (
 from desktop.voice_conversation import VoiceConversation
 from engine.generation import GenerationOptions
 from media.audio_errors import AudioError
-from media.duplex_loop import AssistantTurn, BargeIn, DuplexLoop, LoopEvent, LoopOptions, UserTurn
+from media.duplex_loop import DuplexLoop, LoopOptions
 from media.file_audio import EchoSimulation, FileAudioBackend
 from media.speech_to_text import SpeechOptions, SpeechToText
 from media.text_to_speech import TextToSpeech
+from media.voice_events import AssistantTurn, BargeIn, LoopEvent, UserTurn
 
 FILE_TAIL_S = 30.0  # silence after the scripted microphone, for the last answer to be heard
 SETTLE_S = 1.0  # quiet this long after the script ends: the conversation is over
@@ -121,7 +122,8 @@ def voice(mic, speaker, echo, aec, speech_model, resume, docs, max_tokens, tempe
     talk = PrintedConversation(host, conversation_id,
                                GenerationOptions(max_tokens=max_tokens, temperature=temperature))
     loop = DuplexLoop(backend or device_backend, SpeechToText(SpeechOptions(model=speech_model)),
-                      TextToSpeech(), talk.respond, talk.on_event, LoopOptions(cancel_echo=aec))
+                      TextToSpeech(), talk.respond, talk.on_event, LoopOptions(cancel_echo=aec),
+                      retract=talk.retract)
     click.echo(describe(card), err=True)
     click.echo(f"Conversation {conversation_id}. Speak; interrupt any time"
                f"{'' if backend else ' (Ctrl-C to hang up)'}.", err=True)

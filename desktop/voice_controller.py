@@ -30,10 +30,12 @@ from desktop.voice_conversation import VoiceConversation
 from engine.model_host import ModelHost
 from media.audio_backend import AudioBackend
 from media.audio_errors import AudioError
-from media.duplex_loop import AssistantTurn, BargeIn, DuplexLoop, LoopEvent, LoopFailed, Spoken, UserTurn
+from media.duplex_loop import DuplexLoop
 from media.metered_backend import MeteredBackend
 from media.speech_to_text import SpeechOptions, SpeechToText
+from media.spoken_reply import Spoken
 from media.text_to_speech import TextToSpeech, VoiceOptions
+from media.voice_events import AssistantTurn, BargeIn, LoopEvent, LoopFailed, UserTurn
 
 STARTING, LISTENING, THINKING, SPEAKING, STOPPED = "starting", "listening", "thinking", "speaking", "stopped"
 METER_MS = 50  # the meter and the spoken captions are read 20 times a second
@@ -165,7 +167,7 @@ class VoiceController(QObject):
                               max_tokens=min(settings.max_tokens, VOICE_MAX_TOKENS))
             call.talk = talk = VoiceConversation(self.host, call.conversation_id, options, self.database)
             loop = DuplexLoop(audio, stt, tts, self._respond(call, talk),
-                              lambda event: self._heard(call, event))
+                              lambda event: self._heard(call, event), retract=talk.retract)
             loop.on_clause = call.add_clause
             loop.warm_up()
             with call.lock:
@@ -207,7 +209,9 @@ class VoiceController(QObject):
 
     def _respond(self, call: Call, talk: VoiceConversation) -> Callable[[UserTurn, threading.Event],
                                                                         Iterator[str]]:
-        """The conversation's `respond`, telling the window once the question is saved."""
+        """The conversation's `respond`, telling the window once the question is saved. A reply begun
+        on a guess is shown when the loop reports its turn (see `_heard`): until then it may be
+        retracted."""
 
         def respond(turn: UserTurn, cancel: threading.Event) -> Iterator[str]:
             pieces = iter(talk.respond(turn, cancel))
@@ -215,7 +219,8 @@ class VoiceController(QObject):
                 try:
                     first = next(pieces, None)  # the question is saved before the first piece comes
                 finally:
-                    self._relay.post(self._saved, call)
+                    if not turn.speculative:
+                        self._relay.post(self._saved, call)
                 if first is not None:
                     yield first
                     yield from pieces
@@ -230,6 +235,8 @@ class VoiceController(QObject):
         """A loop thread: keep the reply's clauses in step, save a cut answer, relay the event."""
         if isinstance(event, UserTurn):
             call.begin_reply()
+            if event.speculative:  # reported once sure, after its question was saved
+                self._relay.post(self._saved, call)
         elif isinstance(event, AssistantTurn):
             call.end_reply()
         if call.talk is not None:

@@ -1,6 +1,7 @@
 """A voice call joined to a stored conversation, shared by `longwit voice` and the window's voice mode:
 the loop's `respond` answers through VoiceChat (which opens its own database connection on the loop's
-responder thread), and an interrupted answer is saved as what was actually heard."""
+responder thread), its `retract` removes a reply begun on a guess, and an interrupted answer is saved
+as what was actually heard."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 from engine.generation import GenerationOptions
 from engine.model_host import ModelHost
 from engine.voice_respond import VOICE_SYSTEM_PROMPT, VoiceChat
-from media.duplex_loop import AssistantTurn, LoopEvent
+from media.voice_events import AssistantTurn, LoopEvent
 from storage import database_path
 
 
@@ -23,6 +24,7 @@ class VoiceConversation:
         self.chat = VoiceChat(host, db_path or database_path(), VOICE_SYSTEM_PROMPT, options,
                               conversation_id, documents=True)
         self.respond = self.chat.respond
+        self.retract = self.chat.retract  # undoes a reply begun at a pause the person talked through
 
     @property
     def conversation_id(self) -> int:

@@ -33,6 +33,10 @@ class GenerationOptions:
     top_k: int = 40
     min_p: float = 0.05
     repeat_penalty: float = 1.1
+    # The most pieces generated ahead of the reader; None: no limit. The voice loop stops reading
+    # while it synthesizes a clause, and on a small CPU the model writing on meanwhile doubles the
+    # time that synthesis takes.
+    read_ahead: int | None = None
 
 
 @dataclass(frozen=True)
@@ -110,13 +114,15 @@ def generate(
     stops: Sequence[str] = (),
     started_at: float | None = None,
     already_read: int = 0,
+    held_s: Callable[[], float] = lambda: 0.0,
 ) -> GenerationResult:
     """Generate a reply to `prompt_tokens`, calling `on_text` with each new piece of text.
 
     Must run on the thread that owns the model. Never asks for more tokens than the window holds.
     `started_at` (perf_counter) is when the turn began, if work such as pre-filling a document
     came before this call; `already_read` counts prompt tokens that work read, so the figures
-    say what this turn cost rather than what was left for this call.
+    say what this turn cost rather than what was left for this call. `held_s` says how long
+    `on_text` kept generation waiting for its reader, which the speed leaves out.
     """
     llama = model.llama
     prompt_tokens = list(prompt_tokens)
@@ -172,7 +178,7 @@ def generate(
             finish = "cancelled"
     emit(stop_filter.feed(decoder.decode(b"", final=True)) + stop_filter.flush())
     ended = time.perf_counter()
-    generating_s = ended - first_at if first_at else 0.0
+    generating_s = ended - first_at - held_s() if first_at else 0.0
     speed = (count - 1) / generating_s if count > 1 and generating_s > 0 else None
     return GenerationResult(
         text="".join(pieces),

@@ -55,21 +55,33 @@ def wait_for(future: Future[T]) -> T:
 
 
 class ReplyStream:
-    """Text pieces of a reply as they are generated; `result` once the stream is exhausted."""
+    """Text pieces of a reply as they are generated; `result` once the stream is exhausted. With
+    `read_ahead`, the model's thread waits in `put` while that many pieces are unread."""
 
     _END = object()
 
-    def __init__(self) -> None:
+    def __init__(self, read_ahead: int | None = None) -> None:
         self.cancel_event = threading.Event()
         self.pieces: queue.Queue = queue.Queue()
         self.result: GenerationResult | None = None
         self.error: BaseException | None = None
         self.done = False
+        self.read_ahead = None if read_ahead is None else max(1, read_ahead)
+        self.held_s = 0.0  # how long `put` waited for the reader
+        self._room = threading.Condition()
 
     def cancel(self) -> None:
         self.cancel_event.set()
+        with self._room:
+            self._room.notify_all()
 
     def put(self, text: str) -> None:
+        if self.read_ahead is not None and self.pieces.qsize() >= self.read_ahead:
+            waited = time.perf_counter()
+            with self._room:
+                while self.pieces.qsize() >= self.read_ahead and not self.cancel_event.is_set():
+                    self._room.wait(POLL_S)
+            self.held_s += time.perf_counter() - waited
         self.pieces.put(text)
 
     def close(self, result: GenerationResult | None, error: BaseException | None = None) -> None:
@@ -82,6 +94,9 @@ class ReplyStream:
                 piece = self.pieces.get(timeout=POLL_S)
             except queue.Empty:
                 continue
+            if self.read_ahead is not None:
+                with self._room:
+                    self._room.notify_all()
             if piece is self._END:
                 self.done = True
             else:
@@ -137,7 +152,7 @@ class ModelHost:
         """Start generating; the prompt may be tokens or a function of (model, cancel event) that
         builds them on the model's thread, so that packing, restoring or pre-filling a saved
         prefix and generation run back to back with nothing between."""
-        reply = ReplyStream()
+        reply = ReplyStream(options.read_ahead)
 
         def work() -> None:
             started = time.perf_counter()
@@ -147,7 +162,7 @@ class ModelHost:
                 tokens, read = (prepared.tokens, prepared.already_read) if isinstance(
                     prepared, PreparedPrompt) else (prepared, 0)
                 reply.close(generate(model, tokens, options, reply.cancel_event, reply.put, stops,
-                                     started, read))
+                                     started, read, lambda: reply.held_s))
             except BaseException as error:
                 if reply.cancel_event.is_set():  # aborted while pre-filling: an empty cut answer
                     reply.close(GenerationResult.cancelled_before_start())

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Protocol
 
@@ -20,6 +21,11 @@ from engine.document_context import document_context
 from engine.generation import GenerationOptions
 from engine.model_host import ModelHost
 from storage import ConversationStore, DocumentStore, WordTiming, longwit_home, open_database
+
+# Pieces the model may write ahead of the voice loop: while the loop synthesizes a clause it does not
+# read, and the model then waits instead of taking the CPU that the synthesis needs (on two cores the
+# first clause took 0.33 s to synthesize beside the model writing on, 0.15 s alone).
+VOICE_READ_AHEAD = 2
 
 VOICE_SYSTEM_PROMPT = (
     "You are Longwit, talking with the user by voice. Answer in one to three short spoken "
@@ -47,11 +53,14 @@ class VoiceChat:
                  options: GenerationOptions, conversation_id: int | None = None, *,
                  documents: bool = False) -> None:
         self.host, self.db_path = host, db_path
-        self.system_prompt, self.options = system_prompt, options
+        self.system_prompt = system_prompt
+        self.options = options if options.read_ahead is not None else replace(options,
+                                                                              read_ahead=VOICE_READ_AHEAD)
         self.documents = documents
         self._local = threading.local()
         self.last_message_id: int | None = None  # the latest answer saved
         self.last_reply: Reply | None = None  # the latest answer, with the context it was given
+        self._last_turn: HeardTurn | None = None  # the turn last_reply answers
         self.conversation_id = conversation_id or self.new_conversation()
 
     def store(self) -> ConversationStore:
@@ -86,7 +95,17 @@ class VoiceChat:
     def respond(self, turn: HeardTurn, cancel: threading.Event) -> Iterator[str]:
         """The reply to what was heard in the current conversation, streamed; stops when `cancel` is
         set. The user's message is saved with the timings of its words."""
-        return self._reply(self.conversation_id, turn.text, cancel, turn.word_timings())
+        return self._reply(self.conversation_id, turn.text, cancel, turn.word_timings(), turn)
+
+    def retract(self, turn: HeardTurn) -> None:
+        """Undo `respond` for a turn the loop began answering at a short pause and then dropped (the
+        person went on): its question and the cut answer are deleted, in one transaction. Called on
+        the thread that called `respond`, once its reply iterator is closed."""
+        reply = self.last_reply
+        if reply is None or self._last_turn is not turn:
+            return  # respond never started (the guess was dropped first): nothing was saved
+        self.store().delete_from(reply.user_message_id)
+        self.last_reply, self.last_message_id, self._last_turn = None, None, None
 
     def alone(self, text: str, cancel: threading.Event) -> Iterator[str]:
         """The reply to `text` asked on its own, after the system prompt only (which the model's prefix
@@ -94,9 +113,9 @@ class VoiceChat:
         return self._reply(self.store().create("Voice benchmark, one question"), text, cancel)
 
     def _reply(self, conversation_id: int, text: str, cancel: threading.Event,
-               words: Sequence[WordTiming] = ()) -> Iterator[str]:
+               words: Sequence[WordTiming] = (), turn: HeardTurn | None = None) -> Iterator[str]:
         reply = self.session(conversation_id).ask(text, words)
-        self.last_reply = reply
+        self.last_reply, self._last_turn = reply, turn
         try:
             yield from reply.until(cancel)
         finally:

@@ -10,6 +10,11 @@ is synthesized, so the first words play while the rest is still being written. W
 starts speaking over the reply, playback stops at once, generation is cancelled, and the reply is
 reported clipped to what was actually played. When the backend's audio goes away mid-call (a device
 unplugged), the loop says so once, stops playback and ends.
+
+Speculative start: at a short pause the responder already transcribes what was said and, given a
+`retract` that can undo a reply, starts answering it, holding the synthesized clauses. When the
+silence becomes the end of the turn the held clauses play at once; when the person goes on, the
+reply is cancelled and `retract` removes what it saved, and no event is reported for it.
 """
 
 from __future__ import annotations
@@ -17,19 +22,19 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from media.audio_backend import FRAME_SAMPLES, SAMPLE_RATE, AudioBackend
 from media.echo_canceller import EchoCanceller, NearEndGate
 from media.speakable import SpeechChunker
-from media.speech_to_text import SpeechToText, Transcript, Word
+from media.speech_to_text import SpeechToText, Transcript
+from media.spoken_reply import Spoken, SpokenReply, heard_text
 from media.text_to_speech import TextToSpeech
 from media.vad import ShortPause, SpeechResumed, SpeechStarted, TurnDetector, TurnEnded, VadOptions
-from storage.word_timings import WordTiming
+from media.voice_events import AssistantTurn, BargeIn, LoopEvent, LoopFailed, Respond, Retract, UserTurn
 
 POLL_S = 0.05
 LOST_AUDIO = "The microphone or speaker went away ({}); plug it back in or choose another device."
@@ -39,83 +44,28 @@ LOST_AUDIO = "The microphone or speaker went away ({}); plug it back in or choos
 class LoopOptions:
     vad: VadOptions = field(default_factory=VadOptions)
     barge_in: bool = True  # the person may interrupt the reply by speaking
-    # Transcribe at a short pause, before the turn is sure to have ended; if the person goes on,
-    # the guess is thrown away, and if not, the end of the turn finds its transcript ready.
+    # Transcribe (and, with a `retract`, start answering) at a short pause, before the turn is sure to
+    # have ended; if the person goes on, the guess is thrown away, and if not, the end of the turn
+    # finds its transcript, or the reply's first clause, ready.
     speculate: bool = True
     # WebRTC echo cancellation against what the speaker played, so the app's own voice coming
     # back through the microphone is not taken for the person cutting in (media/echo_canceller.py).
     cancel_echo: bool = True
 
 
-@dataclass(frozen=True)
-class UserTurn:
-    text: str
-    words: list[Word]  # times in seconds from audio_start_s
-    speech_end_s: float  # stream time the person stopped speaking
-    turn_end_s: float  # stream time the end of the turn was decided
-    transcribed_s: float  # stream time the transcript was ready
-    speculative: bool = False  # transcribed at the short pause, before the turn had ended
-    speech_start_s: float = 0.0  # stream time the person started speaking (as the VAD placed it)
-    audio_start_s: float = 0.0  # stream time of the first sample transcribed (a little before speech)
+class Guess:
+    """A turn begun at a short pause. The listener settles it: `confirm` when the silence became the
+    end of the turn, `drop` when the person went on; the responder reads it."""
 
-    def word_timings(self) -> list[WordTiming]:
-        """The words with their times in stream seconds, as they are stored with the message."""
-        at = self.audio_start_s
-        return [WordTiming(w.text, at + w.start, at + w.end, w.probability) for w in self.words]
+    def __init__(self, turn: TurnEnded) -> None:
+        self.turn = turn  # the turn as it stood at the pause
+        self.ended: TurnEnded | None = None  # the turn as it ended, once confirmed
+        self.reply: SpokenReply | None = None  # the reply begun on it, if any
+        self.settled = threading.Event()
 
-
-Respond = Callable[[UserTurn, threading.Event], Iterable[str]]  # (the turn heard, cancel) → reply pieces
-
-
-@dataclass(frozen=True)
-class AssistantTurn:
-    generated: str  # everything the model wrote
-    heard: str  # what was played before the end or the interruption
-    interrupted: bool
-    speech_end_s: float  # the end of the user's speech this replies to
-    first_audio_s: float | None  # stream time the first reply audio was queued to play
-
-
-@dataclass(frozen=True)
-class BargeIn:
-    onset_s: float  # stream time the person started speaking (as the VAD placed it)
-    stopped_s: float  # stream time playback was stopped
-
-
-@dataclass(frozen=True)
-class LoopFailed:
-    message: str
-    ended: bool = False  # the loop has stopped (its audio went away); otherwise one turn was lost
-
-
-LoopEvent = UserTurn | AssistantTurn | BargeIn | LoopFailed
-
-
-@dataclass
-class Spoken:
-    """A clause queued for playback: where it starts in the playback count, and its length."""
-
-    text: str
-    start: int
-    samples: int
-
-
-def heard_text(spoken: list[Spoken], position: int) -> str:
-    """The reply as far as it was played: whole clauses, then the played share of the last one."""
-    parts = []
-    for clause in spoken:
-        played = min(max(position - clause.start, 0), clause.samples)
-        if played >= clause.samples:
-            parts.append(clause.text)
-        elif played > 0:
-            words = clause.text.split()
-            kept = words[: round(len(words) * played / clause.samples)]
-            if kept:
-                parts.append(" ".join(kept) + "…")
-            break
-        else:
-            break
-    return " ".join(parts)
+    @property
+    def dropped(self) -> bool:
+        return self.settled.is_set() and self.ended is None
 
 
 class DuplexLoop:
@@ -129,21 +79,22 @@ class DuplexLoop:
         respond: Respond,
         on_event: Callable[[LoopEvent], None],
         options: LoopOptions | None = None,
+        retract: Retract | None = None,
     ) -> None:
         self.backend, self.stt, self.tts, self.respond = backend, stt, tts, respond
         self.on_event = on_event
+        self.retract = retract  # without it a reply waits for the end of the turn
         self.options = options or LoopOptions()
         self.detector = TurnDetector(self.options.vad)
         self._frames: queue.Queue[tuple[np.ndarray, np.ndarray | None]] = queue.Queue()
         self._speaker_frame: np.ndarray | None = None  # the tick's reference, set on the audio thread
         self.echo = EchoCanceller() if self.options.cancel_echo else None
         self.gate = NearEndGate() if self.options.cancel_echo else None
-        self._turns: queue.Queue[tuple[TurnEnded, Future[Transcript] | None]] = queue.Queue()
-        self._guesser = ThreadPoolExecutor(max_workers=1, thread_name_prefix="voice-speculation")
-        self._guess: tuple[int, Future[Transcript]] | None = None  # (audio length, transcript)
+        self._turns: queue.Queue[TurnEnded | Guess] = queue.Queue()
+        self._guess: Guess | None = None  # the turn begun at the current short pause (listener)
         self._running = threading.Event()
         self._playback_lock = threading.Lock()  # a barge-in and a clause being queued never interleave
-        self._cancel: threading.Event | None = None  # the reply being generated or played, if any
+        self._cancel: threading.Event | None = None  # the reply being played, if any
         self._frame_count = 0  # frames the listener has finished with
         self._frames_heard = 0  # frames the backend has delivered
         self._threads: list[threading.Thread] = []
@@ -204,7 +155,6 @@ class DuplexLoop:
         self.backend.stop_playback()
         for thread in self._threads:
             thread.join(timeout=5)
-        self._guesser.shutdown(wait=True, cancel_futures=True)
         self.backend.close()
 
     # ---- listener thread --------------------------------------------------------------------
@@ -228,17 +178,49 @@ class DuplexLoop:
 
     def _handle(self, event: object) -> None:
         if isinstance(event, SpeechStarted | SpeechResumed):
-            self._guess = None  # the person goes on: a guess at their words would be wrong
+            self._drop_guess()  # the person goes on: a guess at their words would be wrong
             if isinstance(event, SpeechStarted) and self.options.barge_in:
                 self._barge_in(event.t)
         elif isinstance(event, ShortPause) and self.options.speculate:
-            audio = self.detector.utterance_so_far()
-            self._guess = (len(audio), self._guesser.submit(self.stt.transcribe, audio))
-        elif isinstance(event, TurnEnded):
-            guess = self._guess if self._guess and self._guess[0] == len(event.audio) else None
-            self._guess = None
+            self._guess = Guess(self.detector.turn_so_far())
             self.idle.clear()
-            self._turns.put((event, guess[1] if guess else None))
+            self._turns.put(self._guess)
+        elif isinstance(event, TurnEnded):
+            guess, self._guess = self._guess, None
+            self.idle.clear()
+            if guess is not None and not event.capped:
+                self._confirm(guess, event)
+            else:
+                self._drop(guess)
+                self._turns.put(event)
+
+    def _drop_guess(self) -> None:
+        guess, self._guess = self._guess, None
+        self._drop(guess)
+
+    def _drop(self, guess: Guess | None) -> None:
+        if guess is None:
+            return
+        with self._playback_lock:
+            guess.settled.set()
+            if guess.reply is not None:
+                guess.reply.cancel.set()
+
+    def _confirm(self, guess: Guess, ended: TurnEnded) -> None:
+        """The turn ended where the guess was made: what its reply holds plays now."""
+        with self._playback_lock:
+            guess.ended = ended
+            guess.settled.set()
+            if guess.reply is not None:
+                self._release(guess.reply)
+
+    def _release(self, reply: SpokenReply) -> None:
+        """Under the playback lock: let the reply play, starting with what it holds."""
+        reply.released = True
+        self._cancel = reply.cancel
+        for text, audio in reply.held:
+            self._play(text, audio, reply)
+        reply.held.clear()
 
     def _barge_in(self, onset_s: float) -> None:
         with self._playback_lock:
@@ -267,54 +249,135 @@ class DuplexLoop:
     def _answer(self) -> None:
         while self._running.is_set():
             try:
-                turn, guess = self._turns.get(timeout=POLL_S)
+                job = self._turns.get(timeout=POLL_S)
             except queue.Empty:
                 if self._turns.empty() and self._cancel is None:
                     self.idle.set()
                 continue
             try:
-                self._answer_turn(turn, guess)
+                if isinstance(job, Guess):
+                    self._answer_guess(job)
+                else:
+                    self._answer_turn(job)
             except Exception as error:  # one failed turn must not end the conversation
                 self.on_event(LoopFailed(f"{type(error).__name__}: {error}"))
             finally:
                 self._cancel = None
 
-    def _answer_turn(self, turn: TurnEnded, guess: Future[Transcript] | None) -> None:
-        transcript = guess.result() if guess is not None else self.stt.transcribe(turn.audio)
-        if not transcript.text.strip():
-            return  # noise or silence that looked like speech: no turn
-        heard = UserTurn(transcript.text.strip(), transcript.words, turn.speech_end, turn.t, self.now_s,
-                         guess is not None, turn.speech_start, turn.audio_start)
-        self.on_event(heard)
-        cancel = threading.Event()
-        self._cancel = cancel
-        spoken: list[Spoken] = []
+    def _answer_turn(self, turn: TurnEnded) -> None:
+        transcript = self.stt.transcribe(turn.audio)
+        if transcript.text.strip():
+            heard = self._user_turn(turn, transcript, turn.t, speculative=False)
+            self.on_event(heard)
+            self._reply(heard, self._open_reply(None), None)
+
+    def _answer_guess(self, guess: Guess) -> None:
+        if guess.dropped:
+            return
+        transcript = self.stt.transcribe(guess.turn.audio)
+        if guess.dropped or not transcript.text.strip():
+            return
+        heard = self._user_turn(guess.turn, transcript, guess.turn.t, speculative=True)
+        if self.retract is None:  # a reply that cannot be undone waits until the turn is sure
+            if self._settled(guess) and guess.ended is not None:
+                heard = replace(heard, turn_end_s=guess.ended.t)
+                self.on_event(heard)
+                self._reply(heard, self._open_reply(None), None)
+            return
+        self._reply(heard, self._open_reply(guess), guess)
+
+    def _user_turn(self, turn: TurnEnded, transcript: Transcript, decided_s: float,
+                   speculative: bool) -> UserTurn:
+        return UserTurn(transcript.text.strip(), transcript.words, turn.speech_end, decided_s, self.now_s,
+                        speculative, turn.speech_start, turn.audio_start)
+
+    def _open_reply(self, guess: Guess | None) -> SpokenReply:
+        with self._playback_lock:
+            reply = SpokenReply(released=False)
+            if guess is None or guess.ended is not None:
+                self._release(reply)
+            if guess is not None:
+                guess.reply = reply
+                if guess.dropped:
+                    reply.cancel.set()
+            return reply
+
+    def _settled(self, guess: Guess) -> bool:
+        """Wait until the listener confirms or drops the guess; False if the loop stops first."""
+        while not guess.settled.wait(POLL_S / 2):
+            if not self._running.is_set():
+                return False
+        return True
+
+    def _reply(self, heard: UserTurn, reply: SpokenReply, guess: Guess | None) -> None:
+        """Generate, synthesize and play the reply to `heard`. On a guess, clauses are held until it is
+        settled (and no more is synthesized meanwhile); a dropped guess's reply is retracted."""
         generated: list[str] = []
-        first_audio: float | None = None
         chunker = SpeechChunker()
-        for piece in self.respond(heard, cancel):
-            if cancel.is_set():
-                break
-            generated.append(piece)
-            for clause in chunker.feed(piece):
-                first_audio = self._speak(clause, spoken, cancel) or first_audio
-        if not cancel.is_set():
-            for clause in chunker.flush():
-                first_audio = self._speak(clause, spoken, cancel) or first_audio
-        while self.backend.is_playing() and not cancel.is_set() and self._running.is_set():
+        pieces = iter(self.respond(heard, reply.cancel))
+        reported = guess is None
+        try:
+            for piece in pieces:
+                if reply.cancel.is_set() or not self._running.is_set():
+                    reply.cancel.set()
+                    break
+                generated.append(piece)
+                reported = reported or self._report(heard, guess)
+                for clause in chunker.feed(piece):
+                    self._speak(clause, reply)
+                    if guess is not None and not reported and self._settled(guess):
+                        reported = self._report(heard, guess)
+                    self._announce(reply, reported)
+            if not reply.cancel.is_set():
+                for clause in chunker.flush():
+                    self._speak(clause, reply)
+        finally:
+            close = getattr(pieces, "close", None)
+            if close is not None:
+                close()  # the answer is saved (cut, if cancelled) before the loop goes on
+        if guess is not None and not (self._settled(guess) and guess.ended is not None):
+            if self.retract is not None:
+                self.retract(heard)
+            return
+        reported = reported or self._report(heard, guess)
+        self._announce(reply, reported)
+        while self.backend.is_playing() and not reply.cancel.is_set() and self._running.is_set():
             time.sleep(POLL_S / 2)
         position = self.backend.playback_position()
-        self.on_event(AssistantTurn("".join(generated), heard_text(spoken, position),
-                                    cancel.is_set(), turn.speech_end, first_audio))
+        self.on_event(AssistantTurn("".join(generated), heard_text(reply.spoken, position),
+                                    reply.cancel.is_set(), heard.speech_end_s, reply.first_audio_s))
 
-    def _speak(self, clause: str, spoken: list[Spoken], cancel: threading.Event) -> float | None:
-        """Synthesize a clause and queue it; the stream time it was queued, for the first one."""
+    def _report(self, heard: UserTurn, guess: Guess | None) -> bool:
+        """Report a guessed turn once it is confirmed (its question is saved by now); True once done."""
+        if guess is None or guess.ended is None:
+            return guess is None
+        self.on_event(replace(heard, turn_end_s=guess.ended.t))
+        return True
+
+    def _speak(self, clause: str, reply: SpokenReply) -> None:
+        """Synthesize a clause and queue it, or hold it while the reply waits for its turn to be sure."""
         audio = self.tts.synthesize(clause)
         with self._playback_lock:
-            if cancel.is_set() or not self._running.is_set() or not len(audio):
-                return None
-            start = self.backend.play(audio)
-        spoken.append(Spoken(clause, start, len(audio)))
-        if self.on_clause is not None:
-            self.on_clause(spoken[-1])
-        return self.now_s if len(spoken) == 1 else None
+            if reply.cancel.is_set() or not self._running.is_set() or not len(audio):
+                return
+            if reply.released:
+                self._play(clause, audio, reply)
+            else:
+                reply.held.append((clause, audio))
+
+    def _play(self, clause: str, audio: np.ndarray, reply: SpokenReply) -> None:
+        """Under the playback lock: queue the clause after what is playing."""
+        start = self.backend.play(audio)
+        reply.spoken.append(Spoken(clause, start, len(audio)))
+        if reply.first_audio_s is None:
+            reply.first_audio_s = self.now_s
+
+    def _announce(self, reply: SpokenReply, reported: bool) -> None:
+        """Hand the clauses queued so far to on_clause, once the turn they answer has been reported."""
+        if not reported or self.on_clause is None:
+            return
+        with self._playback_lock:
+            new = reply.spoken[reply.announced:]
+            reply.announced = len(reply.spoken)
+        for clause in new:
+            self.on_clause(clause)

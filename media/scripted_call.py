@@ -16,10 +16,10 @@ import numpy as np
 import soundfile
 
 from media.audio_backend import FRAME_SECONDS, SAMPLE_RATE
-from media.duplex_loop import BargeIn, LoopEvent, Respond, UserTurn
 from media.file_audio import FileAudioBackend
 from media.speakable import SpeechChunker
 from media.text_to_speech import TextToSpeech
+from media.voice_events import BargeIn, LoopEvent, Respond, Retract, UserTurn
 
 ONSET_FLOOR_DB = -40.0  # below the loudest 10 ms of an utterance: not yet speech
 
@@ -96,23 +96,37 @@ class TimedBackend(FileAudioBackend):
 
 @dataclass
 class ReplyTiming:
-    """When `respond` was called, gave its first piece and completed its first clause (stream time)."""
+    """When `respond` was called, gave its first piece and completed its first clause (stream time),
+    and whether the loop retracted it (begun on a pause the person talked through)."""
 
+    turn: UserTurn
     called_s: float
     first_piece_s: float | None = None
     first_clause_s: float | None = None
+    retracted: bool = False
 
 
 class TimedRespond:
-    """Wraps `respond` without changing it: the same pieces, in order, with their times noted. The
-    clause boundary is the one the loop's own SpeechChunker finds in the same pieces."""
+    """Wraps `respond` (and its `retract`) without changing them: the same pieces, in order, with their
+    times noted. The clause boundary is the one the loop's own SpeechChunker finds in the same pieces."""
 
-    def __init__(self, respond: Respond, clock: Callable[[], float]) -> None:
-        self.inner, self.clock = respond, clock
+    def __init__(self, respond: Respond, clock: Callable[[], float], retract: Retract | None = None) -> None:
+        self.inner, self.clock, self.inner_retract = respond, clock, retract
         self.calls: list[ReplyTiming] = []
 
+    def answered(self) -> list[ReplyTiming]:
+        """The calls whose replies were kept."""
+        return [call for call in self.calls if not call.retracted]
+
+    def retract(self, turn: UserTurn) -> None:
+        for call in self.calls:
+            if call.turn is turn:
+                call.retracted = True
+        if self.inner_retract is not None:
+            self.inner_retract(turn)
+
     def __call__(self, turn: UserTurn, cancel: threading.Event) -> Iterator[str]:
-        timing = ReplyTiming(self.clock())
+        timing = ReplyTiming(turn, self.clock())
         self.calls.append(timing)
         chunker = SpeechChunker()
         for piece in self.inner(turn, cancel):

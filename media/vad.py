@@ -3,7 +3,7 @@ a stream of 20 ms frames, turned into typed events — speech started, short pau
 ended with the utterance's audio.
 
 Start of speech and end of turn have separate thresholds (issue 5: one threshold for both cuts slow
-speakers off). A short pause is only a hint that lets the loop start transcribing speculatively; the
+speakers off). A short pause is only a hint that lets the loop start answering speculatively; the
 turn ends after a longer silence, or when a monologue reaches `max_turn_s`, so memory stays bounded.
 It runs on every frame, so buffers are allocated once and reused."""
 
@@ -40,7 +40,7 @@ class VadOptions:
     # That much silence ends the turn. 0.5 s cut 4 of 15 Piper sentence pairs with a 0.3 s pause between
     # them (the voice's own tails make the gap about 0.5 s); 0.6 s cut none.
     end_silence_s: float = 0.6
-    short_pause_s: float = 0.2  # that much silence is a ShortPause: a hint to start transcribing early
+    short_pause_s: float = 0.064  # that much silence is a ShortPause: a hint to start transcribing early
     pre_roll_s: float = 0.2  # audio kept from before the onset, and after the last speech
     max_turn_s: float = 30.0  # a longer monologue is cut into turns of this length
 
@@ -210,14 +210,14 @@ class TurnDetector:
                 self._filled = rest
         return events or _NO_EVENTS
 
-    def utterance_so_far(self) -> np.ndarray:
-        """The turn in progress cut as it would be if it ended now: at a short pause the loop can
-        transcribe this speculatively, and if the speech does not resume, TurnEnded carries the
-        very same audio."""
-        if not self._speaking:
-            return self._turn[:0].copy()
+    def turn_so_far(self) -> TurnEnded:
+        """The turn in progress as it would end if it ended now: at a short pause the loop can begin
+        answering it, and if the speech does not resume, TurnEnded carries the same speech (its
+        audio differs at most in trailing silence)."""
         end = min(self._turn_len, max(0, self._last_speech - self._turn_start + self._pre_roll))
-        return self._turn[:end].copy()
+        audio = self._turn[: end if self._speaking else 0].copy()
+        return TurnEnded(self._position / SAMPLE_RATE, audio, self._last_speech / SAMPLE_RATE, False,
+                         self._onset / SAMPLE_RATE, self._turn_start / SAMPLE_RATE)
 
     def finish(self) -> Sequence[VadEvent]:
         """At the end of the stream: the turn in progress, if any, ends now."""

@@ -37,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from media.duplex_loop import AssistantTurn, BargeIn, DuplexLoop, LoopFailed, LoopOptions, Respond, UserTurn
+from media.duplex_loop import DuplexLoop, LoopOptions
 from media.file_audio import EchoSimulation
 from media.scripted_call import (
     LoopRun,
@@ -51,6 +51,7 @@ from media.scripted_call import (
 from media.speakable import SpeechChunker, speakable
 from media.speech_to_text import SpeechToText
 from media.text_to_speech import TextToSpeech
+from media.voice_events import AssistantTurn, BargeIn, LoopFailed, Respond, Retract, UserTurn
 
 QUESTIONS = (
     "What color is the sky on a clear day?",
@@ -106,6 +107,7 @@ class VoiceModels:
     respond: Respond  # a reply in the ongoing conversation (called from the loop's thread)
     new_conversation: Callable[[], object]  # later `respond` calls start a new conversation
     alone: Ask  # a reply to one question after the system prompt only
+    retract: Retract | None = None  # undoes a reply begun at a pause (without it, replies wait)
 
 
 # ---- Scenarios ----------------------------------------------------------------------------------------
@@ -117,9 +119,10 @@ def run_loop(models: VoiceModels, mic: Path, done: Callable[[LoopRun], bool], ta
     after it) has played."""
     backend = TimedBackend(mic, None, echo, realtime=True, tail_silence_s=tail_s)
     holder: list[DuplexLoop] = []
-    timed = TimedRespond(models.respond, lambda: holder[0].now_s)
+    timed = TimedRespond(models.respond, lambda: holder[0].now_s, models.retract)
     run = LoopRun(backend, timed)
-    loop = DuplexLoop(backend, models.stt, models.tts, timed, run.on_event, options)
+    loop = DuplexLoop(backend, models.stt, models.tts, timed, run.on_event, options,
+                      retract=timed.retract if models.retract else None)
     holder.append(loop)
     loop.start()
     try:
@@ -157,23 +160,26 @@ def conversation_turn(models: VoiceModels, line: Utterance, folder: Path) -> dic
     mic = folder / "turn.wav"
     [(onset, end)] = write_mic(mic, [LEAD_S, line])
     run = run_loop(models, mic, heard_first_audio, TURN_TAIL_S)
-    users, calls = run.of(UserTurn), run.respond.calls
+    users, calls = run.of(UserTurn), run.respond.answered()
     record: dict[str, Any] = {"text": line.text, "speech_onset_s": onset, "speech_end_s": end,
                               "heard": " ".join(u.text for u in users), "turns_detected": len(users)}
     record["word_errors"] = word_errors(line.text, record["heard"])
     record["reference_words"] = len(words(line.text))
     record["failures"] = [failure.message for failure in run.of(LoopFailed)]
+    record["replies_retracted"] = len(run.respond.calls) - len(calls)
     if not users or not calls:
         return record | {"latency_s": None}
     user, call, first = users[0], calls[0], run.backend.first_play_s
+    # A timeline after the true end of speech: with a reply begun at the pause, the transcript and
+    # the first clause come before the end of the turn is decided.
     record.update(
         vad_speech_end_s=user.speech_end_s,
-        speculative=getattr(user, "speculative", False),
+        speculative=user.speculative,
         end_of_turn_s=user.turn_end_s - end,
-        transcription_s=user.transcribed_s - user.turn_end_s,
-        first_token_s=since(call.first_piece_s, user.transcribed_s),
-        first_clause_s=since(call.first_clause_s, user.transcribed_s),
-        first_audio_s=since(first, call.first_clause_s),
+        transcript_s=user.transcribed_s - end,
+        first_token_s=since(call.first_piece_s, end),
+        first_clause_s=since(call.first_clause_s, end),
+        first_audio_s=since(first, end),
         latency_s=since(first, end),
     )
     return record
@@ -252,6 +258,7 @@ def offline_turn(models: VoiceModels, line: Utterance) -> dict[str, Any]:
     """Baseline and floor for one scripted question, each stage timed alone on the same audio."""
     audio = np.concatenate([silence(0.2), line.audio, silence(0.2)])
     transcript, transcription_s = timed(lambda: models.stt.transcribe(audio))
+    _, stock_s = timed(lambda: stock_transcription(models.stt, audio))
     clause, reply, clause_s, reply_s = generation_times(models.alone, transcript.text or line.text)
     _, clause_audio_s = timed(lambda: models.tts.synthesize(clause))
     _, reply_audio_s = timed(lambda: models.tts.synthesize(speakable(reply)))
@@ -259,7 +266,17 @@ def offline_turn(models: VoiceModels, line: Utterance) -> dict[str, Any]:
                 "generation_s": reply_s, "synthesis_s": reply_audio_s}
     floor = {"transcription_s": transcription_s, "first_clause_s": clause_s, "synthesis_s": clause_audio_s}
     return {"baseline": baseline | {"total_s": sum(baseline.values()), "reply_words": len(reply.split())},
-            "floor": floor | {"total_s": sum(floor.values()), "first_clause": clause}}
+            "floor": floor | {"total_s": sum(floor.values()), "first_clause": clause,
+                              "stock_transcription_s": stock_s}}
+
+
+def stock_transcription(stt: SpeechToText, audio: np.ndarray) -> list[str]:
+    """The same audio through faster-whisper's own `transcribe` with word timings (30 s windows), for
+    comparison only: what the sized window (media/whisper_window.py) saves. Not part of any total."""
+    segments, _ = stt.model.transcribe(audio, language=stt.language, beam_size=1, temperature=0.0,
+                                       condition_on_previous_text=False, without_timestamps=True,
+                                       word_timestamps=True, vad_filter=False)
+    return [segment.text for segment in segments]
 
 
 # ---- Summary ------------------------------------------------------------------------------------------
@@ -315,13 +332,16 @@ def summarise(turns: list[dict[str, Any]], barge_ins: list[dict[str, Any]],
         "ratio_to_floor": ratio(latency_p50, floor_p50),
         "unanswered_turns": sum(1 for v in latency if v is None),
         "stages_p50_s": {key: median(t.get(key) for t in turns) for key in STAGES},
+        "transcription_p50_s": median(t["floor"]["transcription_s"] for t in turns),
+        "stock_transcription_p50_s": median(t["floor"]["stock_transcription_s"] for t in turns),
+        "replies_retracted": sum(t.get("replies_retracted", 0) for t in turns),
     }
     result["targets"] = TARGETS
     result["met"] = targets_met(result)
     return result
 
 
-STAGES = ("end_of_turn_s", "transcription_s", "first_token_s", "first_clause_s", "first_audio_s")
+STAGES = ("end_of_turn_s", "transcript_s", "first_token_s", "first_clause_s", "first_audio_s")
 
 
 def machine() -> dict[str, Any]:

@@ -30,9 +30,9 @@ from desktop.voice_controller import (
 )
 from media.audio_backend import SAMPLE_RATE, InputCallback
 from media.audio_errors import AudioError, NoAudioDevice
-from media.duplex_loop import AssistantTurn, BargeIn
 from media.file_audio import FileAudioBackend
 from media.speech_to_text import SpeechToText
+from media.voice_events import AssistantTurn, BargeIn
 from storage import ConversationStore, Message, open_database
 from tests.desktop.test_voice_cli import normalise, script, silence
 from tests.desktop.window_helpers import ask, open_test_window

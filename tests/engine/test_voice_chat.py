@@ -15,11 +15,12 @@ from engine.generation import GenerationOptions
 from engine.model_host import ModelHost
 from engine.voice_respond import VOICE_SYSTEM_PROMPT, VoiceChat
 from media.audio_backend import FRAME_SECONDS
-from media.duplex_loop import DuplexLoop, LoopEvent, UserTurn
+from media.duplex_loop import DuplexLoop
 from media.file_audio import FileAudioBackend
 from media.speakable import SpeechChunker
 from media.speech_to_text import SpeechToText, Word
 from media.text_to_speech import TextToSpeech
+from media.voice_events import LoopEvent, UserTurn
 from storage import ConversationStore, DocumentStore, WordTimings
 from tests.engine.documents_fixtures import NEEDLE_ANSWER, NEEDLE_QUESTION, document_with_needle
 from tests.engine.stored_documents import store_pinned
@@ -50,6 +51,28 @@ def test_spoken_question_is_saved_with_its_word_timings(host: ModelHost, store: 
     assert WordTimings(store.db).for_message(answer.id) == []
 
 
+def test_a_retracted_guess_leaves_the_conversation_as_it_was(
+    host: ModelHost, store: ConversationStore
+) -> None:
+    chat = VoiceChat(host, store.path, VOICE_SYSTEM_PROMPT, SHORT)
+    first = heard("Say hello.", [Word("Say", 0.1, 0.3, 0.9), Word("hello.", 0.3, 0.7, 0.9)])
+    "".join(chat.respond(first, threading.Event()))
+    kept = store.messages(chat.conversation_id)
+    guess = heard("And then", [Word("And", 3.1, 3.3, 0.9), Word("then", 3.3, 3.6, 0.9)])
+    cancel = threading.Event()
+    pieces = iter(chat.respond(guess, cancel))
+    next(pieces)  # begun: the guess's question is saved and its answer is being written
+    assert len(store.messages(chat.conversation_id)) == 3
+    cancel.set()
+    pieces.close()
+    chat.retract(heard("Say hello."))  # another turn: not the one answered last, so nothing goes
+    assert len(store.messages(chat.conversation_id)) == 4
+    chat.retract(guess)
+    assert store.messages(chat.conversation_id) == kept
+    assert [w.word for w in WordTimings(store.db).for_message(kept[0].id)] == ["Say", "hello."]
+    assert {hit.message_id for hit in store.search("then")} <= {m.id for m in kept}  # nor in search
+
+
 @pytest.mark.slow
 def test_voice_turns_on_a_recording_keep_word_timings_that_match_the_transcript(
     host: ModelHost, store: ConversationStore
@@ -60,7 +83,8 @@ def test_voice_turns_on_a_recording_keep_word_timings_that_match_the_transcript(
     # which takes longer on a busy machine; the call ends once the loop is quiet after the speech.
     backend = FileAudioBackend(JFK, tail_silence_s=40.0)
     speech_s = backend.duration_s - 40.0
-    loop = DuplexLoop(backend, SpeechToText(), TextToSpeech(), chat.respond, events.append)
+    loop = DuplexLoop(backend, SpeechToText(), TextToSpeech(), chat.respond, events.append,
+                      retract=chat.retract)
     loop.start()
     try:
         deadline = time.monotonic() + 120

@@ -1,8 +1,7 @@
 """The duplex loop on the file backend with the real speech models and a scripted `respond` (the
-chat model is exercised end to end in tests/desktop/test_voice_cli.py): speculative transcription
-at a short pause is used when the person stops and thrown away when they go on, an interrupted
-answer is clipped to what was played, and audio that goes away mid-call ends the call with one
-message."""
+chat model is exercised end to end in tests/desktop/test_voice_cli.py): a reply begun at a short
+pause is played when the person stops and retracted when they go on, an interrupted answer is
+clipped to what was played, and audio that goes away mid-call ends the call with one message."""
 
 from __future__ import annotations
 
@@ -15,19 +14,14 @@ import jiwer
 import numpy as np
 import soundfile
 
-from media.audio_backend import SAMPLE_RATE, InputCallback
-from media.duplex_loop import (
-    AssistantTurn,
-    DuplexLoop,
-    LoopEvent,
-    LoopFailed,
-    Spoken,
-    UserTurn,
-    heard_text,
-)
+from media.audio_backend import FRAME_SECONDS, SAMPLE_RATE, InputCallback
+from media.duplex_loop import DuplexLoop, LoopOptions
 from media.file_audio import FileAudioBackend
 from media.speech_to_text import SpeechToText, Word
+from media.spoken_reply import Spoken, heard_text
 from media.text_to_speech import TextToSpeech
+from media.vad import VadOptions
+from media.voice_events import AssistantTurn, LoopEvent, LoopFailed, UserTurn
 from storage import WordTiming
 
 
@@ -54,16 +48,48 @@ def scripted(answer: str):
     return respond
 
 
-def run_script(tmp_path: Path, parts: list[str | float], answer: str = "All right.") -> list[LoopEvent]:
+class Ledger:
+    """A scripted conversation that keeps what it would save, as VoiceChat does: the question when the
+    reply starts, the answer (cut if cancelled) when the reply's iterator is closed; `retract` undoes
+    both for the turn it is given."""
+
+    def __init__(self, answer: str) -> None:
+        self.answer, self.saved, self.retracted = answer, [], []
+        self.cancelled: list[str] = []
+
+    def respond(self, turn: UserTurn, cancel: threading.Event) -> Iterator[str]:
+        self.saved.append((turn, "user", turn.text))
+        said = []
+        try:
+            for piece in scripted(self.answer)(turn, cancel):
+                if cancel.is_set():
+                    break
+                said.append(piece)
+                yield piece
+        finally:
+            if cancel.is_set():
+                self.cancelled.append(turn.text)
+            self.saved.append((turn, "assistant", "".join(said)))
+
+    def retract(self, turn: UserTurn) -> None:
+        self.retracted.append(turn.text)
+        self.saved = [entry for entry in self.saved if entry[0] is not turn]
+
+    def messages(self) -> list[tuple[str, str]]:
+        return [(role, text) for _turn, role, text in self.saved]
+
+
+def run_script(tmp_path: Path, parts: list[str | float], answer: str = "All right.",
+               ledger: Ledger | None = None, options: LoopOptions | None = None) -> list[LoopEvent]:
     tts = TextToSpeech()
     mic = write_mic(tmp_path, tts, parts)
     events: list[LoopEvent] = []
-    respond = scripted(answer)
+    respond, retract = (ledger.respond, ledger.retract) if ledger else (scripted(answer), None)
 
     # Real time: the speaker is drained by the same clock as the microphone, so an answer can only
     # be played (and the conversation end) while that clock runs.
     backend = FileAudioBackend(mic, tail_silence_s=4.0)
-    loop = DuplexLoop(backend, SpeechToText(), tts, respond, events.append)
+    loop = DuplexLoop(backend, SpeechToText(), tts, respond, events.append, options, retract=retract)
     loop.start()
     backend.wait(timeout=120)
     loop.wait_until_quiet(timeout=60)
@@ -79,12 +105,48 @@ def test_transcript_begun_at_the_pause_is_used_when_the_turn_ends(tmp_path: Path
     assert any(isinstance(e, AssistantTurn) for e in events)
 
 
+def test_reply_begun_at_the_pause_plays_once_the_turn_ends(tmp_path: Path) -> None:
+    ledger = Ledger("The train leaves at noon. Platform two.")
+    events = run_script(tmp_path, [0.5, "What time does the train leave?", 2.0], ledger=ledger)
+    kinds = [type(e).__name__ for e in events]
+    assert kinds == ["UserTurn", "AssistantTurn"], events
+    turn, reply = events
+    assert turn.speculative and not ledger.retracted
+    # Begun at the pause, but its first clause was queued no earlier than the end of the turn was
+    # decided (the frame that decided it: stream time counts frames the listener has finished).
+    assert reply.first_audio_s is not None and reply.first_audio_s >= turn.turn_end_s - FRAME_SECONDS
+    assert reply.heard == "The train leaves at noon. Platform two." and not reply.interrupted
+    assert ledger.messages() == [("user", turn.text), ("assistant", ledger.answer)]
+
+
 def test_speech_after_a_short_pause_throws_the_guess_away(tmp_path: Path) -> None:
-    events = run_script(tmp_path, [0.5, "I would like to know.", 0.35, "When does the train leave?", 1.5])
+    ledger = Ledger("You would like to know when the train leaves.")
+    events = run_script(tmp_path, [0.5, "I would like to know.", 0.35, "When does the train leave?", 1.5],
+                        ledger=ledger)
     turns = [e for e in events if isinstance(e, UserTurn)]
     assert len(turns) == 1, [t.text for t in turns]
     # One turn holding both sentences (Piper varies, so the words are compared loosely).
     assert jiwer.wer("i would like to know when does the train leave", words(turns[0].text)) <= 0.4
+    # Whatever was begun on the first sentence alone was undone; only the whole turn is kept.
+    assert ledger.messages() == [("user", turns[0].text), ("assistant", ledger.answer)]
+    assert all(text != turns[0].text for text in ledger.retracted)
+    replies = [e for e in events if isinstance(e, AssistantTurn)]
+    assert len(replies) == 1 and replies[0].heard == ledger.answer
+
+
+def test_a_reply_begun_on_a_pause_the_person_talks_through_is_retracted(tmp_path: Path) -> None:
+    # A long wait for the end of the turn and an early guess, so that the reply to the first sentence
+    # has surely begun (transcribed, asked, its question saved) when the person goes on.
+    options = LoopOptions(vad=VadOptions(short_pause_s=0.1, end_silence_s=1.5))
+    ledger = Ledger("You would like to know something. Ask away.")
+    events = run_script(tmp_path, [0.5, "I would like to know.", 1.0, "When does the train leave?", 2.5],
+                        ledger=ledger, options=options)
+    turns = [e for e in events if isinstance(e, UserTurn)]
+    assert len(turns) == 1, [t.text for t in turns]
+    assert ledger.retracted and "know" in ledger.retracted[0].lower()  # the first sentence's reply
+    assert ledger.cancelled  # ... was stopped after its first clause, not left to run
+    assert ledger.messages() == [("user", turns[0].text), ("assistant", ledger.answer)]
+    assert [e.heard for e in events if isinstance(e, AssistantTurn)] == [ledger.answer]
 
 
 def test_an_interrupted_answer_keeps_only_the_clauses_played() -> None:

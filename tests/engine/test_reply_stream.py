@@ -1,0 +1,49 @@
+"""The reply stream between the model's thread and its reader, with the real bundled model: with
+`read_ahead` the model waits while its reader is busy (the voice loop synthesizing a clause), goes on
+when the reader does, and stops at once when cancelled while waiting."""
+
+from __future__ import annotations
+
+import time
+
+from engine.generation import GenerationOptions
+from engine.model_host import ModelHost
+
+STORY = "Once upon a time, in a tall lighthouse by the grey sea, there lived"
+
+
+def story_tokens(host: ModelHost) -> list[int]:
+    return host.call(lambda model: model.llama.tokenize(STORY.encode()))
+
+
+def test_the_model_waits_for_a_reader_that_stops_reading(host: ModelHost) -> None:
+    options = GenerationOptions(max_tokens=60, temperature=0.7, read_ahead=2)
+    stream = host.stream(story_tokens(host), options)
+    pieces = iter(stream)
+    first = next(pieces)
+    time.sleep(0.5)  # a busy reader: far longer than two tokens take
+    assert stream.pieces.qsize() <= 2 and stream.result is None
+    rest = list(pieces)
+    result = stream.wait()
+    assert first + "".join(rest) == result.text and result.completion_tokens > 3
+    assert stream.held_s >= 0.3  # the wait is counted, and left out of the speed
+    overall = result.completion_tokens / result.duration_s
+    assert result.tokens_per_s is not None and result.tokens_per_s > overall
+
+
+def test_a_waiting_model_stops_when_cancelled(host: ModelHost) -> None:
+    stream = host.stream(story_tokens(host), GenerationOptions(max_tokens=200, read_ahead=1))
+    next(iter(stream))
+    time.sleep(0.2)
+    stream.cancel()
+    result = stream.wait()
+    assert result.finish_reason == "cancelled" and result.completion_tokens < 10
+    assert host.call(lambda model: model.n_ctx) > 0  # the model's thread is free again
+
+
+def test_without_read_ahead_the_model_writes_on(host: ModelHost) -> None:
+    stream = host.stream(story_tokens(host), GenerationOptions(max_tokens=20, temperature=0.7))
+    next(iter(stream))
+    time.sleep(0.5)
+    assert stream.pieces.qsize() > 2 and stream.held_s == 0.0
+    stream.wait()
