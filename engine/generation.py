@@ -129,6 +129,9 @@ def generate(
     cached = reusable_prefix(model, prompt_tokens)
     if cached < llama.n_tokens:
         llama.n_tokens = cached  # what llama-cpp-python may reuse; the rest is evaluated again
+        # The logits in hand belong to a later token (the end of the last answer): asked the same
+        # prompt again, llama-cpp-python would sample from them and end the answer at once.
+        llama._requires_eval = True
     if not (cached == llama.n_tokens == len(prompt_tokens) and not llama._requires_eval):
         # llama-cpp-python evaluates the last prompt token again to get fresh logits, unless the
         # whole prompt is cached together with the logits of a live decode.

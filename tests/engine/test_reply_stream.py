@@ -47,3 +47,14 @@ def test_without_read_ahead_the_model_writes_on(host: ModelHost) -> None:
     time.sleep(0.5)
     assert stream.pieces.qsize() > 2 and stream.held_s == 0.0
     stream.wait()
+
+
+def test_the_same_prompt_asked_again_is_answered_again(host: ModelHost) -> None:
+    """The whole prompt is then in the KV cache, followed by the last answer: the answer must be
+    generated from the prompt's own logits, not from those left by the end of the last answer."""
+    tokens = host.call(lambda model: model.llama.tokenize(b"The three primary colours are"))
+    options = GenerationOptions(max_tokens=12, temperature=0)
+    first = host.stream(tokens, options).wait()
+    again = host.stream(tokens, options).wait()
+    assert first.completion_tokens > 0 and again.text == first.text
+    assert again.cached_tokens == len(tokens) - 1  # all but the last token, read again for its logits
