@@ -5,12 +5,14 @@ The encoder's cost grows with its window, not with the speech: on this 2-core CP
 0.38 s encoding 30 s for a 2 s question, and `transcribe(word_timestamps=True)` encodes twice (after
 the words are aligned it seeks to the last word and runs a second full window over the silence
 left). CTranslate2 accepts a shorter window, as whisper.cpp's `audio_ctx` does; a 10 s window encodes
-in about 0.05 s, a 15 s one in about 0.1 s. Short windows make Whisper repeat or mishear short words
-("Stop. Stop. Stop…", "dot."): over 45 one-word Piper replies a 10 s window got 4 wrong and a 15 s
-window 2, so the window is at least MIN_WINDOW_FRAMES, with MARGIN_FRAMES of padding after the
-speech, and a transcript that repeats itself (faster-whisper's compression-ratio test) is decoded
-again in the full window. On 37 sentences (Piper and two espeak-ng voices, 1 to 12 s, and jfk.flac)
-word error was 0.08 in sized windows and in the full one (`tests/media/test_speech.py` keeps it so).
+in about 0.05 s, a 15 s one in about 0.1 s. Short windows make Whisper repeat or mishear a word or
+two ("Stop. Stop. Stop…", "dot."): over 45 one-word Piper replies a 10 s window got 4 wrong and a
+15 s window 2. So an utterance under 1.5 s gets at least a 15 s window, a longer one at least 10 s,
+each with MARGIN_FRAMES of padding after the speech, and a transcript that goes round (faster-whisper's
+compression-ratio test, or one sentence said over and over) is decoded again in the full window.
+Measured with Piper and two espeak-ng voices: on 68 questions of 2-5 s, word error 0.082 against
+0.087 with a 15 s floor, at 0.13 s a call against 0.19 s; on 50 replies of 0.6-2 s, 0.02-0.04
+(`tests/media/test_speech.py` keeps both honest against faster-whisper's own transcription).
 
 This uses faster-whisper's own parts (feature extractor, tokenizer, prompt, the CTranslate2 model,
 its word alignment), so text and word timings come out as its `transcribe` gives them. An utterance
@@ -18,6 +20,7 @@ too long for one window returns None: the caller falls back to `transcribe`."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -27,7 +30,9 @@ if TYPE_CHECKING:
     from faster_whisper import WhisperModel
 
 FULL_WINDOW_FRAMES = 3000  # Whisper's 30 s of 10 ms feature frames
-MIN_WINDOW_FRAMES = 1500  # shorter windows make Whisper repeat or mishear short words
+MIN_WINDOW_FRAMES = 1000  # the shortest window for a sentence or more
+SHORT_UTTERANCE_FRAMES = 150  # below 1.5 s (a word or two) the window is at least SHORT_WINDOW_FRAMES
+SHORT_WINDOW_FRAMES = 1500  # shorter windows make Whisper repeat or mishear short words
 MARGIN_FRAMES = 200  # padding after the speech
 MAX_NEW_TOKENS_PER_S = 12  # fast speech is ~4 tokens/s; more means the decoder is looping
 COMPRESSION_RATIO_LIMIT = 2.4  # faster-whisper's own sign of a looping decoder: retry in the full window
@@ -58,7 +63,8 @@ class Decoded:
 def window_frames(content_frames: int) -> int | None:
     """The encoder window for an utterance of `content_frames`; None when it needs the full 30 s
     window or more (the caller then uses faster-whisper's own seeking)."""
-    frames = max(content_frames + MARGIN_FRAMES, MIN_WINDOW_FRAMES)
+    shortest = SHORT_WINDOW_FRAMES if content_frames < SHORT_UTTERANCE_FRAMES else MIN_WINDOW_FRAMES
+    frames = max(content_frames + MARGIN_FRAMES, shortest)
     return frames if frames <= FULL_WINDOW_FRAMES else None
 
 
@@ -66,17 +72,26 @@ def transcribe_window(model: WhisperModel, audio: np.ndarray, language: str | No
                       beam_size: int = 1) -> Decoded | None:
     """Greedy (or beam) decoding of `audio` (16 kHz mono float32) in one window sized to it, with word
     timings in seconds from the start of `audio`; None when the audio is too long for one window."""
-    from faster_whisper.transcribe import get_compression_ratio
-
     features = model.feature_extractor(audio)
     content = features.shape[-1]
     frames = window_frames(content)
     if frames is None:
         return None
     decoded = _decode(model, features, frames, language, beam_size)
-    if frames < FULL_WINDOW_FRAMES and get_compression_ratio(decoded.text) > COMPRESSION_RATIO_LIMIT:
+    if frames < FULL_WINDOW_FRAMES and looping(decoded.text):
         decoded = _decode(model, features, FULL_WINDOW_FRAMES, language, beam_size)
     return decoded
+
+
+def looping(text: str) -> bool:
+    """Whisper's decoder going round: faster-whisper's compression-ratio test, or one sentence said
+    twice or more and nothing else ("Read it again. Read it again.")."""
+    from faster_whisper.transcribe import get_compression_ratio
+
+    parts = [part for part in re.split(r"(?<=[.!?])\s+", text.strip()) if part]
+    sentences = {re.sub(r"\W+", " ", part.lower()).strip() for part in parts}
+    repeated = len(parts) > 1 and len(sentences) == 1
+    return repeated or get_compression_ratio(text) > COMPRESSION_RATIO_LIMIT
 
 
 def _decode(model: WhisperModel, features: np.ndarray, frames: int, language: str | None,
