@@ -40,7 +40,7 @@ class VadOptions:
     # That much silence ends the turn. 0.5 s cut 4 of 15 Piper sentence pairs with a 0.3 s pause between
     # them (the voice's own tails make the gap about 0.5 s); 0.6 s cut none.
     end_silence_s: float = 0.6
-    short_pause_s: float = 0.064  # that much silence is a ShortPause: a hint to start transcribing early
+    short_pause_s: float = 0.032  # that much silence is a ShortPause: a hint to start transcribing early
     pre_roll_s: float = 0.2  # audio kept from before the onset, and after the last speech
     max_turn_s: float = 30.0  # a longer monologue is cut into turns of this length
 
