@@ -40,8 +40,12 @@ class VadOptions:
     # That much silence ends the turn. 0.5 s cut 4 of 15 Piper sentence pairs with a 0.3 s pause between
     # them (the voice's own tails make the gap about 0.5 s); 0.6 s cut none.
     end_silence_s: float = 0.6
-    short_pause_s: float = 0.032  # that much silence is a ShortPause: a hint to start transcribing early
-    pre_roll_s: float = 0.2  # audio kept from before the onset, and after the last speech
+    # That much silence is a ShortPause: the loop starts answering a guess, thrown away if speech resumes.
+    short_pause_s: float = 0.032
+    # Audio kept from before the onset, and after the last speech. Silero confirms a soft first word
+    # late ("What color…" was placed 0.28 s after its energy onset): over 45 questions in Piper and
+    # espeak-ng, word error was 0.071 with 0.2 s, 0.049 with 0.3 s, 0.051 with 0.4 s.
+    pre_roll_s: float = 0.3
     max_turn_s: float = 30.0  # a longer monologue is cut into turns of this length
 
 
