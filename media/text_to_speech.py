@@ -56,14 +56,28 @@ class TextToSpeech:
             return self._voice
 
     def _load(self) -> PiperVoice:
-        from piper import PiperVoice  # imports onnxruntime and espeak: only when speech is needed
+        """The voice as `PiperVoice.load` makes it, but with ONNX Runtime's workers sleeping instead of
+        spinning between operators: the two cores are shared with the model, the listener and the
+        audio clock (bench voice p50 0.77-0.85 s in four runs, against 0.83-0.91 s in three with
+        spinning workers)."""
+        import json
+
+        import onnxruntime
+        from piper import PiperVoice
+        from piper.config import PiperConfig
 
         model, config = self.options.model_path, self.options.config_path
         if model is None:
             model, config = bundled_voice()
         elif config is None:
             config = Path(f"{model}.json")
-        return PiperVoice.load(model, config, use_cuda=self.options.use_cuda)
+        settings = onnxruntime.SessionOptions()
+        settings.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        providers = (["CUDAExecutionProvider"] if self.options.use_cuda else []) + ["CPUExecutionProvider"]
+        with open(config, encoding="utf-8") as file:
+            voice_config = PiperConfig.from_dict(json.load(file))
+        session = onnxruntime.InferenceSession(str(model), sess_options=settings, providers=providers)
+        return PiperVoice(config=voice_config, session=session)
 
     @property
     def native_rate(self) -> int:
