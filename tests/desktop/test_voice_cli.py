@@ -46,15 +46,16 @@ def saved(home: Path) -> list:
 
 @pytest.mark.slow
 def test_two_turns_are_answered_spoken_and_saved(longwit_home: Path, tmp_path: Path) -> None:
-    question = "What color is the sky on a clear day?"
+    question = "How many legs does a spider have?"
     mic = script(tmp_path / "mic.wav", 0.5, question, 10.0, "Thank you very much.", 0.5)
     out = tmp_path / "out.wav"
     result = longwit(longwit_home, "voice", "--mic", str(mic), "--speaker", str(out),
                      "--max-tokens", "24", "--temperature", "0")
     assert result.returncode == 0, result.stderr
     said = [line for line in result.stdout.splitlines() if line.startswith("you (")]
-    # Piper adds random noise on every call, and tiny.en sometimes hears "this guy" for "the sky":
-    # the transcript must be close to the script, not identical.
+    # Piper adds random noise on every call and tiny.en mishears a word now and then: the transcript
+    # must be close to the script, not identical. (Not "What color is the sky on a clear day?": tiny.en
+    # hears "What colors this guy" in about one Piper rendering in ten, whatever its window.)
     assert len(said) == 2
     assert jiwer.wer(normalise(question), normalise(said[0].split(": ", 1)[1].split("   [")[0])) <= 0.4
     messages = saved(longwit_home)

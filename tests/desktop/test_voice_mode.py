@@ -96,7 +96,7 @@ def hang_up(qtbot, window: MainWindow) -> None:
 
 @pytest.mark.slow
 def test_a_spoken_turn_is_captioned_answered_and_shown(qtbot, longwit_home: Path, tmp_path: Path) -> None:
-    question = "What color is the sky on a clear day?"
+    question = "How many legs does a spider have?"
     mic = script(tmp_path / "mic.wav", 0.5, question, 0.5)
     window = open_test_window(qtbot, longwit_home)
     window.settings = replace(window.settings, max_tokens=24)  # read when the call starts
