@@ -24,7 +24,7 @@ import numpy as np
 
 from media.audio_backend import SAMPLE_RATE
 from media.whisper_tokenizer import parse_ahead, parsed_ahead
-from media.whisper_window import FULL_WINDOW_FRAMES, MARGIN_FRAMES, Decoded, transcribe_window
+from media.whisper_window import MAX_WINDOW_SAMPLES, Decoded, transcribe_window
 from storage.paths import longwit_home
 
 if TYPE_CHECKING:
@@ -38,7 +38,6 @@ HALLUCINATIONS = frozenset(
     {"thank you", "thank you very much", "thanks for watching", "you", "bye", "so", "okay", "♪", ""}
 )
 
-MAX_PIECE_S = (FULL_WINDOW_FRAMES - MARGIN_FRAMES) / 100  # the longest stretch one window takes (28 s)
 CUT_SEARCH_S = 5.0  # a monologue is cut at its quietest moment in this long before each window's end
 
 _models: dict[tuple[str, str, str], WhisperModel] = {}
@@ -194,20 +193,21 @@ class SpeechToText:
         if len(audio) == 0 or _rms(audio) < SILENCE_RMS:
             return Transcript("", [], self.language or "en", duration, time.perf_counter() - started)
         with self._lock:
-            pieces = [(at, transcribe_window(self.model, piece, self.language, self.options.beam_size))
+            pieces = [(at, piece, transcribe_window(self.model, piece, self.language, self.options.beam_size))
                       for at, piece in window_pieces(audio)]
-        kept = [(at, d) for at, d in pieces if d is not None and not _hallucinated(d, audio[at:])]
+        kept = [(at, decoded) for at, piece, decoded in pieces if not _hallucinated(decoded, piece)]
         words = [Word(w.text, at / SAMPLE_RATE + w.start, at / SAMPLE_RATE + w.end, w.probability)
                  for at, decoded in kept for w in decoded.words]
         text = " ".join(decoded.text for _, decoded in kept).strip()
-        language = next((d.language for _, d in pieces if d is not None), self.language or "en")
+        language = pieces[0][2].language
         return Transcript(text, words, language, duration, time.perf_counter() - started)
 
 
 def window_pieces(audio: np.ndarray) -> list[tuple[int, np.ndarray]]:
     """The audio as (first sample, stretch) pieces that each fit one Whisper window, a long monologue
     cut at the quietest 0.1 s in the last CUT_SEARCH_S before each limit, so no word is split."""
-    limit, search, step = (round(s * SAMPLE_RATE) for s in (MAX_PIECE_S, CUT_SEARCH_S, 0.1))
+    limit = MAX_WINDOW_SAMPLES
+    search, step = (round(s * SAMPLE_RATE) for s in (CUT_SEARCH_S, 0.1))
     pieces, at = [], 0
     while len(audio) - at > limit:
         region = audio[at + limit - search : at + limit]

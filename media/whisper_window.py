@@ -15,8 +15,9 @@ Measured with Piper and two espeak-ng voices: on 68 questions of 2-5 s, word err
 (`tests/media/test_speech.py` keeps both honest against faster-whisper's own transcription).
 
 This uses faster-whisper's own parts (feature extractor, tokenizer, prompt, the CTranslate2 model,
-its word alignment), so text and word timings come out as its `transcribe` gives them. An utterance
-too long for one window returns None: the caller falls back to `transcribe`."""
+its word alignment), so text and word timings come out as its `transcribe` gives them. Audio longer
+than one window takes (MAX_WINDOW_SAMPLES, 28 s) is the caller's to cut: media/speech_to_text.py
+cuts a monologue at its quiet moments."""
 
 from __future__ import annotations
 
@@ -34,6 +35,9 @@ MIN_WINDOW_FRAMES = 1000  # the shortest window for a sentence or more
 SHORT_UTTERANCE_FRAMES = 150  # below 1.5 s (a word or two) the window is at least SHORT_WINDOW_FRAMES
 SHORT_WINDOW_FRAMES = 1500  # shorter windows make Whisper repeat or mishear short words
 MARGIN_FRAMES = 200  # padding after the speech
+HOP_SAMPLES = 160  # one feature frame: 10 ms at 16 kHz
+# The longest audio one window takes with its margin (n samples make n // HOP_SAMPLES + 1 frames).
+MAX_WINDOW_SAMPLES = (FULL_WINDOW_FRAMES - MARGIN_FRAMES) * HOP_SAMPLES - 1
 MAX_NEW_TOKENS_PER_S = 12  # fast speech is ~4 tokens/s; more means the decoder is looping
 COMPRESSION_RATIO_LIMIT = 2.4  # faster-whisper's own sign of a looping decoder: retry in the full window
 # faster-whisper's defaults for merging punctuation into the word it belongs to
@@ -60,23 +64,20 @@ class Decoded:
     avg_logprob: float
 
 
-def window_frames(content_frames: int) -> int | None:
-    """The encoder window for an utterance of `content_frames`; None when it needs the full 30 s
-    window or more (the caller then uses faster-whisper's own seeking)."""
+def window_frames(content_frames: int) -> int:
+    """The encoder window for an utterance of `content_frames`."""
     shortest = SHORT_WINDOW_FRAMES if content_frames < SHORT_UTTERANCE_FRAMES else MIN_WINDOW_FRAMES
-    frames = max(content_frames + MARGIN_FRAMES, shortest)
-    return frames if frames <= FULL_WINDOW_FRAMES else None
+    return max(content_frames + MARGIN_FRAMES, shortest)
 
 
 def transcribe_window(model: WhisperModel, audio: np.ndarray, language: str | None,
-                      beam_size: int = 1) -> Decoded | None:
-    """Greedy (or beam) decoding of `audio` (16 kHz mono float32) in one window sized to it, with word
-    timings in seconds from the start of `audio`; None when the audio is too long for one window."""
+                      beam_size: int = 1) -> Decoded:
+    """Greedy (or beam) decoding of `audio` (16 kHz mono float32, at most MAX_WINDOW_SAMPLES) in one
+    window sized to it, with word timings in seconds from the start of `audio`."""
+    if len(audio) > MAX_WINDOW_SAMPLES:
+        raise ValueError(f"{len(audio)} samples do not fit one Whisper window; cut them first")
     features = model.feature_extractor(audio)
-    content = features.shape[-1]
-    frames = window_frames(content)
-    if frames is None:
-        return None
+    frames = window_frames(features.shape[-1])
     decoded = _decode(model, features, frames, language, beam_size)
     if frames < FULL_WINDOW_FRAMES and looping(decoded.text):
         decoded = _decode(model, features, FULL_WINDOW_FRAMES, language, beam_size)

@@ -16,8 +16,9 @@ import soxr
 
 from media.audio_backend import SAMPLE_RATE
 from media.speakable import SpeechChunker, speakable
-from media.speech_to_text import SpeechOptions, SpeechToText, base_model_path
+from media.speech_to_text import SpeechOptions, SpeechToText, base_model_path, window_pieces
 from media.text_to_speech import TextToSpeech
+from media.whisper_window import MAX_WINDOW_SAMPLES
 
 
 def load_16k(path: Path) -> np.ndarray:
@@ -100,6 +101,15 @@ def test_sized_windows_hear_as_well_as_the_full_window(stt: SpeechToText, tts: T
             full.append(normalized(" ".join(s.text for s in segments)))
     ours_wer, full_wer = jiwer.wer(references, ours), jiwer.wer(references, full)
     assert ours_wer <= full_wer + 0.02 and ours_wer < 0.15, (ours_wer, full_wer)
+
+
+@pytest.mark.parametrize("extra", [-1, 0, 1, 160, MAX_WINDOW_SAMPLES + 5])
+def test_a_monologue_is_cut_into_pieces_that_each_fit_one_window(extra: int) -> None:
+    audio = np.random.default_rng(2).standard_normal(MAX_WINDOW_SAMPLES + extra).astype(np.float32)
+    pieces = window_pieces(audio)
+    assert all(len(piece) <= MAX_WINDOW_SAMPLES for _, piece in pieces)
+    assert [at for at, _ in pieces] == [0, *np.cumsum([len(p) for _, p in pieces])[:-1].tolist()]
+    assert np.array_equal(np.concatenate([piece for _, piece in pieces]), audio)
 
 
 def test_a_monologue_longer_than_one_window_is_heard_whole(stt: SpeechToText, jfk_flac: Path) -> None:
