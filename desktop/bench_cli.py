@@ -103,7 +103,7 @@ def bench_context(json_path: Path | None, lengths: tuple[int, ...], depths: tupl
 @bench.command("voice")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write the results as JSON to this file.")
-@click.option("--turns", type=click.IntRange(min=1), default=6, show_default=True,
+@click.option("--turns", type=click.IntRange(min=1), default=12, show_default=True,
               help="Scripted questions answered through the loop in real time.")
 @click.option("--barge-ins", type=click.IntRange(min=0), default=3, show_default=True,
               help="Long answers the scripted person speaks over.")

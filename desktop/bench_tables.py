@@ -243,11 +243,18 @@ def voice_summary_section(result: dict[str, Any]) -> str:
     ]
     stages = ", ".join(f"{key.removesuffix('_s').replace('_', ' ')} {ms(value)}"
                        for key, value in result["stages_p50_s"].items())
-    return ("Summary\n" + table(["", "value", "target", ""], rows)
-            + f"\nAfter the end of speech, p50: {stages}; unanswered turns: {result['unanswered_turns']}"
-            + f"\nTranscription alone, p50: {ms(result['transcription_p50_s'])} in a window sized to the "
-            f"utterance, {ms(result['stock_transcription_p50_s'])} through faster-whisper's own transcribe "
-            "(30 s windows, word timings); the baseline and floor use the former.")
+    sized = number(result.get("ratio_to_baseline_with_sized_transcription"), "x")
+    notes = [
+        f"After the end of speech, p50: {stages}; unanswered turns: {result['unanswered_turns']}",
+        f"Transcription alone, p50: {ms(result['transcription_p50_s'])} in a window sized to the utterance, "
+        f"with word timings (the loop and the floor); {ms(result['plain_transcription_p50_s'])} through "
+        f"faster-whisper's own transcribe, no word timings (the baseline). With the former the baseline "
+        f"would be {sized} Longwit's p50.",
+        f"The floor spoke the loop's own first clause in {result.get('floor_same_first_clause', 0)} of "
+        f"{len(result['turns'])} turns (each question in a new conversation, at temperature 0).",
+        f"Turn detection (Silero VAD) per 20 ms microphone frame: {ms(result.get('vad_frame_s'))}.",
+    ]
+    return "Summary\n" + table(["", "value", "target", ""], rows) + "\n" + "\n".join(notes)
 
 
 def format_voice_table(result: dict) -> str:

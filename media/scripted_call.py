@@ -103,6 +103,7 @@ class ReplyTiming:
     called_s: float
     first_piece_s: float | None = None
     first_clause_s: float | None = None
+    first_clause: str = ""  # the text the loop synthesized first
     retracted: bool = False
 
 
@@ -131,11 +132,12 @@ class TimedRespond:
         chunker = SpeechChunker()
         for piece in self.inner(turn, cancel):
             timing.first_piece_s = timing.first_piece_s or self.clock()
-            if timing.first_clause_s is None and chunker.feed(piece):
-                timing.first_clause_s = self.clock()
+            if timing.first_clause_s is None and (clauses := chunker.feed(piece)):
+                timing.first_clause_s, timing.first_clause = self.clock(), clauses[0]
             yield piece
         if timing.first_clause_s is None:  # one sentence with nothing after it: the loop's chunker
             timing.first_clause_s = self.clock()  # hands it over when the reply ends (its flush)
+            timing.first_clause = " ".join(chunker.flush())
 
 
 @dataclass

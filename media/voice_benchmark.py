@@ -2,22 +2,30 @@
 pipeline and to the irreducible work of a turn, all measured in the same process with the same models.
 
 Absolute times on a shared CPU move from run to run, so issue 5 sets its targets as ratios taken in one
-run. Four scenarios, in this order so that none competes with another for the CPU:
+run. The scenarios run one after another, so that none competes with another for the CPU:
 
 1. Conversation turns: Piper speaks each scripted question into a microphone file that the
-   FileAudioBackend plays in real time into the real DuplexLoop (the real `respond`, one conversation
-   across turns). Each turn gets its own short file and loop, stopped once the first reply audio has
-   played: the latency is decided by then, and waiting for whole replies would triple the run time.
-   The end of the person's speech is found in the script's own audio (its energy), not taken from the
-   VAD, so the end-of-turn wait is charged to the loop in full.
-2. Barge-in: a request for a long answer, then the person speaks over the reply; from the true onset
+   FileAudioBackend plays in real time into the real DuplexLoop (the real `respond`). Each turn gets
+   its own short file and loop, stopped once the first reply audio has played: the latency is decided
+   by then, and waiting for whole replies would triple the run time. Each question opens a new
+   conversation, so that the floor and the baseline can time the stages of the very reply the loop
+   gave (at temperature 0 the same prompt gives the same reply); in one conversation the loop's reply
+   depends on the turns before, and a floor over another reply, with a first clause twice or half as
+   long, moved the ratio by more than the loop's own overhead. The end of the person's speech is
+   found in the script's own audio (its energy), not taken from the VAD, so the end-of-turn wait is
+   charged to the loop in full.
+2. Right after each turn, the same question offline, each stage timed alone (right after, so that a
+   machine that slows down or speeds up over minutes moves both alike): the baseline as a plain
+   assistant does it (wait 0.8 s of silence, transcribe with faster-whisper's own `transcribe`,
+   generate the whole reply, synthesize the whole reply) and the floor with the loop's own settings
+   (one transcription in the sized window, the first clause generated after the cached system
+   prompt, its synthesis), the reply asked with the words the loop heard. The question's tokens are
+   pushed out of the model's cache first (`clear_cache`), or the floor would find them there.
+3. Barge-in: a request for a long answer, then the person speaks over the reply; from the true onset
    of that speech (energy again: Piper starts with about 0.1 s of quiet) to the frame where playback
    stopped.
-3. Echo: the speaker fed back into the microphone (`EchoSimulation`) while the person says nothing:
+4. Echo: the speaker fed back into the microphone (`EchoSimulation`) while the person says nothing:
    every BargeIn is a false interruption.
-4. Offline, per scripted turn: the baseline (wait 0.8 s of silence, transcribe, generate the whole
-   reply, synthesize the whole reply) and the floor (one transcription, the first clause generated
-   after the cached system prompt, its synthesis), each stage timed alone.
 
 Media never imports the engine: the caller hands in `respond` (the conversation) and `alone` (one
 question after the system prompt only)."""
@@ -37,6 +45,7 @@ from typing import Any
 
 import numpy as np
 
+from media.audio_backend import FRAME_SAMPLES
 from media.duplex_loop import DuplexLoop, LoopOptions
 from media.file_audio import EchoSimulation
 from media.scripted_call import (
@@ -51,6 +60,7 @@ from media.scripted_call import (
 from media.speakable import SpeechChunker, speakable
 from media.speech_to_text import SpeechToText
 from media.text_to_speech import TextToSpeech
+from media.vad import TurnDetector
 from media.voice_events import AssistantTurn, BargeIn, LoopFailed, Respond, Retract, UserTurn
 
 QUESTIONS = (
@@ -60,6 +70,12 @@ QUESTIONS = (
     "What is a good breakfast before a long walk?",
     "Why do leaves change color in the autumn?",
     "Tell me one fun fact about the moon.",
+    "What is the capital city of Japan?",
+    "How do I make a good cup of tea?",
+    "Why is the water in the sea salty?",
+    "Give me one tip for sleeping better.",
+    "What should I read on a rainy afternoon?",
+    "How far away from us is the sun?",
 )
 BARGE_INS = (
     ("Please tell me a long story about a dragon who lived in a lighthouse.",
@@ -93,7 +109,7 @@ TARGETS = {
 
 @dataclass(frozen=True)
 class VoiceBenchmarkOptions:
-    turns: int = 6
+    turns: int = 12
     barge_ins: int = 3
     echo_turns: int = 2
 
@@ -158,6 +174,7 @@ def word_errors(reference: str, hypothesis: str) -> int:
 def conversation_turn(models: VoiceModels, line: Utterance, folder: Path) -> dict[str, Any]:
     """One scripted question through the loop; the latency and its breakdown, in seconds."""
     mic = folder / "turn.wav"
+    models.new_conversation()
     [(onset, end)] = write_mic(mic, [LEAD_S, line])
     run = run_loop(models, mic, heard_first_audio, TURN_TAIL_S)
     users, calls = run.of(UserTurn), run.respond.answered()
@@ -170,6 +187,7 @@ def conversation_turn(models: VoiceModels, line: Utterance, folder: Path) -> dic
     if not users or not calls:
         return record | {"latency_s": None}
     user, call, first = users[0], calls[0], run.backend.first_play_s
+    record["first_clause"] = call.first_clause
     # A timeline after the true end of speech: with a reply begun at the pause, the transcript and
     # the first clause come before the end of the turn is decided.
     record.update(
@@ -254,28 +272,55 @@ def generation_times(alone: Ask, text: str) -> tuple[str, str, float, float]:
     return first_clause, "".join(pieces), first_s, whole_s
 
 
-def offline_turn(models: VoiceModels, line: Utterance) -> dict[str, Any]:
-    """Baseline and floor for one scripted question, each stage timed alone on the same audio."""
+def offline_turn(models: VoiceModels, line: Utterance, heard: str) -> dict[str, Any]:
+    """Baseline and floor for one scripted question, each stage timed alone on the same audio; the
+    reply is asked with `heard`, what the loop heard (else what the transcription heard), so that it
+    is the reply the loop gave."""
     audio = np.concatenate([silence(0.2), line.audio, silence(0.2)])
     transcript, transcription_s = timed(lambda: models.stt.transcribe(audio))
-    _, stock_s = timed(lambda: stock_transcription(models.stt, audio))
-    clause, reply, clause_s, reply_s = generation_times(models.alone, transcript.text or line.text)
+    _, plain_s = timed(lambda: plain_transcription(models.stt, audio))
+    question = heard or transcript.text.strip() or line.text
+    clear_cache(models)
+    clause, reply, clause_s, reply_s = generation_times(models.alone, question)
     _, clause_audio_s = timed(lambda: models.tts.synthesize(clause))
     _, reply_audio_s = timed(lambda: models.tts.synthesize(speakable(reply)))
-    baseline = {"end_of_turn_s": BASELINE_END_SILENCE_S, "transcription_s": transcription_s,
+    baseline = {"end_of_turn_s": BASELINE_END_SILENCE_S, "transcription_s": plain_s,
                 "generation_s": reply_s, "synthesis_s": reply_audio_s}
     floor = {"transcription_s": transcription_s, "first_clause_s": clause_s, "synthesis_s": clause_audio_s}
-    return {"baseline": baseline | {"total_s": sum(baseline.values()), "reply_words": len(reply.split())},
-            "floor": floor | {"total_s": sum(floor.values()), "first_clause": clause,
-                              "stock_transcription_s": stock_s}}
+    total = sum(baseline.values())
+    return {"baseline": baseline | {"total_s": total, "reply_words": len(reply.split()),
+                                    "total_with_sized_transcription_s": total - plain_s + transcription_s},
+            "floor": floor | {"total_s": sum(floor.values()), "first_clause": clause}}
 
 
-def stock_transcription(stt: SpeechToText, audio: np.ndarray) -> list[str]:
-    """The same audio through faster-whisper's own `transcribe` with word timings (30 s windows), for
-    comparison only: what the sized window (media/whisper_window.py) saves. Not part of any total."""
+def clear_cache(models: VoiceModels) -> None:
+    """Leave only the system prompt in common between the model's cache and the next question: the
+    loop's turn put that question there, and the floor's first clause is timed from the cached system
+    prompt, as the loop's was. A short question asked on its own and cancelled at its first piece."""
+    cancel = threading.Event()
+    for _ in models.alone(WARM_UP_QUESTION, cancel):
+        cancel.set()
+
+
+def vad_frame_cost(lines: Sequence[Utterance]) -> float:
+    """Seconds the turn detector takes per 20 ms microphone frame, over the script's own speech with
+    silence around it: the listener runs it on every frame, so it must stay far below 20 ms."""
+    detector = TurnDetector()
+    audio = np.concatenate([part for line in lines for part in (silence(0.5), line.audio)] + [silence(1.0)])
+    frames = range(0, len(audio) - FRAME_SAMPLES + 1, FRAME_SAMPLES)
+    started = time.perf_counter()
+    for start in frames:
+        detector.feed(audio[start : start + FRAME_SAMPLES])
+    return (time.perf_counter() - started) / len(frames)
+
+
+def plain_transcription(stt: SpeechToText, audio: np.ndarray) -> list[str]:
+    """The audio through faster-whisper's own `transcribe`, as a plain assistant calls it: greedy, no
+    word timings (it has no use for them), every call padded to a 30 s window. The baseline's step;
+    the loop keeps word timings and still takes a fraction of it (media/whisper_window.py)."""
     segments, _ = stt.model.transcribe(audio, language=stt.language, beam_size=1, temperature=0.0,
                                        condition_on_previous_text=False, without_timestamps=True,
-                                       word_timestamps=True, vad_filter=False)
+                                       vad_filter=False)
     return [segment.text for segment in segments]
 
 
@@ -329,12 +374,17 @@ def summarise(turns: list[dict[str, Any]], barge_ins: list[dict[str, Any]],
         "false_interruptions": sum(e["false_interruptions"] for e in echoes),
         "wer": errors / reference if reference else None,
         "ratio_to_baseline": ratio(baseline_p50, latency_p50),
+        # The baseline had it Longwit's transcription (sized window) instead of faster-whisper's own.
+        "ratio_to_baseline_with_sized_transcription": ratio(
+            median(t["baseline"]["total_with_sized_transcription_s"] for t in turns), latency_p50),
         "ratio_to_floor": ratio(latency_p50, floor_p50),
         "unanswered_turns": sum(1 for v in latency if v is None),
         "stages_p50_s": {key: median(t.get(key) for t in turns) for key in STAGES},
         "transcription_p50_s": median(t["floor"]["transcription_s"] for t in turns),
-        "stock_transcription_p50_s": median(t["floor"]["stock_transcription_s"] for t in turns),
+        "plain_transcription_p50_s": median(t["baseline"]["transcription_s"] for t in turns),
         "replies_retracted": sum(t.get("replies_retracted", 0) for t in turns),
+        # Turns whose floor synthesized the clause the loop spoke first (the same reply, see above).
+        "floor_same_first_clause": sum(1 for t in turns if t["floor"].get("same_first_clause")),
     }
     result["targets"] = TARGETS
     result["met"] = targets_met(result)
@@ -381,8 +431,12 @@ def run_voice_benchmark(models: VoiceModels, options: VoiceBenchmarkOptions,
         folder = Path(name)
         turns = []
         for number, line in enumerate(lines, start=1):
-            progress(f"Turn {number}/{len(lines)} in real time: {line.text}")
-            turns.append(conversation_turn(models, line, folder))
+            progress(f"Turn {number}/{len(lines)} in real time, then each stage alone: {line.text}")
+            turn = conversation_turn(models, line, folder)
+            turn.update(offline_turn(models, line, turn["heard"]))
+            if "first_clause" in turn:
+                turn["floor"]["same_first_clause"] = turn["floor"]["first_clause"] == turn["first_clause"]
+            turns.append(turn)
         barge_ins = []
         for number, (request, interruption) in enumerate(pairs, start=1):
             progress(f"Barge-in {number}/{len(pairs)} in real time…")
@@ -391,8 +445,7 @@ def run_voice_benchmark(models: VoiceModels, options: VoiceBenchmarkOptions,
         for number, question in enumerate(echo_lines, start=1):
             progress(f"Echo {number}/{len(echo_lines)} in real time (the app hears itself)…")
             echoes.append(echo_turn(models, question, folder))
-    progress("Baseline and floor, each stage timed alone…")
-    for turn, line in zip(turns, lines, strict=True):
-        turn.update(offline_turn(models, line))
-    return {**summarise(turns, barge_ins, echoes), "turns": turns, "barge_ins": barge_ins,
+    vad_frame_s = vad_frame_cost(lines)
+    return {**summarise(turns, barge_ins, echoes), "vad_frame_s": vad_frame_s, "turns": turns,
+            "barge_ins": barge_ins,
             "echo": echoes, "machine": machine()}

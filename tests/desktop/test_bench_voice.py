@@ -15,7 +15,8 @@ from click.testing import CliRunner
 from desktop.cli import main
 
 TOP_KEYS = {"latency_p50_s", "latency_p90_s", "baseline_p50_s", "floor_p50_s", "barge_in_p50_s",
-            "false_interruptions", "wer", "turns", "ratio_to_baseline", "ratio_to_floor", "machine"}
+            "false_interruptions", "wer", "turns", "ratio_to_baseline", "ratio_to_floor", "machine",
+            "vad_frame_s"}
 TURN_KEYS = {"text", "heard", "latency_s", "end_of_turn_s", "transcript_s", "first_token_s",
              "first_clause_s", "first_audio_s", "baseline", "floor"}
 
