@@ -14,7 +14,9 @@ unplugged), the loop says so once, stops playback and ends.
 Speculative start: at a short pause the responder already transcribes what was said and, given a
 `retract` that can undo a reply, starts answering it, holding the synthesized clauses. When the
 silence becomes the end of the turn the held clauses play at once; when the person goes on, the
-reply is cancelled and `retract` removes what it saved, and no event is reported for it.
+reply is cancelled and `retract` removes what it saved, and no event is reported for it. The same
+transcript decides how long that silence must be: short after a finished sentence, long after words
+that trail off (media/turn_end.py).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from media.speakable import SpeechChunker
 from media.speech_to_text import SpeechToText, Transcript
 from media.spoken_reply import Spoken, SpokenReply, heard_text
 from media.text_to_speech import TextToSpeech
+from media.turn_end import silence_to_end
 from media.vad import ShortPause, SpeechResumed, SpeechStarted, TurnDetector, TurnEnded, VadOptions
 from media.voice_events import AssistantTurn, BargeIn, LoopEvent, LoopFailed, Respond, Retract, UserTurn
 
@@ -62,6 +65,9 @@ class Guess:
         self.ended: TurnEnded | None = None  # the turn as it ended, once confirmed
         self.reply: SpokenReply | None = None  # the reply begun on it, if any
         self.settled = threading.Event()
+        # Silence that ends this pause, judged from the words transcribed (media/turn_end.py); the
+        # responder sets it, the listener hands it to the turn detector.
+        self.end_after_s: float | None = None
 
     @property
     def dropped(self) -> bool:
@@ -172,6 +178,8 @@ class DuplexLoop:
                 cleaned = self.echo.process(frame, speaker)
                 frame = self.gate.choose(frame, cleaned, speaker, self.detector.speaking)
             self.detector.urgent = self.options.barge_in and self._cancel is not None
+            if self._guess is not None and self._guess.end_after_s is not None:
+                self.detector.end_pause_after(self._guess.end_after_s)
             for event in self.detector.feed(frame):
                 self._handle(event)
             self._frame_count += 1
@@ -277,6 +285,7 @@ class DuplexLoop:
         transcript = self.stt.transcribe(guess.turn.audio)
         if guess.dropped or not transcript.text.strip():
             return
+        guess.end_after_s = silence_to_end(transcript.text, self.detector.options)
         heard = self._user_turn(guess.turn, transcript, guess.turn.t, speculative=True)
         if self.retract is None:  # a reply that cannot be undone waits until the turn is sure
             if self._settled(guess) and guess.ended is not None:

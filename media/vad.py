@@ -4,7 +4,8 @@ ended with the utterance's audio.
 
 Start of speech and end of turn have separate thresholds (issue 5: one threshold for both cuts slow
 speakers off). A short pause is only a hint that lets the loop start answering speculatively; the
-turn ends after a longer silence, or when a monologue reaches `max_turn_s`, so memory stays bounded.
+turn ends after a longer silence (shorter or longer for this pause when the loop has judged the words
+so far: `end_pause_after`), or when a monologue reaches `max_turn_s`, so memory stays bounded.
 It runs on every frame, so buffers are allocated once and reused."""
 
 from __future__ import annotations
@@ -40,6 +41,12 @@ class VadOptions:
     # That much silence ends the turn. 0.5 s cut 4 of 15 Piper sentence pairs with a 0.3 s pause between
     # them (the voice's own tails make the gap about 0.5 s); 0.6 s cut none.
     end_silence_s: float = 0.6
+    # Once the loop has transcribed the words so far (at the short pause), the turn ends after this much
+    # silence when they hand the turn over with a question or a request ("…on a clear day?", "Tell me a
+    # joke."), and after this much when they trail off ("I was late because", "um,"):
+    # media/turn_end.py. end_silence_s holds until then, without a guess, and for anything else.
+    handover_silence_s: float = 0.4
+    unfinished_silence_s: float = 1.0
     # That much silence is a ShortPause: the loop starts answering a guess, thrown away if speech resumes.
     short_pause_s: float = 0.032
     # Audio kept from before the onset, and after the last speech. Silero confirms a soft first word
@@ -183,6 +190,7 @@ class TurnDetector:
         self._speaking = False
         self._paused = False
         self._silence = 0
+        self._pause_end = self._end_silence  # silence that ends this pause's turn (end_pause_after)
         self._turn_len = 0
         self._turn_start = 0  # stream sample of self._turn[0]
         self._onset = 0  # stream sample where the turn's speech began
@@ -223,6 +231,12 @@ class TurnDetector:
         return TurnEnded(self._position / SAMPLE_RATE, audio, self._last_speech / SAMPLE_RATE, False,
                          self._onset / SAMPLE_RATE, self._turn_start / SAMPLE_RATE)
 
+    def end_pause_after(self, seconds: float) -> None:
+        """The pause in progress ends the turn after `seconds` of silence instead of end_silence_s (the
+        loop judges it from the words heard so far); speech resuming restores end_silence_s."""
+        if self._speaking and self._paused:
+            self._pause_end = round(seconds * SAMPLE_RATE)
+
     def finish(self) -> Sequence[VadEvent]:
         """At the end of the stream: the turn in progress, if any, ends now."""
         if not self._speaking:
@@ -236,14 +250,14 @@ class TurnDetector:
             return self._step_idle(probability, start)
         opts = self.options
         if probability >= (opts.start_threshold if self._paused else opts.end_threshold):
-            self._silence = 0
+            self._silence, self._pause_end = 0, self._end_silence
             self._last_speech = self._position
             if self._paused:
                 self._paused = False
                 return [SpeechResumed(start / SAMPLE_RATE)]
         else:
             self._silence += WINDOW_SAMPLES
-            if self._silence >= self._end_silence:
+            if self._silence >= self._pause_end:
                 return [self._end_turn(capped=False)]
             if not self._paused and self._silence >= self._short_pause:
                 self._paused = True
@@ -275,6 +289,7 @@ class TurnDetector:
 
     def _begin_turn(self, from_sample: int) -> None:
         self._speaking, self._paused, self._silence = True, False, 0
+        self._pause_end = self._end_silence
         kept = self._history.since(from_sample) if from_sample < self._history.written else self._turn[:0]
         self._turn[: len(kept)] = kept
         self._turn_len = len(kept)

@@ -149,6 +149,30 @@ def test_a_reply_begun_on_a_pause_the_person_talks_through_is_retracted(tmp_path
     assert [e.heard for e in events if isinstance(e, AssistantTurn)] == [ledger.answer]
 
 
+def test_a_question_ends_its_turn_after_less_silence_than_a_statement(tmp_path: Path) -> None:
+    # The transcript made at the short pause judges the pause (media/turn_end.py): silence counted as
+    # the VAD does, from the end of the last speech window to the window that ended the turn.
+    usual = VadOptions().end_silence_s
+    (question,) = [e for e in run_script(tmp_path, [0.5, "What time does the train leave?", 1.5])
+                   if isinstance(e, UserTurn)]
+    (statement,) = [e for e in run_script(tmp_path, [0.5, "I would like to take the train.", 1.5])
+                    if isinstance(e, UserTurn)]
+    assert question.text.endswith("?") and not statement.text.endswith("?")
+    assert question.turn_end_s - question.speech_end_s < usual
+    assert statement.turn_end_s - statement.speech_end_s >= usual
+
+
+def test_words_that_trail_off_are_waited_for(tmp_path: Path) -> None:
+    # A pause longer than end_silence_s (0.8 s, and Piper's own tails) after words that cannot end a
+    # sentence: the person is looking for the rest, and it is one turn.
+    # ("…about the" will not do: tiny.en hears "Can you tell me about that?"; "…because" it hears as is
+    # or with an ellipsis.)
+    events = run_script(tmp_path, [0.5, "I was late because", 0.8, "the bus never came.", 1.5])
+    turns = [e for e in events if isinstance(e, UserTurn)]
+    assert len(turns) == 1, [t.text for t in turns]
+    assert jiwer.wer("i was late because the bus never came", words(turns[0].text)) <= 0.4
+
+
 def test_an_interrupted_answer_keeps_only_the_clauses_played() -> None:
     spoken = [Spoken("The ferry leaves at noon.", 0, 16000), Spoken("It takes an hour.", 16000, 8000),
               Spoken("Bring a coat.", 24000, 8000)]
