@@ -33,9 +33,9 @@ class GenerationOptions:
     top_k: int = 40
     min_p: float = 0.05
     repeat_penalty: float = 1.1
-    # The most pieces generated ahead of the reader; None: no limit. The voice loop stops reading
-    # while it synthesizes a clause, and on a small CPU the model writing on meanwhile doubles the
-    # time that synthesis takes.
+    # The most pieces generated ahead of what the reader has asked for; None: no limit, 0: only what
+    # is asked for. The voice loop stops reading while it synthesizes a clause, and on a small CPU the
+    # model writing on meanwhile slows that synthesis down by as much as it writes.
     read_ahead: int | None = None
 
 

@@ -56,7 +56,8 @@ def wait_for(future: Future[T]) -> T:
 
 class ReplyStream:
     """Text pieces of a reply as they are generated; `result` once the stream is exhausted. With
-    `read_ahead`, the model's thread waits in `put` while that many pieces are unread."""
+    `read_ahead`, the model's thread, having put a piece, waits until the reader has asked for the
+    piece `read_ahead` places before the next one: with 0 it writes only what is asked for."""
 
     _END = object()
 
@@ -66,9 +67,11 @@ class ReplyStream:
         self.result: GenerationResult | None = None
         self.error: BaseException | None = None
         self.done = False
-        self.read_ahead = None if read_ahead is None else max(1, read_ahead)
+        self.read_ahead = None if read_ahead is None else max(0, read_ahead)
         self.held_s = 0.0  # how long `put` waited for the reader
         self._room = threading.Condition()
+        self._asked = 0  # pieces the reader has asked for
+        self._put = 0  # pieces the model has put
 
     def cancel(self) -> None:
         self.cancel_event.set()
@@ -76,13 +79,15 @@ class ReplyStream:
             self._room.notify_all()
 
     def put(self, text: str) -> None:
-        if self.read_ahead is not None and self.pieces.qsize() >= self.read_ahead:
-            waited = time.perf_counter()
-            with self._room:
-                while self.pieces.qsize() >= self.read_ahead and not self.cancel_event.is_set():
-                    self._room.wait(POLL_S)
-            self.held_s += time.perf_counter() - waited
         self.pieces.put(text)
+        self._put += 1
+        if self.read_ahead is None or self._asked + self.read_ahead > self._put:
+            return
+        waited = time.perf_counter()
+        with self._room:
+            while self._asked + self.read_ahead <= self._put and not self.cancel_event.is_set():
+                self._room.wait(POLL_S)
+        self.held_s += time.perf_counter() - waited
 
     def close(self, result: GenerationResult | None, error: BaseException | None = None) -> None:
         self.result, self.error = result, error
@@ -90,19 +95,28 @@ class ReplyStream:
 
     def __iter__(self) -> Iterator[str]:
         while not self.done:
-            try:
-                piece = self.pieces.get(timeout=POLL_S)
-            except queue.Empty:
-                continue
-            if self.read_ahead is not None:
-                with self._room:
-                    self._room.notify_all()
+            self._ask()
+            piece = self._next()
             if piece is self._END:
                 self.done = True
             else:
                 yield piece
         if self.error is not None:
             raise self.error
+
+    def _ask(self) -> None:
+        """The reader wants one more piece: a model held by `read_ahead` may write it."""
+        if self.read_ahead is not None:
+            with self._room:
+                self._asked += 1
+                self._room.notify_all()
+
+    def _next(self) -> object:
+        while True:
+            try:
+                return self.pieces.get(timeout=POLL_S)
+            except queue.Empty:
+                continue
 
     def wait(self) -> GenerationResult:
         """Drain the stream (cancelled or not) and return its result."""

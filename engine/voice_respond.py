@@ -22,10 +22,11 @@ from engine.generation import GenerationOptions
 from engine.model_host import ModelHost
 from storage import ConversationStore, DocumentStore, WordTiming, longwit_home, open_database
 
-# Pieces the model may write ahead of the voice loop: while the loop synthesizes a clause it does not
-# read, and the model then waits instead of taking the CPU that the synthesis needs (on two cores the
-# first clause took 0.33 s to synthesize beside the model writing on, 0.15 s alone).
-VOICE_READ_AHEAD = 2
+# Pieces the model may write ahead of the voice loop: none. While the loop synthesizes a clause it does
+# not read, and a model writing on takes the CPU that the synthesis needs: on two cores, bench voice
+# put in-loop synthesis at 1.16x its time alone with 0 (two runs) against 1.2-1.42x with 2, and the
+# loop at 1.17-1.20x the floor against 1.31-1.37x. The next clause is written while this one plays.
+VOICE_READ_AHEAD = 0
 
 VOICE_SYSTEM_PROMPT = (
     "You are Longwit, talking with the user by voice. Answer in one to three short spoken "

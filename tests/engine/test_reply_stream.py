@@ -1,6 +1,7 @@
 """The reply stream between the model's thread and its reader, with the real bundled model: with
 `read_ahead` the model waits while its reader is busy (the voice loop synthesizing a clause), goes on
-when the reader does, and stops at once when cancelled while waiting."""
+when the reader does (with 0, one piece per piece asked for), and stops at once when cancelled while
+waiting."""
 
 from __future__ import annotations
 
@@ -29,6 +30,20 @@ def test_the_model_waits_for_a_reader_that_stops_reading(host: ModelHost) -> Non
     assert stream.held_s >= 0.3  # the wait is counted, and left out of the speed
     overall = result.completion_tokens / result.duration_s
     assert result.tokens_per_s is not None and result.tokens_per_s > overall
+
+
+def test_with_no_read_ahead_the_model_writes_only_what_is_asked_for(host: ModelHost) -> None:
+    stream = host.stream(story_tokens(host), GenerationOptions(max_tokens=40, temperature=0, read_ahead=0))
+    pieces = iter(stream)
+    taken = [next(pieces)]
+    time.sleep(0.3)  # the reader is busy with the first piece: no second one is written meanwhile
+    assert stream.pieces.qsize() == 0 and stream.result is None
+    taken.append(next(pieces))  # asked for, the next piece comes
+    time.sleep(0.3)
+    assert stream.pieces.qsize() == 0
+    taken.extend(pieces)
+    result = stream.wait()
+    assert "".join(taken) == result.text and result.completion_tokens > 3 and stream.held_s >= 0.5
 
 
 def test_a_waiting_model_stops_when_cancelled(host: ModelHost) -> None:
