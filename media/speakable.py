@@ -81,6 +81,10 @@ class ChunkerOptions:
 # A sentence ends at . ! ? … (with any closing quote or bracket) before a space, or at a line end.
 _SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s)|\n")
 _CLAUSE_END = re.compile(r"[,;:](?=\s)|\s*—\s*")
+# The first chunk may end where the text so far ends on a mark after a word, without waiting for the
+# next piece to show the space after it: one token sooner to the first sound. Not after a digit ("3."
+# may become "3.5", "1," may become "1,000") nor a single letter ("U.S."), nor after an abbreviation.
+_EAGER_END = re.compile(r"[A-Za-z]{2}[\"'”’)\]]*(?:(?P<sentence>[.!?…])|[,;:])$")
 _ABBREVIATIONS = frozenset({"e.g", "i.e", "mr", "mrs", "ms", "dr", "st", "vs", "prof", "fig", "no", "approx"})
 _LAST_WORD = re.compile(r"(?:^|\s)(\S*?)[.]+$")
 
@@ -99,7 +103,8 @@ class SpeechChunker:
         chunks: list[str] = []
         while (cut := self._next_cut()) is not None:
             raw, self._buffer = self._buffer[:cut], self._buffer[cut:]
-            if text := speakable(raw, self.options.code):
+            text = speakable(raw, self.options.code)
+            if any(c.isalnum() for c in text):  # not a stray mark left by an eager cut ("Well." "..")
                 chunks.append(text)
                 self._emitted += 1
         return chunks
@@ -121,6 +126,11 @@ class SpeechChunker:
             head = buffer[: match.end()]
             if len(head.split()) >= words and _closed(head):
                 return match.end()
+        if self._emitted == 0 and (eager := _EAGER_END.search(buffer)) and _closed(buffer):
+            if eager.group("sentence") and not _abbreviation(buffer):
+                return len(buffer)
+            if not eager.group("sentence") and len(buffer.split()) >= words:
+                return len(buffer)
         return None
 
 

@@ -202,6 +202,19 @@ def chunks_of(pieces: list[str]) -> list[list[str]]:
         ),
         (["1. First item\n2. Second", " item\n"], [["First item"], ["Second item"], []]),
         (["e.g. this one is fine. Ok"], [["e.g. this one is fine."], ["Ok"]]),
+        (  # the first chunk ends with the piece that ends it, not one piece later
+            ["A spider has eight legs", ".", " Most", " have eight eyes", ".", " Ok"],
+            [[], ["A spider has eight legs."], [], [], [], ["Most have eight eyes."], ["Ok"]],
+        ),
+        (["It is blue", ",", " mostly", "."], [[], [], [], ["It is blue, mostly."], []]),  # < 4 words
+        (["On a clear day", ",", " it is blue."], [[], ["On a clear day,"], [], ["it is blue."]]),
+        (  # ... but not after a number, which may go on, nor after an abbreviation or an initial
+            ["It is about 93", ".", "5 million miles", "."],
+            [[], [], [], ["It is about 93.5 million miles."], []],
+        ),
+        (["Ask Dr", ".", " Smith", "."], [[], [], [], ["Ask Dr. Smith."], []]),
+        (["Ask J", ".", " Smith", "."], [[], [], [], ["Ask J. Smith."], []]),
+        (["Well", ".", "..", " I think so."], [[], ["Well."], [], [], ["I think so."]]),
     ],
 )
 def test_chunker_cuts_streamed_text_into_speakable_chunks(
