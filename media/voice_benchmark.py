@@ -16,7 +16,8 @@ run. The scenarios run one after another, so that none competes with another for
    charged to the loop in full.
 2. Right after each turn, the same question offline, each stage timed alone (right after, so that a
    machine that slows down or speeds up over minutes moves both alike): the baseline as a plain
-   assistant does it (wait 0.8 s of silence, transcribe with faster-whisper's own `transcribe`,
+   assistant does it (wait until the same VAD has heard 0.8 s of silence, counted like the loop's wait
+   from the end of the speech's energy; transcribe with faster-whisper's own `transcribe`,
    generate the whole reply, synthesize the whole reply) and the floor with the loop's own settings
    (one transcription in the sized window, the first clause generated after the cached system
    prompt, its synthesis), the reply asked with the words the loop heard. The question's tokens are
@@ -45,7 +46,7 @@ from typing import Any
 
 import numpy as np
 
-from media.audio_backend import FRAME_SAMPLES
+from media.audio_backend import FRAME_SAMPLES, SAMPLE_RATE
 from media.duplex_loop import DuplexLoop, LoopOptions
 from media.file_audio import EchoSimulation
 from media.scripted_call import (
@@ -60,7 +61,7 @@ from media.scripted_call import (
 from media.speakable import SpeechChunker, speakable
 from media.speech_to_text import SpeechToText
 from media.text_to_speech import TextToSpeech
-from media.vad import TurnDetector
+from media.vad import TurnDetector, TurnEnded, VadOptions
 from media.voice_events import AssistantTurn, BargeIn, LoopFailed, Respond, Retract, UserTurn
 
 QUESTIONS = (
@@ -284,13 +285,25 @@ def offline_turn(models: VoiceModels, line: Utterance, heard: str) -> dict[str, 
     clause, reply, clause_s, reply_s = generation_times(models.alone, question)
     _, clause_audio_s = timed(lambda: models.tts.synthesize(clause))
     _, reply_audio_s = timed(lambda: models.tts.synthesize(speakable(reply)))
-    baseline = {"end_of_turn_s": BASELINE_END_SILENCE_S, "transcription_s": plain_s,
+    baseline = {"end_of_turn_s": baseline_wait(line), "transcription_s": plain_s,
                 "generation_s": reply_s, "synthesis_s": reply_audio_s}
     floor = {"transcription_s": transcription_s, "first_clause_s": clause_s, "synthesis_s": clause_audio_s}
     total = sum(baseline.values())
     return {"baseline": baseline | {"total_s": total, "reply_words": len(reply.split()),
                                     "total_with_sized_transcription_s": total - plain_s + transcription_s},
             "floor": floor | {"total_s": sum(floor.values()), "first_clause": clause}}
+
+
+def baseline_wait(line: Utterance) -> float:
+    """Seconds from the true end of `line`'s speech until the same turn detector, waiting for 0.8 s of
+    silence and nothing else, ends the turn: counted as the loop's wait is, from the energy, so the
+    baseline pays Silero's lag after the last word as the loop does."""
+    detector = TurnDetector(VadOptions(end_silence_s=BASELINE_END_SILENCE_S))
+    audio = np.concatenate([silence(LEAD_S), line.audio, silence(BASELINE_END_SILENCE_S + 1.0)])
+    for start in range(0, len(audio) - FRAME_SAMPLES + 1, FRAME_SAMPLES):
+        if any(isinstance(event, TurnEnded) for event in detector.feed(audio[start : start + FRAME_SAMPLES])):
+            return (start + FRAME_SAMPLES) / SAMPLE_RATE - (LEAD_S + line.end_s)
+    return BASELINE_END_SILENCE_S  # never ended (cannot happen with real speech): the nominal wait
 
 
 def clear_cache(models: VoiceModels) -> None:

@@ -37,7 +37,7 @@ def test_bench_voice_prints_a_table_and_writes_json(tmp_path: Path) -> None:
     assert len(result["turns"]) == 2
     for turn in result["turns"]:
         assert set(turn) >= TURN_KEYS
-        assert turn["baseline"]["end_of_turn_s"] == 0.8
+        assert 0.8 <= turn["baseline"]["end_of_turn_s"] < 1.0  # 0.8 s of silence, as the VAD hears it
         assert set(turn["baseline"]) >= {"transcription_s", "generation_s", "synthesis_s", "total_s"}
         assert set(turn["floor"]) >= {"transcription_s", "first_clause_s", "synthesis_s", "total_s"}
         assert turn["floor"]["total_s"] < turn["baseline"]["total_s"]
