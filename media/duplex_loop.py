@@ -15,8 +15,8 @@ Speculative start: at a short pause the responder already transcribes what was s
 `retract` that can undo a reply, starts answering it, holding the synthesized clauses. When the
 silence becomes the end of the turn the held clauses play at once; when the person goes on, the
 reply is cancelled and `retract` removes what it saved, and no event is reported for it. The same
-transcript decides how long that silence must be: short after a finished sentence, long after words
-that trail off (media/turn_end.py).
+transcript decides how long that silence must be: short after a question or a request, long after
+words that trail off (media/turn_end.py).
 """
 
 from __future__ import annotations
