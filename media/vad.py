@@ -226,10 +226,7 @@ class TurnDetector:
         """The turn in progress as it would end if it ended now: at a short pause the loop can begin
         answering it, and if the speech does not resume, TurnEnded carries the same speech (its
         audio differs at most in trailing silence)."""
-        end = min(self._turn_len, max(0, self._last_speech - self._turn_start + self._pre_roll))
-        audio = self._turn[: end if self._speaking else 0].copy()
-        return TurnEnded(self._position / SAMPLE_RATE, audio, self._last_speech / SAMPLE_RATE, False,
-                         self._onset / SAMPLE_RATE, self._turn_start / SAMPLE_RATE)
+        return self._as_ended(capped=False)
 
     def end_pause_after(self, seconds: float) -> None:
         """The pause in progress ends the turn after `seconds` of silence instead of end_silence_s (the
@@ -296,10 +293,16 @@ class TurnDetector:
         self._turn_start = self._history.written - len(kept)
 
     def _end_turn(self, capped: bool) -> TurnEnded:
-        end = self._turn_len
-        if not capped:  # the trailing silence, less pre_roll_s, is dropped
+        ended = self._as_ended(capped)
+        self._speaking, self._paused, self._silence, self._turn_len = False, False, 0, 0
+        return ended
+
+    def _as_ended(self, capped: bool) -> TurnEnded:
+        """The turn in progress (no audio when there is none) cut here: all of it when capped, else
+        without the trailing silence beyond pre_roll_s."""
+        end = self._turn_len if self._speaking else 0
+        if not capped:
             end = min(end, max(0, self._last_speech - self._turn_start + self._pre_roll))
         audio = self._turn[:end].copy()
-        self._speaking, self._paused, self._silence, self._turn_len = False, False, 0, 0
         return TurnEnded(self._position / SAMPLE_RATE, audio, self._last_speech / SAMPLE_RATE, capped,
                          self._onset / SAMPLE_RATE, self._turn_start / SAMPLE_RATE)

@@ -460,5 +460,4 @@ def run_voice_benchmark(models: VoiceModels, options: VoiceBenchmarkOptions,
             echoes.append(echo_turn(models, question, folder))
     vad_frame_s = vad_frame_cost(lines)
     return {**summarise(turns, barge_ins, echoes), "vad_frame_s": vad_frame_s, "turns": turns,
-            "barge_ins": barge_ins,
-            "echo": echoes, "machine": machine()}
+            "barge_ins": barge_ins, "echo": echoes, "machine": machine()}
