@@ -107,3 +107,22 @@ class TranscriberUnavailable(DocumentError):
             f"{path.name} cannot be transcribed: the speech model could not be loaded ({reason}); "
             "run `make run` once to set up the environment, then try again.",
         )
+
+
+class ImageTooLarge(DocumentTooLarge):
+    def __init__(self, path: Path, what: str) -> None:
+        DocumentError.__init__(
+            self,
+            path,
+            f"{path.name} is too large to read ({what}); scale it down (300 dpi is plenty for text) "
+            "and add the smaller copy.",
+        )
+
+
+class OcrUnavailable(DocumentError):
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(
+            path,
+            f"{path.name} holds its text as images, and the OCR engine could not be loaded ({reason}); "
+            "run `make run` once to set up the environment, then try again.",
+        )

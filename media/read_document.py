@@ -26,6 +26,7 @@ from media.readers.audio import read_audio
 from media.readers.docx import read_docx
 from media.readers.epub import read_epub
 from media.readers.html import read_html
+from media.readers.image import read_image
 from media.readers.markdown import read_markdown
 from media.readers.pdf import read_pdf
 from media.readers.text import read_text
@@ -40,6 +41,9 @@ class ReadLimits:
     max_unpacked_bytes: int = 512 * 2**20  # zip-based formats (docx, epub): total uncompressed size
     max_compression_ratio: float = 100.0  # zip members: uncompressed/compressed, bomb guard
     max_audio_seconds: float = 4 * 3600
+    # Width x height of an image file or of one TIFF page, checked before it is decoded (an A3 page
+    # scanned at 600 dpi is 70 million). Pillow itself refuses more than 179 million, whatever this says.
+    max_image_pixels: int = 80_000_000
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,7 @@ _FORMATS = (
         (".wav", ".flac", ".mp3", ".m4a", ".ogg", ".opus", ".webm", ".mp4", ".mkv", ".mov"),
         read_audio,
     ),
+    _Format("image", (".png", ".jpg", ".jpeg", ".tif", ".tiff"), read_image),
 )
 _BY_SUFFIX = {suffix: format_ for format_ in _FORMATS for suffix in format_.suffixes}
 SUPPORTED_SUFFIXES: frozenset[str] = frozenset(_BY_SUFFIX)

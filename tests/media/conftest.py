@@ -66,7 +66,7 @@ def report_pdf(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def scanned_pdf(tmp_path: Path) -> Path:
-    """Pages with only drawings, as a scan without a text layer would have."""
+    """Pages with only drawings: no text layer, and nothing that OCR reads as text."""
     pdf = FPDF()
     for _ in range(2):
         pdf.add_page()

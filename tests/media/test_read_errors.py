@@ -69,7 +69,7 @@ def test_pdf_locked_damaged_scanned_or_not_a_pdf(
 ) -> None:
     assert "password" in refused(encrypted_pdf, EncryptedDocument)
     refused(damaged_pdf, DamagedDocument)
-    assert "no text layer" in refused(scanned_pdf, EmptyDocument)
+    assert "no text layer and OCR found no text" in refused(scanned_pdf, EmptyDocument)
     (tmp_path / "notes.pdf").write_text("just some notes\n")
     assert "PDF header" in refused(tmp_path / "notes.pdf", DamagedDocument)
 
