@@ -49,7 +49,9 @@ class AppSettings:
     """Everything the settings and model dialogs edit. "" and None mean "the default, found at run time"."""
 
     system_prompt: str = DEFAULT_SYSTEM_PROMPT
-    # Sampling (engine.generation.GenerationOptions)
+    # Sampling (engine.generation.GenerationOptions). With `model_sampling` on, the loaded model's
+    # own recommendation (engine/sampling_defaults.py) is used and the numbers below are not.
+    model_sampling: bool = True
     temperature: float = GenerationOptions.temperature
     top_p: float = GenerationOptions.top_p
     top_k: int = GenerationOptions.top_k
@@ -151,6 +153,16 @@ def _non_empty(value: Any) -> str:
     return text
 
 
+def _flag(value: Any) -> bool:
+    """QSettings gives back "true"/"false" from an INI file, a bool from the registry."""
+    if isinstance(value, bool):
+        return value
+    text = _text(value).strip().lower()
+    if text not in ("true", "false", "1", "0"):
+        raise ValueError(f"not a flag: {text!r}")
+    return text in ("true", "1")
+
+
 def _gpu_layers(value: Any) -> int | str:
     if isinstance(value, str) and value.strip() == "auto":
         return "auto"
@@ -159,6 +171,7 @@ def _gpu_layers(value: Any) -> int | str:
 
 PARSERS: dict[str, Parser] = {
     "system_prompt": _text,
+    "model_sampling": _flag,
     **{name: _number(type(getattr(AppSettings, name)), *limits) for name, limits in SAMPLING_RANGES.items()},
     "model": _optional(_non_empty),
     "n_ctx": _optional(_number(int, MIN_CTX)),

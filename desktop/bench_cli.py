@@ -171,3 +171,74 @@ def bench_ui(json_path: Path | None, model: str | None, answer_tokens: int, docu
     result = run_ui_benchmark(options, lambda line: click.echo(line, err=True))
     click.echo(format_ui_table(result))
     write_json(json_path, result)
+
+
+def bucket_list(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple[str, ...]:
+    from engine.evaluation.corpus import BUCKETS
+
+    chosen = tuple(part.strip() for part in value.split(",") if part.strip())
+    unknown = [b for b in chosen if b not in BUCKETS]
+    if not chosen or unknown:
+        raise click.BadParameter(f"use sizes from {', '.join(BUCKETS)}, separated by commas")
+    return chosen
+
+
+def packing_overrides(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]) -> dict:
+    from dataclasses import fields
+
+    from engine.context_packer import PackingOptions
+
+    known = {f.name: type(getattr(PackingOptions(), f.name)) for f in fields(PackingOptions)}
+    overrides: dict = {}
+    for value in values:
+        name, _, raw = value.partition("=")
+        kind = known.get(name.strip())
+        kind = int if kind is type(None) else kind  # usable_tokens: None by default
+        if kind is None or not raw:
+            raise click.BadParameter(f"use FIELD=VALUE with FIELD one of {', '.join(sorted(known))}")
+        try:
+            overrides[name.strip()] = (raw.strip().lower() in ("1", "true", "yes")) if kind is bool \
+                else kind(raw)
+        except ValueError as error:
+            raise click.BadParameter(f"{value}: {error}") from error
+    return overrides
+
+
+@bench.command("answers")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the results (every question and answer) as JSON to this file.")
+@click.option("--model", "-m", "models", multiple=True, metavar="NAME|PATH",
+              help="A model to evaluate; repeat for several (default: both bundled models).")
+@click.option("--sizes", default="page,section,article,book", show_default=True,
+              callback=bucket_list, help="Document sizes to include.")
+@click.option("--questions", type=click.IntRange(min=1), default=40, show_default=True,
+              help="Questions per size.")
+@click.option("--per-document", type=click.IntRange(min=1), default=None,
+              help="At most this many questions per document (a quick look).")
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Which paragraphs and questions are drawn; another seed gives held-out ones.")
+@click.option("--baseline/--no-baseline", default=True, help="Run the naive baseline beside.")
+@click.option("--packing", "packing", multiple=True, callback=packing_overrides, metavar="FIELD=VALUE",
+              help="Change a packing option to measure its part, e.g. evidence_windows=0, "
+                   "passage_context=false, neighbours=0; repeatable.")
+@click.option("--threads", "n_threads", type=click.IntRange(min=1), default=None,
+              help="CPU threads for the model (default: all cores).")
+@reports_errors
+def bench_answers(json_path: Path | None, models: tuple[str, ...], sizes: tuple[str, ...],
+                  questions: int, per_document: int | None, seed: int, baseline: bool,
+                  packing: dict, n_threads: int | None) -> None:
+    """Accuracy on real documents with human-written questions, against a naive BM25 baseline."""
+    from desktop.answer_benchmark import BUNDLED_MODELS, AnswerBenchmarkOptions, run_answer_benchmark
+    from desktop.answer_report import format_answers_table, summarize
+    from engine.evaluation.corpus import CorpusOptions
+    from engine.loader import LoadOptions
+
+    corpus = CorpusOptions(seed=seed, questions_per_bucket=questions, buckets=sizes)
+    options = AnswerBenchmarkOptions(models=models or BUNDLED_MODELS, corpus=corpus,
+                                     questions_per_document=per_document, baseline=baseline,
+                                     packing=packing, load=LoadOptions(n_threads=n_threads))
+    result = run_answer_benchmark(options, longwit_home() / "models",
+                                  lambda line: click.echo(line, err=True))
+    result["summary"] = summarize(result["records"])
+    click.echo(format_answers_table(result))
+    write_json(json_path, result)

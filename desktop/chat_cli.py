@@ -24,6 +24,7 @@ from engine.chat_session import DEFAULT_SYSTEM_PROMPT, ChatSession, Reply
 from engine.document_context import document_context
 from engine.generation import GenerationOptions
 from engine.model_host import ModelCard
+from engine.sampling_defaults import generation_options_for
 from media.ingest import file_sha256, ingest_file
 from storage import ConversationStore, DocumentStore, database_path, longwit_home
 
@@ -32,6 +33,7 @@ PREFIX_WORDS = {
     "restored": "restored from the saved state",
     "prefilled": "read and their state saved",
 }
+HOW_CITED = {"matched": " (matched by wording; the model cited nothing)", "closest": ""}
 CHAT_HELP = (
     "Type a message and press Enter. /new starts a new conversation; /exit or Ctrl-D leaves."
 )
@@ -83,9 +85,9 @@ def pick_conversation(store: ConversationStore, resume: bool, conversation_id: i
 def print_sources(reply: Reply) -> None:
     """Citations that resolved to a passage, then how much of the documents the model saw."""
     if reply.citations:
-        click.echo("Sources:")
+        click.echo("Closest passage:" if reply.not_found else "Sources:")
         for citation in reply.citations:
-            how = "" if citation.how == "cited" else " (matched by wording; the model cited nothing)"
+            how = HOW_CITED.get(citation.how, "")
             click.echo(f"  [{citation.number}] {citation.label}{how}: “{citation.quote[:100]}…”")
     if reply.context is not None:
         line = reply.context.describe()
@@ -137,8 +139,10 @@ def conversation_options(command):
     command = click.option("--max-tokens", type=click.IntRange(min=1), default=512,
                            show_default=True, help="Longest answer, in tokens.")(command)
     command = click.option("--temperature", type=click.FloatRange(min=0.0, max=2.0),
-                           default=GenerationOptions.temperature, show_default=True,
-                           help="Sampling temperature; 0 always picks the likeliest token.")(command)
+                           default=None,
+                           help="Sampling temperature; 0 always picks the likeliest token "
+                                "(default: the model's own; 0 for answers about documents)."
+                           )(command)
     command = click.option("--id", "conversation_id", type=int, default=None,
                            help="Continue the conversation with this id.")(command)
     command = click.option("--continue", "-c", "resume", is_flag=True,
@@ -161,7 +165,7 @@ def ask(question, resume, conversation_id, max_tokens, temperature, system, docs
     try:
         chosen = pick_conversation(store, resume, conversation_id, card.name)
         context = pinned_context(store, chosen, docs, card)
-        options = GenerationOptions(max_tokens=max_tokens, temperature=temperature)
+        options = generation_options_for(host, context is not None, max_tokens, temperature)
         session = ChatSession(host, store, chosen, system, options, documents=context)
         if not stream_reply(session.ask(text)):
             sys.exit(EXIT_INTERRUPTED)
@@ -181,8 +185,8 @@ def chat(resume, conversation_id, max_tokens, temperature, system, docs, **model
     host, card = start_model(ModelChoice.from_options(**model), store)
     try:
         chosen = pick_conversation(store, resume, conversation_id, card.name)
-        options = GenerationOptions(max_tokens=max_tokens, temperature=temperature)
         context = pinned_context(store, chosen, docs, card)
+        options = generation_options_for(host, context is not None, max_tokens, temperature)
         session = ChatSession(host, store, chosen, system, options, documents=context)
         click.echo(describe(card), err=True)
         click.echo(f"Conversation {chosen}. {CHAT_HELP}", err=True)

@@ -26,6 +26,7 @@ from engine.document_context import document_context
 from engine.generation import GenerationOptions
 from engine.loader import LoadOptions
 from engine.model_host import ModelCard, ModelHost
+from engine.sampling_defaults import for_documents, generation_options_for
 from storage import ConversationStore, DocumentStore, ModelUseLog, open_database
 
 
@@ -87,6 +88,7 @@ class ChatController(QObject):
         self.relay = GuiRelay(self)
         self.system_prompt = DEFAULT_SYSTEM_PROMPT
         self.options = GenerationOptions(max_tokens=1024)
+        self.model_sampling = True  # the model's own sampling instead of `options`' numbers
         self.card: ModelCard | None = None
         self.loading = False
         self._jobs: queue.Queue[Callable[[], None] | None] = queue.Queue()
@@ -118,13 +120,18 @@ class ChatController(QObject):
         documents = DocumentStore(store.db)
         pinned = [d.id for d in documents.pinned(conversation_id)]
         card = self.host.card
-        key = (tuple(pinned), self.system_prompt, self.options, str(card.path) if card else None)
+        key = (tuple(pinned), self.system_prompt, self.options, self.model_sampling,
+               str(card.path) if card else None)
         known = self._sessions.get(conversation_id)
         if known is not None and known[0] == key:
             return known[1]
         context = document_context(documents, pinned, self.home, self.database,
                                    str(card.path) if card else None)
-        session = ChatSession(self.host, store, conversation_id, self.system_prompt, self.options,
+        options = self.options
+        if self.model_sampling and card is not None:
+            options = generation_options_for(self.host, False, self.options.max_tokens)
+        options = for_documents(options) if pinned else options
+        session = ChatSession(self.host, store, conversation_id, self.system_prompt, options,
                               documents=context)
         self._sessions[conversation_id] = (key, session)
         return session

@@ -13,12 +13,14 @@ from desktop.bench_cli import bench
 from desktop.chat_cli import ask, chat
 from desktop.cli_support import open_store, reports_errors
 from desktop.docs_cli import docs
+from desktop.probe_cli import probe
 from desktop.voice_cli import voice
 from engine.catalog import BUNDLED, DEFAULT_MODEL
+from engine.context_probe import describe_probe
 from engine.errors import EngineError
 from engine.gguf_file import read_gguf_info
 from engine.loader import gpu_offload_supported
-from storage import ModelUseLog, longwit_home
+from storage import ModelUseLog, ProbeStore, longwit_home
 
 
 @click.group(invoke_without_command=True)
@@ -110,23 +112,31 @@ def gpu_line() -> str:
 @main.command()
 @reports_errors
 def models() -> None:
-    """Bundled models, recently used ones, and whether this build can use a GPU."""
+    """Bundled models, recently used ones, how much of their context each really reads (as
+    `longwit probe` measured it), and whether this build can use a GPU."""
     models_dir = longwit_home() / "models"
+    store = open_store()
+    probes = ProbeStore(store.db)
     click.echo("Bundled models:")
     for name, bundled in BUNDLED.items():
+        probed = ""
         try:
-            info = read_gguf_info(bundled.locate(models_dir))
+            path = bundled.locate(models_dir)
+            info = read_gguf_info(path)
             context = f"{info.context_length:,} tokens"
+            probed = f"\n  {'':<24} {describe_probe(probes.get(path), name, path)}"
         except (FileNotFoundError, ImportError, EngineError) as error:
             context = f"not installed ({type(error).__name__})"
         default = " (default)" if name == DEFAULT_MODEL else ""
-        click.echo(f"  {name:<24} {context:<16} {bundled.description}{default}")
-    recent = ModelUseLog(open_store().db).recent()
+        click.echo(f"  {name:<24} {context:<16} {bundled.description}{default}{probed}")
+    recent = ModelUseLog(store.db).recent()
     if recent:
         click.echo("Recently used:")
         for use in recent:
             click.echo(f"  {use.name:<24} {use.last_used[:16].replace('T', ' ')}  "
                        f"ctx {use.n_ctx or '?':<6} {use.path}")
+            named = use.name if use.name in BUNDLED else use.path
+            click.echo(f"  {'':<24} {describe_probe(probes.get(use.path), named, use.path)}")
     click.echo(gpu_line())
     click.echo(f"llama.cpp: llama-cpp-python {llama_cpp.__version__}")
 
@@ -136,3 +146,4 @@ main.add_command(ask)
 main.add_command(bench)
 main.add_command(voice)
 main.add_command(docs)
+main.add_command(probe)

@@ -73,6 +73,7 @@ class MainWindow(QMainWindow):
         self.voice = VoiceController(self.chat.host, database, parent=self)
         self.chat.system_prompt = settings.system_prompt
         self.chat.options = settings.generation_options()
+        self.chat.model_sampling = settings.model_sampling
         self.documents = DocumentController(database, self.runner, self)
         self.banner = Banner(self)
         self.sidebar = ConversationList(self)
@@ -297,6 +298,7 @@ class MainWindow(QMainWindow):
         save_settings(self.qsettings, settings)
         self.chat.system_prompt = settings.system_prompt
         self.chat.options = settings.generation_options()
+        self.chat.model_sampling = settings.model_sampling
         app = QApplication.instance()
         if isinstance(app, QApplication):
             apply_theme(app, settings.theme)

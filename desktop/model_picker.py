@@ -3,7 +3,8 @@
 It follows what people know from LM Studio and GPT4All: the bundled models, the files used recently,
 "Open GGUF…", then context length, GPU layers and threads. It only reads the chosen file's header (up to a
 fraction of a second, so on a background thread; once per file) to say what the model is and how much
-memory it will need; loading it is the caller's business, with the settings `chosen()` returns. A
+memory it will need, and what `longwit probe` measured for it (from SQLite, also off the GUI thread, which
+runs no SQL); loading it is the caller's business, with the settings `chosen()` returns. A
 file that is not a usable GGUF is named in the dialog, in the engine's own words, and cannot be
 chosen, so a bad file never gets as far as llama.cpp.
 """
@@ -39,9 +40,11 @@ from desktop.app_settings import AppSettings
 from desktop.background import TaskRunner
 from desktop.memory_estimate import MemoryEstimate, estimate_memory
 from engine.catalog import BUNDLED, DEFAULT_MODEL, bundled_file_if_ready
+from engine.context_probe import describe_probe
 from engine.errors import EngineError
 from engine.gguf_file import GgufInfo, read_gguf_info
 from engine.loader import gpu_offload_supported
+from storage import ProbeRecord, ProbeStore, StorageError, database_path, open_database
 from storage.model_uses import ModelUse
 
 AUTO_GPU = -2  # the GPU spin box's value for "auto" (-1 and 0 are llama.cpp's own "all" and "none")
@@ -66,6 +69,21 @@ def read_header(path: Path) -> GgufInfo | str:
         return str(error)
     except OSError as error:
         return f"Cannot read {path}: {error.strerror or error}."
+
+
+def read_probe(database: Path, path: Path) -> ProbeRecord | None:
+    """What `longwit probe` stored for the file, on the calling thread's own connection (never the
+    GUI thread's: it runs no SQL). A database that cannot be read counts as never probed."""
+    try:
+        db = open_database(database)
+    except StorageError:
+        return None
+    try:
+        return ProbeStore(db).get(path)
+    except StorageError:
+        return None
+    finally:
+        db.conn.close()
 
 
 def bundled_models() -> list[tuple[str, str]]:
@@ -121,6 +139,7 @@ class ModelPickerDialog(QDialog):
         *,
         available_memory: Callable[[], int] | None = None,
         offload_supported: bool | None = None,
+        database: Path | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Choose a model")
@@ -132,6 +151,10 @@ class ModelPickerDialog(QDialog):
         self._headers: dict[Path, GgufInfo | str] = {}  # a file's header, or why it cannot be read
         self._reading: set[Path] = set()  # headers being read off the GUI thread
         self._checking: Path | None = None  # the selected file, while its header is being read
+        self._database = database or database_path()
+        self._probes: dict[Path, ProbeRecord | None] = {}  # what `longwit probe` stored, per file
+        self._probing: set[Path] = set()  # probe records being read off the GUI thread
+        self._probe_for: Path | None = None  # the selected model's file, whose probe is shown
         self._runner = TaskRunner(self)
         self.info: GgufInfo | None = None  # the selected model's header, when known
         self.estimate: MemoryEstimate | None = None  # what loading it would take, when known
@@ -209,10 +232,13 @@ class ModelPickerDialog(QDialog):
         form.addRow("Threads:", self.threads_spin)
 
         self.model_label = QLabel()
+        self.probe_label = QLabel()
+        self.probe_label.setAccessibleName("Usable context")
         self.estimate_label = QLabel()
         self.warning_label = QLabel()
         self.error_label = QLabel()
-        for label in (self.model_label, self.estimate_label, self.warning_label, self.error_label):
+        for label in (self.model_label, self.probe_label, self.estimate_label, self.warning_label,
+                      self.error_label):
             label.setWordWrap(True)
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.warning_label.setStyleSheet("color: #b26a00;")
@@ -234,6 +260,7 @@ class ModelPickerDialog(QDialog):
         layout.addLayout(top)
         layout.addWidget(self.model_list, stretch=1)
         layout.addWidget(self.model_label)
+        layout.addWidget(self.probe_label)
         layout.addLayout(form)
         layout.addWidget(self.estimate_label)
         layout.addWidget(self.warning_label)
@@ -354,9 +381,11 @@ class ModelPickerDialog(QDialog):
         entry = self.current_entry()
         self.info, self._checking = None, None
         if entry is None:
+            self.probe_label.hide()
             self._show_status(error="Choose a model.")
             return
         path, error, note = self._model_file(entry)
+        self._show_probe(entry, path)
         if path is None:
             self._show_status(error=error, note=note)
             return
@@ -387,6 +416,35 @@ class ModelPickerDialog(QDialog):
             return None, "", (f"{entry.value} is put together from its packages the first time it loads; "
                               "its memory use is shown after that.")
         return path, "", ""
+
+    @property
+    def reading_probe(self) -> bool:
+        """True while the selected file's probe record is being read."""
+        return self._probe_for is not None and self._probe_for not in self._probes
+
+    def _show_probe(self, entry: ModelEntry, path: Path | None) -> None:
+        """What `longwit probe` measured for the model, or how to measure it; read once per file."""
+        self._probe_for = path
+        if path is None or path in self._probes:
+            self.probe_label.setText(describe_probe(self._probes.get(path) if path else None, entry.value,
+                                                   path))
+            self.probe_label.show()
+            return
+        self.probe_label.hide()
+        if path in self._probing:
+            return
+        self._probing.add(path)
+        database = self._database
+
+        def read(record: ProbeRecord | None) -> None:
+            self._probing.discard(path)
+            self._probes[path] = record
+            current = self.current_entry()
+            if current is not None and self._probe_for == path:
+                self._show_probe(current, path)
+
+        self._runner.run(f"read probe of {path.name}", lambda _progress, _cancel: read_probe(database, path),
+                         on_done=read, on_failed=lambda _failure: read(None))
 
     def _header_read(self, path: Path, header: GgufInfo | str) -> None:
         self._reading.discard(path)

@@ -15,6 +15,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractButton,
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -123,12 +124,20 @@ class SettingsDialog(QDialog):
             ("Repeat penalty:", self.repeat_penalty_spin), ("Longest answer:", self.max_tokens_spin),
         ]
         self.max_tokens_spin.setSuffix(" tokens")
+        # The model's own recommendation (its GGUF's sampling keys, else its family's card); answers
+        # about documents are greedy either way.
+        self.model_sampling_box = QCheckBox("Use the model's recommended sampling")
+        self.model_sampling_box.setAccessibleName("Use the model's recommended sampling")
+        self._sampling_spins = [spin for _text, spin in fields if spin is not self.max_tokens_spin]
+        self.model_sampling_box.toggled.connect(
+            lambda on: [spin.setEnabled(not on) for spin in self._sampling_spins])
+        grid.addWidget(self.model_sampling_box, 0, 0, 1, 4)
         for index, (text, spin) in enumerate(fields):
             row, column = divmod(index, 2)
             label = QLabel(text)
             label.setBuddy(spin)
-            grid.addWidget(label, row, column * 2)
-            grid.addWidget(spin, row, column * 2 + 1)
+            grid.addWidget(label, row + 1, column * 2)
+            grid.addWidget(spin, row + 1, column * 2 + 1)
         grid.setColumnStretch(1, 1)
         grid.setColumnStretch(3, 1)
         return group
@@ -223,6 +232,9 @@ class SettingsDialog(QDialog):
 
     def _show(self, settings: AppSettings) -> None:
         self.prompt_edit.setPlainText(settings.system_prompt)
+        self.model_sampling_box.setChecked(settings.model_sampling)
+        for spin in self._sampling_spins:
+            spin.setEnabled(not settings.model_sampling)
         self.temperature_spin.setValue(settings.temperature)
         self.top_p_spin.setValue(settings.top_p)
         self.top_k_spin.setValue(settings.top_k)
@@ -241,6 +253,7 @@ class SettingsDialog(QDialog):
         return dataclasses.replace(
             self._original,
             system_prompt=self.prompt_edit.toPlainText(),
+            model_sampling=self.model_sampling_box.isChecked(),
             # Rounded to what the spin boxes show, so 0.7 stays 0.7 and not 0.7000000000000001.
             temperature=round(self.temperature_spin.value(), 2),
             top_p=round(self.top_p_spin.value(), 2),

@@ -15,6 +15,16 @@ from pathlib import Path
 from engine.errors import BundledModelMissing, ModelNotFound
 
 DEFAULT_MODEL = "smollm2-135m-instruct"
+# How much of a document the bundled files read reliably, until the person's own `longwit probe` of
+# the file replaces it. SmolLM2 135M answered none of 9 real questions about a whole 1K-token
+# document (the probe's first version, without the evidence windows; 2026-12-04) and reads short
+# passages best (the README's answer figures): whole documents only up to 1K tokens. Gemma 3 270M
+# found every planted fact and answered 4, 3 and 3 of 9 real questions at 1K, 2K and 4K tokens
+# (the probe, stopped there for time): 4K.
+BUNDLED_USABLE_TOKENS = {
+    "SmolLM2-135M-Instruct.Q4_1.gguf": 1024,
+    "gemma-3-270m-q4_k_m.gguf": 4096,
+}
 
 
 @dataclass(frozen=True)

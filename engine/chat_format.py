@@ -41,9 +41,10 @@ class ChatFormat:
     def name(self) -> str:
         return "the model's chat template" if self.template else "plain transcript"
 
-    def render(self, messages: list[ChatMessage]) -> str:
+    def render(self, messages: list[ChatMessage], cue: str = "Assistant:") -> str:
+        """The prompt; `cue` ends a plain transcript (a chat template has its own)."""
         if not self.template:
-            return render_plain(messages)
+            return render_plain(messages, cue)
         formatter = Jinja2ChatFormatter(self.template, self.eos_token, self.bos_token)
         payload = [{"role": m.role, "content": m.content} for m in messages]
         return formatter(messages=payload).prompt
@@ -55,8 +56,10 @@ class ChatFormat:
         return PLAIN_STOPS
 
 
-def render_plain(messages: list[ChatMessage]) -> str:
-    """A transcript a base model continues naturally, ending with the assistant's cue."""
+def render_plain(messages: list[ChatMessage], cue: str = "Assistant:") -> str:
+    """A transcript a base model continues naturally, ending with the assistant's cue. For answers
+    about documents the cue is "Answer:": after "Assistant:" Gemma 3 270M base copied the passages
+    back; after "Answer:" it answered ("The Pink Panther")."""
     parts: list[str] = []
     for message in messages:
         if message.role == "system":
@@ -64,5 +67,5 @@ def render_plain(messages: list[ChatMessage]) -> str:
         else:
             speaker = "User" if message.role == "user" else "Assistant"
             parts.append(f"{speaker}: {message.content.strip()}")
-    parts.append("Assistant:")
+    parts.append(cue)
     return "\n\n".join(parts)

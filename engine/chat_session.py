@@ -14,9 +14,10 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 from engine.chat_format import ChatMessage
-from engine.citations import Citation, CitationFilter, resolve_citations
-from engine.context_packer import ContextPacker, PackedContext
+from engine.citations import Citation
+from engine.context_packer import ContextPacker, PackedContext, PackingOptions
 from engine.conversation_window import PackedPrompt, answer_reserve, fit_conversation
+from engine.document_answer import DocumentAnswerFilter, checked_answer
 from engine.document_prompt import DocumentChunk, PinnedDocument
 from engine.generation import GenerationOptions, GenerationResult
 from engine.loader import LoadedModel
@@ -43,6 +44,7 @@ class DocumentContext:
     state_cache: StateCache | None = None
     model_key: str | None = None  # whose token counts are recorded, through record_tokens
     record_tokens: Callable[[int, str, int], None] | None = None
+    usable_tokens: int | None = None  # what this model reads reliably (`longwit probe`)
 
 
 @dataclass
@@ -59,7 +61,11 @@ class Reply:
     prefix: PrefixOutcome | None = None
     citations: list[Citation] = field(default_factory=list)
     text: str = ""
-    filter: CitationFilter | None = None
+    filter: DocumentAnswerFilter | None = None
+    released: str = ""  # what the reader has been shown so far
+    unsupported: bool = False  # cut or replaced: the passages did not hold what the model wrote
+    not_found: bool = False  # the reply says the documents do not hold the answer
+    stopped_unsupported: bool = False  # generation was stopped by the support check, not a person
 
     def __iter__(self) -> Iterator[str]:
         try:
@@ -67,9 +73,17 @@ class Reply:
                 shown = self.filtered(piece)
                 if shown:
                     yield shown
+                if self.filter is not None and self.filter.unsupported:
+                    self.stopped_unsupported = True
+                    self.stream.cancel()  # nothing more of it will be shown
+                    break
             tail = self.filter.flush() if self.filter else ""
+            self.released += tail
             if tail:
                 yield tail
+            self.finish()
+            if self.not_found and not self.released.strip():
+                yield self.text  # the honest reply, in place of what was held back
         except BaseException:
             # Ctrl-C in the reader, or a reader that stopped reading (GeneratorExit): stop the
             # model before saving, or finish() would wait for the whole answer.
@@ -79,10 +93,15 @@ class Reply:
             self.finish()
 
     def filtered(self, piece: str) -> str:
-        """The piece as the person should see it: unknown citation numbers removed."""
-        if self.filter is None and self.context is not None and self.context.sources:
-            self.filter = CitationFilter(self.context.sources)
-        return self.filter.feed(piece) if self.filter else piece
+        """The piece as the person should see it: unknown citation numbers removed, and about
+        documents, only sentences the passages support."""
+        if self.filter is None and self.context is not None and self.context.check is not None:
+            self.filter = DocumentAnswerFilter(self.context.check)
+        if self.filter is None:
+            return piece
+        shown = self.filter.feed(piece)
+        self.released += shown
+        return shown
 
     def until(self, cancel: threading.Event) -> Iterator[str]:
         """The pieces until `cancel` is set, which stops generation; the answer is saved either way
@@ -104,18 +123,27 @@ class Reply:
         if self.result is None:
             self.result = self.stream.wait()
             self.text = self.result.text
-            if self.context is not None and self.context.sources:
+            if self.context is not None and self.context.check is not None:
                 # The same filter as the stream, so the saved text is what was shown (a reader
                 # that stopped early saw a prefix of it).
-                whole = CitationFilter(self.context.sources)
-                self.text = whole.feed(self.result.text) + whole.flush()
-                self.citations = resolve_citations(self.text, self.context.sources)
-            self.message_id = self.session.save_answer(self.result, self.text, self.citations)
+                # An answer a person stopped is kept as far as it went, checked but not replaced.
+                stopped_by_person = (self.result.finish_reason == "cancelled"
+                                     and not self.stopped_unsupported)
+                checked = checked_answer(self.result.text, self.context.check,
+                                         complete=not stopped_by_person)
+                self.text, self.citations = checked.text, checked.citations
+                self.unsupported, self.not_found = checked.unsupported, checked.not_found
+                if self.unsupported and not self.not_found:
+                    self.notices.append("The answer was cut where it stopped following the passages.")
+            cut = self.result.finish_reason == "cancelled" and not self.unsupported
+            self.message_id = self.session.save_answer(self.result, self.text, self.citations, cut)
             if self.context is not None:
                 self.session.record_token_counts(self.context.document_tokens)
             self.notices.extend(self.session.window_notices())
             if self.result.finish_reason == "length" and self.result.completion_tokens:
                 self.notices.append("The answer stopped at the token limit.")
+            if self.result.finish_reason == "repetition":
+                self.notices.append("The answer was stopped: it had begun to repeat itself.")
         return self.result
 
 
@@ -142,6 +170,7 @@ class ChatSession:
             cache = documents.state_cache
             self.packer = ContextPacker(
                 system_prompt, documents.documents,
+                PackingOptions(usable_tokens=documents.usable_tokens),
                 known_lengths=cache.known_prefix_length if cache else None,
             )
         self.window_start = 0
@@ -159,10 +188,12 @@ class ChatSession:
         user_message_id = self.store.add_message(self.conversation_id, "user", text, words=words)
         history = self.history()
         hits = self.documents.search(text, RETRIEVED_PASSAGES) if self.packer and self.documents else []
-        stops = self.host.call(lambda model: model.chat_format.stop_strings())
+        stops, templated = self.host.call(
+            lambda model: (model.chat_format.stop_strings(), model.chat_format.template is not None))
         if self.packer is not None:
-            # Small models given "…passage\n\nQuestion: q" tend to go on with a question of their own.
-            stops = (*stops, *DOCUMENT_STOPS)
+            # Small models given "…passage\n\nQuestion: q" tend to go on with a question of their
+            # own; a base model's answer ends with its paragraph.
+            stops = (*stops, *DOCUMENT_STOPS, *(() if templated else ("\n\n",)))
         reply_box: list[Reply] = []
 
         def pack(model: LoadedModel, cancel: threading.Event) -> PreparedPrompt:
@@ -243,7 +274,8 @@ class ChatSession:
             )
         return notices
 
-    def save_answer(self, result: GenerationResult, text: str, citations: list[Citation]) -> int:
+    def save_answer(self, result: GenerationResult, text: str, citations: list[Citation],
+                    cut: bool) -> int:
         card = self.host.card
         stats = MessageStats(
             prompt_tokens=result.prompt_tokens,
@@ -259,7 +291,7 @@ class ChatSession:
             text,
             model=card.name if card else None,
             stats=stats,
-            cut=result.finish_reason == "cancelled",
+            cut=cut,
         )
         if citations:
             CitationStore(self.store.db).add(

@@ -2,20 +2,24 @@
 
 Layout: system prompt and documents first (a prefix that stays byte-identical from turn to turn,
 so llama.cpp reuses its KV cache and the prefix can be saved to disk), then the conversation, then
-the question with its best passages repeated and numbered. Full-context mode puts the documents in
-whole when they fit with room for the answer; passage mode fills the budget with the best passages
-by BM25 and their neighbours, in document order, and says how much of each document the model saw.
-It never asks for more than the window holds.
+the question with the best sentence windows repeated and numbered right before it (engine/evidence).
+Full-context mode puts the documents in whole when they fit within what this model reads reliably
+(`PackingOptions.usable_tokens`, from `longwit probe`); passage mode fills that budget with the best
+passages by BM25 (the hits first, then their neighbours) and says how much of each document the
+model saw. It never asks for more than the window holds, and it hands the answer check
+(engine/document_answer) what the model was shown.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+from engine.answer_support import ShownText
 from engine.chat_format import ChatMessage
 from engine.conversation_window import PackedPrompt, fit_conversation, tokenize_prompt
+from engine.document_answer import AnswerCheck
 from engine.document_prompt import (
     DocumentChunk,
     PinnedDocument,
@@ -25,23 +29,37 @@ from engine.document_prompt import (
     question_with_passages,
     system_with_documents,
 )
+from engine.evidence import best_windows
 from engine.kv_cache import common_prefix_length
 from engine.loader import LoadedModel
 
 FULL, PASSAGES = "full", "passages"
-HISTORY_SHARE = 0.25  # of the budget kept for the conversation in passage mode
+HISTORY_SHARE = 0.25
+# How a plain transcript (a base model) is asked to answer about documents (engine/chat_format.py).
+DOCUMENT_CUE = "Answer:"  # of the budget kept for the conversation in passage mode
 
 
 @dataclass(frozen=True)
 class PackingOptions:
-    # Repeated before the question in full-context mode, cut to the sentences nearest the question:
-    # every token after the cached prefix is paid again on each turn (about 5 ms each for Gemma 3
-    # at 16K tokens of context on two cores, measured), so it is the best one, cut to its best
-    # sentence (and a neighbour when they are short).
-    passages_per_question: int = 1
-    focus_chars: int = 100
+    # The best sentence windows repeated, numbered, right before the question in either mode:
+    # what a small model answers from (engine/evidence.py). Every token after the cached prefix is
+    # paid again on each turn (about 5 ms each for Gemma 3 at 16K tokens of context on two cores).
+    evidence_windows: int = 3
+    window_neighbours: int = 1  # sentences on each side of an evidence sentence
     neighbours: int = 1  # chunks on each side of a hit, in passage mode
     answer_reserve: int = 512
+    # The longest context this model reads reliably (`longwit probe`): documents go in whole only
+    # up to it, and passage mode fills at most this much. None: the whole window.
+    usable_tokens: int | None = None
+    # In passage mode, retrieved chunks fill the usable budget before the evidence windows; off,
+    # the evidence windows alone are shown.
+    passage_context: bool = True
+    # In passage mode, passages in reverse order of rank (the best last, by the question) rather
+    # than in document order.
+    best_last: bool = True
+    # Passages numbered for citing [1]; off, plain passages under a one-line instruction. On the
+    # evaluation SmolLM2 135M answered as often either way (README), so passages stay citable.
+    numbered: bool = True
 
 
 @dataclass(frozen=True)
@@ -54,6 +72,7 @@ class PackedContext:
     seen_fraction: dict[int, float]  # document id → share of its text the model saw
     window: PackedPrompt
     document_tokens: dict[int, int] = field(default_factory=dict)  # document id → its tokens
+    check: AnswerCheck | None = None  # what the answer must stay within
 
     def describe(self) -> str:
         if self.mode == FULL:
@@ -77,6 +96,7 @@ class ContextPacker:
     # Token counts of prefixes saved before (StateCache.known_prefix_length), so a new process
     # does not tokenize a whole book twice just to find where its prefix ends.
     known_lengths: Callable[[LoadedModel, str], int | None] | None = None
+    _whole_text: ShownText | None = field(default=None, repr=False)
 
     def pack(
         self,
@@ -88,40 +108,61 @@ class ContextPacker:
         """history ends with the question; hits are the retrieved chunks, best first."""
         reserve = min(self.options.answer_reserve, model.n_ctx // 4)
         budget = model.n_ctx - reserve
+        usable = min(budget, self.options.usable_tokens or budget)
         titles = {d.document_id: d.title for d in self.documents}
-        whole = system_with_documents(self.system_prompt, self.documents, whole=True)
-        best = number_passages(hits[: self.options.passages_per_question], titles,
-                               focus_on=history[-1].content, focus_chars=self.options.focus_chars)
-        question = question_with_passages(history[-1].content, best, labels=False)
+        asked = history[-1].content
+        evidence = best_windows(asked, hits, self.options.evidence_windows,
+                                self.options.window_neighbours)
+        best = [SourcePassage(n, e.chunk, titles.get(e.chunk.document_id, "document"), e.text)
+                for n, e in enumerate(evidence, start=1)]
+        numbered = self.options.numbered
+        whole = system_with_documents(self.system_prompt, self.documents, True, numbered)
+        question = question_with_passages(asked, best, numbered)
         needed = self.prefix_length(model, whole) + self.measure(model, question)
-        if needed <= budget:
+        if needed <= usable:
             return self.finish(model, whole, history, question, best, start, reserve, FULL)
-        brief = system_with_documents(self.system_prompt, self.documents, whole=False)
-        room = budget - self.measure(model, brief) - self.measure(model, history[-1].content)
-        chosen = self.fill_passages(model, hits, int(room * (1 - HISTORY_SHARE)) - 64)
-        passages = number_passages(chosen, titles)
-        question = question_with_passages(history[-1].content, passages, labels=True)
-        return self.finish(model, brief, history, question, passages, start, reserve, PASSAGES)
+        brief = system_with_documents(self.system_prompt, self.documents, False, numbered)
+        room = usable - self.prefix_length(model, brief) - self.measure(model, question)
+        chosen = []
+        if self.options.passage_context:
+            chosen = self.fill_passages(model, hits, int(room * (1 - HISTORY_SHARE)) - 64)
+        if self.options.best_last:
+            # Hits, then their neighbours, turned round: the best hit and the best window end up
+            # right before the question, where a small model reads best.
+            hits = [SourcePassage(0, c, titles.get(c.document_id, "document")) for c in chosen[::-1]]
+            shown = [*hits, *best[::-1]]
+        else:
+            shown = [*number_passages(chosen, titles), *best]
+        passages = [replace(p, number=n) for n, p in enumerate(shown, start=1)]
+        question = question_with_passages(asked, passages, numbered)
+        closest = passages[-1] if self.options.best_last and best else None
+        return self.finish(model, brief, history, question, passages, start, reserve, PASSAGES,
+                           closest)
 
     def measure(self, model: LoadedModel, text: str) -> int:
         return len(model.llama.tokenize(text.encode("utf-8"), add_bos=False, special=False))
 
     def fill_passages(self, model: LoadedModel, hits: list[DocumentChunk], room: int) -> list:
-        """The best hits and their neighbours until `room` tokens are used."""
+        """The best hits until `room` tokens are used, then their neighbours while room is left:
+        with a small budget, six hits tell a small model more than two hits and their neighbours."""
         by_place = {(c.document_id, c.ordinal): c for d in self.documents for c in d.chunks}
         chosen: dict[tuple[int, int], DocumentChunk] = {}
         used = 0
-        for hit in hits:
-            span = range(hit.ordinal - self.options.neighbours, hit.ordinal + self.options.neighbours + 1)
-            for ordinal in sorted(span, key=lambda o: abs(o - hit.ordinal)):
-                chunk = by_place.get((hit.document_id, ordinal))
-                if chunk is None or (chunk.document_id, chunk.ordinal) in chosen:
-                    continue
-                cost = self.measure(model, chunk.text) + 16  # number and label
-                if used + cost > room:
-                    return list(chosen.values())
-                chosen[(chunk.document_id, chunk.ordinal)] = chunk
-                used += cost
+        around = [
+            (hit.document_id, hit.ordinal + step)
+            for hit in hits
+            for distance in range(1, self.options.neighbours + 1)
+            for step in (-distance, distance)
+        ]
+        for place in [(hit.document_id, hit.ordinal) for hit in hits] + around:
+            chunk = by_place.get(place)
+            if chunk is None or place in chosen:
+                continue
+            cost = self.measure(model, chunk.text) + 16  # number and label
+            if used + cost > room:
+                continue
+            chosen[place] = chunk
+            used += cost
         return list(chosen.values())
 
     def finish(
@@ -134,15 +175,34 @@ class ContextPacker:
         start: int,
         reserve: int,
         mode: str,
+        closest: SourcePassage | None = None,
     ) -> PackedContext:
         turns = [*history[:-1], ChatMessage("user", question)]
-        window = fit_conversation(model, ChatMessage("system", system), turns, start, reserve)
+        window = fit_conversation(model, ChatMessage("system", system), turns, start, reserve,
+                                  cue=DOCUMENT_CUE)
         seen = self.seen_fraction(passages) if mode == PASSAGES else {
             d.document_id: 1.0 for d in self.documents
         }
         prefix = min(self.prefix_length(model, system), len(window.tokens))
         return PackedContext(window.tokens, prefix, system, mode, passages, seen, window,
-                             self.document_tokens(model))
+                             self.document_tokens(model),
+                             self.answer_check(mode, passages, history[-1].content, closest))
+
+    def answer_check(self, mode: str, passages: list[SourcePassage], asked: str,
+                     closest: SourcePassage | None) -> AnswerCheck:
+        """What the answer may draw on: every passage shown and the question, and in full-context
+        mode the whole documents (read into word sets once per packer)."""
+        shown = ShownText.of((p.text for p in passages), question=asked)
+        if mode == FULL:
+            if self._whole_text is None:
+                self._whole_text = ShownText.of(c.text for d in self.documents for c in d.chunks)
+            shown.extend(self._whole_text)
+        # The closest passage to offer with a "not found": the best evidence window, else the
+        # passage shown nearest the question.
+        if closest is None:
+            windows = [p for p in passages if p.shown]
+            closest = windows[0] if windows else (passages[-1] if passages else None)
+        return AnswerCheck(passages, shown, closest, len(self.documents))
 
     def document_tokens(self, model: LoadedModel) -> dict[int, int]:
         """Each document's size in this model's tokens: stored, or measured once per process."""

@@ -49,13 +49,14 @@ def fit_conversation(
     history: list[ChatMessage],
     start: int,
     reserve: int,
+    cue: str = "Assistant:",
 ) -> PackedPrompt:
     """Lay out system prompt + history[start:], moving `start` forward if the window overflows."""
     budget = model.n_ctx - reserve
     prefix = [system] if system else []
 
     def tokens_for(messages: list[ChatMessage]) -> list[int]:
-        return tokenize_prompt(model, model.chat_format.render(prefix + messages))
+        return tokenize_prompt(model, model.chat_format.render(prefix + messages, cue))
 
     last_user = max((i for i, m in enumerate(history) if m.role == "user"), default=0)
     start = min(start, last_user)

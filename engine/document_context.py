@@ -8,6 +8,7 @@ from pathlib import Path
 from engine.chat_session import DocumentContext
 from engine.document_prompt import DocumentChunk, PinnedDocument
 from engine.state_cache import StateCache
+from engine.usable_context import usable_context
 from storage import DocumentStore
 from storage.documents import Chunk
 
@@ -44,5 +45,6 @@ def document_context(
         hits = store.search(question, document_ids, limit=limit)
         return [as_document_chunk(hit.chunk) for hit in hits]
 
+    usable = usable_context(store.db, model_key).tokens if model_key else None
     return DocumentContext(documents, search, StateCache(home / "states", database), model_key,
-                           store.set_token_count)
+                           store.set_token_count, usable)

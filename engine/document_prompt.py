@@ -15,9 +15,16 @@ from storage.locations import Location
 
 # In the system prompt (the cached prefix), not repeated with every question: each token after
 # the prefix costs time to first token on every turn.
+# For models too small to cite reliably: unnumbered passages and one plain sentence (the sources are
+# then matched to the answer by their wording).
+PLAIN_INSTRUCTION = (
+    "Answer the question using only the passages, in one short sentence, in the language of the "
+    "question."
+)
 CITE_INSTRUCTION = (
-    "Answer from the documents. Each question comes with numbered passages from them; after each "
-    "claim, cite the passage you used by its number in square brackets, like [1]."
+    "Answer from the documents' passages, briefly, with their words, in the language of the "
+    "question. Each question comes with numbered passages; after each claim, cite the passage you "
+    "used by its number in square brackets, like [1]."
 )
 
 
@@ -77,46 +84,36 @@ def document_block(number: int, document: PinnedDocument) -> str:
     return "\n".join(lines)
 
 
-def system_with_documents(system_prompt: str, documents: list[PinnedDocument], whole: bool) -> str:
+def system_with_documents(system_prompt: str, documents: list[PinnedDocument], whole: bool,
+                          numbered: bool = True) -> str:
     titles = ", ".join(f'"{d.title}"' for d in documents)
+    instruction = CITE_INSTRUCTION if numbered else PLAIN_INSTRUCTION
     if whole:
         blocks = "\n\n".join(document_block(i, d) for i, d in enumerate(documents, start=1))
         intro = f"The user has shared {len(documents)} document(s): {titles}. Here they are in full."
-        return f"{system_prompt}\n\n{intro}\n\n{blocks}\n\n{CITE_INSTRUCTION}"
-    intro = (
-        f"The user has shared {len(documents)} document(s): {titles}. They are too long to show "
-        "whole; with each question you get the passages most relevant to it."
-    )
-    return f"{system_prompt}\n\n{intro}\n\n{CITE_INSTRUCTION}"
+        return f"{system_prompt}\n\n{intro}\n\n{blocks}\n\n{instruction}"
+    # No sentence about the documents here: SmolLM2 135M answered "The user has shared 1
+    # document(s): …" back, word for word. The passages come with each question.
+    return f"{system_prompt}\n\n{instruction}"
 
 
-def question_with_passages(question: str, passages: list[SourcePassage], labels: bool) -> str:
-    """The numbered passages, then the question. Places are shown only with whole passages
-    (passage mode), where they tell the model what it is reading; the focused sentence repeated
-    in full-context mode goes without, since every token here is paid again each turn."""
+def question_with_passages(question: str, passages: list[SourcePassage], numbered: bool = True) -> str:
+    """The passages, numbered for citing or plain, then the question. No places: every token here
+    is paid again each turn, and the citations say where each passage is."""
     if not passages:
         return question
-    several = len({p.chunk.document_id for p in passages}) > 1
-
-    def head(p: SourcePassage) -> str:
-        if not labels:
-            return f"[{p.number}]"
-        return f"[{p.number}] ({p.label if several else p.chunk.location.label()})"
-
-    shown = "\n".join(f"{head(p)} {p.text}" for p in passages)
+    if numbered:
+        shown = "\n".join(f"[{p.number}] {p.text}" for p in passages)
+    else:
+        shown = "Passages:\n" + "\n\n".join(p.text for p in passages)
     return f"{shown}\n\nQuestion: {question}"
 
 
-def number_passages(
-    chunks: list[DocumentChunk], titles: dict[int, str], focus_on: str | None = None,
-    focus_chars: int = 0,
-) -> list[SourcePassage]:
-    """Number chunks in document order (document, then position), as the model will read them;
-    with `focus_on`, show only the sentences of each that share most words with it."""
+def number_passages(chunks: list[DocumentChunk], titles: dict[int, str]) -> list[SourcePassage]:
+    """Number chunks in document order (document, then position), as the model will read them."""
     ordered = sorted(chunks, key=lambda c: (c.document_id, c.ordinal))
     return [
-        SourcePassage(number, chunk, titles.get(chunk.document_id, "document"),
-                      focus(chunk.text, focus_on, focus_chars) if focus_on else "")
+        SourcePassage(number, chunk, titles.get(chunk.document_id, "document"))
         for number, chunk in enumerate(ordered, start=1)
     ]
 

@@ -37,12 +37,36 @@ class GenerationOptions:
     # is asked for. The voice loop stops reading while it synthesizes a clause, and on a small CPU the
     # model writing on meanwhile slows that synthesis down by as much as it writes.
     read_ahead: int | None = None
+    # Stop when the reply starts going round in a loop (see `runaway_repetition`).
+    stop_repetition: bool = True
+
+
+REPEAT_MIN_TOKENS = 32  # a loop must span at least this many tokens before it is cut
+REPEAT_MIN_TIMES = 3
+REPEAT_MAX_PERIOD = 64
+
+
+def runaway_repetition(tokens: Sequence[int]) -> bool:
+    """Whether the reply ends with the same run of tokens three or more times over at least 32
+    tokens: a small model at temperature 0 that starts a loop never leaves it ("The team that
+    performed the ensemble that performed…"), and would otherwise fill the token limit."""
+    size = len(tokens)
+    for period in range(1, min(REPEAT_MAX_PERIOD, size // REPEAT_MIN_TIMES) + 1):
+        times = max(REPEAT_MIN_TIMES, -(-REPEAT_MIN_TOKENS // period))
+        span = period * times
+        if span > size:
+            continue
+        tail = tokens[size - span :]
+        if all(tail[i] == tail[i + period] for i in range(span - period)):
+            return True
+    return False
 
 
 @dataclass(frozen=True)
 class GenerationResult:
     text: str
-    finish_reason: str  # "stop", "length" (token limit or end of window) or "cancelled"
+    # "stop", "length" (token limit or end of window), "repetition" (a loop, cut) or "cancelled"
+    finish_reason: str
     prompt_tokens: int
     cached_tokens: int  # prompt tokens reused from the KV cache, not evaluated again
     completion_tokens: int
@@ -143,6 +167,7 @@ def generate(
     stop_filter = StopStringFilter(stops)
     pieces: list[str] = []
     count, first_at, finish = 0, None, "length"
+    written: list[int] = []
     started = started_at or time.perf_counter()
 
     def emit(text: str) -> None:
@@ -169,9 +194,13 @@ def generate(
                     finish = "stop"
                     break
                 count += 1
+                written.append(token)
                 emit(stop_filter.feed(decoder.decode(llama.detokenize([token]))))
                 if stop_filter.stopped:
                     finish = "stop"
+                    break
+                if options.stop_repetition and runaway_repetition(written):
+                    finish = "repetition"
                     break
                 if count >= limit:
                     break

@@ -1,5 +1,5 @@
 """The one SQLite database: schema, migrations, conversations, messages, documents and their
-chunks, and the models used."""
+chunks, the models used and what each model file can really read."""
 
 from storage.conversations import Conversation, ConversationStore, Message, MessageStats, SearchHit
 from storage.database import open_database
@@ -13,6 +13,7 @@ from storage.errors import (
     DocumentNotFound,
     StorageError,
 )
+from storage.model_probes import ProbeRecord, ProbeStore
 from storage.model_uses import ModelUse, ModelUseLog
 from storage.paths import database_path, longwit_home
 from storage.word_timings import WordTiming, WordTimings
@@ -35,6 +36,8 @@ __all__ = [
     "ModelUse",
     "ModelUseLog",
     "NewChunk",
+    "ProbeRecord",
+    "ProbeStore",
     "SearchHit",
     "StorageError",
     "WordTiming",

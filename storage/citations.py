@@ -18,7 +18,7 @@ class StoredCitation:
     message_id: int
     number: int
     chunk_id: int
-    how: str  # "cited" or "matched"
+    how: str  # "cited", "matched" (by shared wording), or "closest" (shown with a "not found")
 
 
 @dataclass(frozen=True)

@@ -183,9 +183,33 @@ def m004_word_timings(db: sqlite_utils.Database) -> None:
     )
 
 
+def m005_model_probes(db: sqlite_utils.Database) -> None:
+    """What `longwit probe` measured for each model file: the context length it reads reliably,
+    its pre-fill speed and the whole grid, keyed by the file's path; size and modification time
+    tell a result from a file that has changed since."""
+    db["model_probes"].create(
+        {
+            "path": str,
+            "size_bytes": int,
+            "mtime_ns": int,
+            "usable_tokens": int,
+            "n_ctx": int,
+            "prefill_tokens": int,
+            "prefill_s": float,
+            "prefill_tokens_per_s": float,
+            "grid_json": str,
+            "probed": str,
+            "llama_cpp_version": str,
+        },
+        pk="path",
+        not_null={"size_bytes", "mtime_ns", "usable_tokens", "n_ctx", "grid_json", "probed"},
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     m001_initial,
     m002_documents,
     m003_model_states_and_citations,
     m004_word_timings,
+    m005_model_probes,
 ]

@@ -16,6 +16,7 @@ from engine.loader import LoadOptions
 
 EDITED = AppSettings(
     system_prompt='Line one, with a comma; and "quotes".\nLine two = é 字 \\ end',
+    model_sampling=False,
     temperature=0.25,
     top_p=0.5,
     top_k=7,

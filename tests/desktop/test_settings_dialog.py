@@ -127,3 +127,14 @@ def test_accepting_emits_the_settings(qtbot) -> None:
     with qtbot.waitSignal(dialog.settings_chosen, timeout=1000) as signal:
         dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
     assert signal.args[0].max_tokens == 64
+
+
+def test_the_models_own_sampling_greys_out_the_numbers(qtbot) -> None:
+    dialog = settings_dialog(qtbot)
+    assert dialog.model_sampling_box.isChecked()  # the default
+    assert not dialog.temperature_spin.isEnabled() and dialog.max_tokens_spin.isEnabled()
+    dialog.model_sampling_box.setChecked(False)
+    dialog.temperature_spin.setValue(0.4)
+    assert dialog.temperature_spin.isEnabled()
+    result = dialog.result_settings()
+    assert not result.model_sampling and result.temperature == 0.4

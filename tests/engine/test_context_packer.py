@@ -100,3 +100,32 @@ def test_never_exceeds_a_tiny_window(models_dir: Path, store: ConversationStore)
         assert context.mode == PASSAGES and len(context.tokens) <= 512 - 128
     finally:
         tiny.close()
+
+
+def test_the_usable_context_decides_the_mode_and_sizes_the_passages(host: ModelHost) -> None:
+    from engine.chat_format import ChatMessage
+    from engine.context_packer import PackingOptions
+
+    document = document_with_needle(chunk_count=5, depth=0.5)  # ~900 tokens
+    question = [ChatMessage("user", NEEDLE_QUESTION)]
+    hits = keyword_search(document)(NEEDLE_QUESTION, 40)
+    roomy = ContextPacker("Be brief.", [document], PackingOptions(usable_tokens=2000))
+    tight = ContextPacker("Be brief.", [document], PackingOptions(usable_tokens=700))
+    whole = host.call(lambda model: roomy.pack(model, question, hits, 0))
+    parts = host.call(lambda model: tight.pack(model, question, hits, 0))
+    assert whole.mode == FULL and parts.mode == PASSAGES
+    assert len(parts.tokens) <= 700 + 16
+    # The evidence windows come last, best first, and hold the needle.
+    evidence = [p for p in parts.sources if p.shown]
+    assert evidence and NEEDLE_ANSWER in evidence[0].text
+    assert parts.check is not None and parts.check.closest is evidence[0]
+
+
+def test_passages_take_the_best_hits_before_their_neighbours(host: ModelHost) -> None:
+    from engine.context_packer import PackingOptions
+
+    document = document_with_needle(chunk_count=20, depth=0.5)
+    packer = ContextPacker("Be brief.", [document], PackingOptions(usable_tokens=1000))
+    far_apart = [document.chunks[2], document.chunks[12], document.chunks[17]]
+    chosen = host.call(lambda model: packer.fill_passages(model, far_apart, 600))
+    assert [c.ordinal for c in chosen][:3] == [2, 12, 17]

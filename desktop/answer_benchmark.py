@@ -1,0 +1,238 @@
+"""`longwit bench answers`: how often Longwit answers real questions about real documents right,
+beside the naive baseline, in the same process and with the same loaded model.
+
+Each evaluation document is written as a file (text, PDF, EPUB or DOCX), read by the app's own
+readers and stored in a scratch database; its state is pre-filled as when a person drops it into
+the window. Each question is then asked through the real `ask` path (a new conversation with the
+document pinned, `ChatSession.ask` with the defaults `longwit ask` uses) and, right after, through
+the baseline (engine/evaluation/baseline.py). Only the answer text is scored: whether its first
+50 words contain a gold answer, whether it says honestly that the document does not hold the
+answer, and whether the passage it cites contains the gold answer.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from engine.chat_benchmark import machine
+from engine.chat_session import ChatSession, Reply
+from engine.document_context import document_context
+from engine.evaluation.baseline import NaiveBaseline
+from engine.evaluation.corpus import CorpusOptions, EvalDocument, build_corpus
+from engine.evaluation.scoring import SCORED_WORDS, contains_answer, is_refusal
+from engine.evaluation.squad import Question
+from engine.loader import LoadOptions
+from engine.model_host import ModelCard, ModelHost
+from engine.sampling_defaults import generation_options_for
+from media.document_files import Chapter, write_document
+from media.ingest import ingest_file
+from media.read_document import read_document
+from storage import ConversationStore, DocumentStore, open_database
+
+Report = Callable[[str], None]
+BUNDLED_MODELS = ("smollm2-135m-instruct", "gemma-3-270m")
+
+
+@dataclass(frozen=True)
+class AnswerBenchmarkOptions:
+    models: tuple[str, ...] = BUNDLED_MODELS
+    load: LoadOptions = field(default_factory=LoadOptions)
+    corpus: CorpusOptions = field(default_factory=CorpusOptions)
+    questions_per_document: int | None = None  # fewer, for a quick look; None: all
+    baseline: bool = True
+    # PackingOptions fields to change, to measure what each part of the packer is worth
+    # ({"evidence_windows": 0}, {"passage_context": False}, {"neighbours": 0}).
+    packing: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AnswerRecord:
+    """One question answered by one system."""
+
+    model: str
+    system: str  # "longwit" or "baseline"
+    bucket: str
+    document: str
+    format: str
+    question_id: str
+    question: str
+    golds: tuple[str, ...]
+    impossible: bool
+    answer: str
+    correct: bool  # contains a gold answer (answerable), or says it is not there (unanswerable)
+    refused: bool  # said the document does not hold the answer
+    cited: bool
+    cited_correct: bool | None  # a source shown with it contains a gold answer (None: no source)
+    ttft_s: float | None
+    mode: str  # "full", "passages", or "baseline"
+    prompt_tokens: int
+    model_text: str  # what the model wrote, before Longwit's checks (the same as `answer` for the baseline)
+    # Whether a passage put right before the question holds a gold answer: retrieval's part in
+    # the result, apart from the model's reading (None for an unanswerable question).
+    gold_shown: bool | None
+
+
+def score(question: Question, answer: str) -> tuple[bool, bool]:
+    refused = is_refusal(answer)
+    if question.impossible:
+        return refused, refused
+    return (not refused and contains_answer(answer, question.answers, SCORED_WORDS)), refused
+
+
+def gold_in(question: Question, passages: Sequence[str]) -> bool | None:
+    if question.impossible:
+        return None
+    return any(contains_answer(p, question.answers) for p in passages)
+
+
+def write_files(documents: list[EvalDocument], folder: Path) -> dict[str, Path]:
+    return {
+        d.name: write_document(folder / f"{d.name}.{d.format}", d.title,
+                               [Chapter(s.heading, s.paragraphs) for s in d.sections])
+        for d in documents
+    }
+
+
+class ModelRun:
+    """One model's pass over the corpus, in a scratch home with its own database and states."""
+
+    def __init__(self, host: ModelHost, card: ModelCard, home: Path, report: Report,
+                 packing: dict[str, Any] | None = None) -> None:
+        self.host, self.card, self.home, self.report = host, card, home, report
+        self.packing = packing or {}
+        self.database = home / "longwit.db"
+        self.db = open_database(self.database)
+        self.conversations = ConversationStore(self.db)
+        self.documents = DocumentStore(self.db)
+
+    def session(self, document_id: int) -> ChatSession:
+        """A new conversation with the document pinned, as `longwit ask --doc` makes it."""
+        conversation = self.conversations.create(model=self.card.name)
+        self.documents.pin(conversation, document_id)
+        context = document_context(self.documents, [document_id], self.home, self.database,
+                                   str(self.card.path))
+        options = generation_options_for(self.host, documents=True)
+        session = ChatSession(self.host, self.conversations, conversation, options=options,
+                              documents=context)
+        if self.packing and session.packer is not None:
+            session.packer.options = replace(session.packer.options, **self.packing)
+        return session
+
+    def longwit(self, document: EvalDocument, document_id: int, question: Question) -> AnswerRecord:
+        reply = self.session(document_id).ask(question.text)
+        for _piece in reply:
+            pass
+        return self.record(document, question, "longwit", reply.text, reply)
+
+    def record(self, document: EvalDocument, question: Question, system: str, answer: str,
+               reply: Reply | None = None, ttft_s: float | None = None, prompt_tokens: int = 0,
+               passages: Sequence[str] = ()) -> AnswerRecord:
+        correct, refused = score(question, answer)
+        cited, cited_correct, mode, model_text = False, None, "baseline", answer
+        if reply is not None:
+            result = reply.result
+            ttft_s = result.ttft_s if result else None
+            prompt_tokens = result.prompt_tokens if result else 0
+            model_text = result.text if result else ""
+            mode = reply.context.mode if reply.context else "chat"
+            shown = {p.number: p.chunk.text for p in (reply.context.sources if reply.context else [])}
+            passages = list(shown.values())
+            # A source the person is shown under the answer: cited by the model, or matched to
+            # the answer by its wording (not the closest passage offered with a "not found").
+            cited_texts = [shown.get(c.number, c.quote) for c in reply.citations
+                           if c.how in ("cited", "matched")]
+            cited = bool(cited_texts) and not refused
+            if cited:
+                cited_correct = any(contains_answer(t, question.answers) for t in cited_texts)
+        return AnswerRecord(self.card.name, system, document.bucket, document.name, document.format,
+                            question.id, question.text, question.answers, question.impossible,
+                            answer, correct, refused, cited, cited_correct, ttft_s, mode,
+                            prompt_tokens, model_text, gold_in(question, passages))
+
+    def baseline(self, document: EvalDocument, naive: NaiveBaseline, question: Question) -> AnswerRecord:
+        answer = self.host.call(lambda model: naive.answer(model, question.text))
+        return self.record(document, question, "baseline", answer.text, ttft_s=answer.ttft_s,
+                           prompt_tokens=answer.prompt_tokens, passages=answer.passages)
+
+
+def run_document(run: ModelRun, document: EvalDocument, path: Path, options: AnswerBenchmarkOptions,
+                 records: list[AnswerRecord], prefills: list[dict]) -> None:
+    stored = ingest_file(path, run.documents).document
+    assert stored is not None
+    started = time.perf_counter()
+    packed = run.session(stored.id).prefill()
+    prefills.append({"model": run.card.name, "document": document.name, "bucket": document.bucket,
+                     "format": document.format, "chars": document.chars,
+                     "tokens": sum(packed.document_tokens.values()) if packed else None,
+                     "mode": packed.mode if packed else None,
+                     "seconds": round(time.perf_counter() - started, 3)})
+    naive = NaiveBaseline(read_document(path).text) if options.baseline else None
+    questions = document.questions[: options.questions_per_document]
+    try:
+        for question in questions:
+            # Interleaved, so that the machine's mood is shared by both.
+            records.append(run.longwit(document, stored.id, question))
+            if naive is not None:
+                records.append(run.baseline(document, naive, question))
+            run.report(progress_line(records, naive is not None))
+    finally:
+        if naive is not None:
+            naive.close()
+
+
+def progress_line(records: list[AnswerRecord], baseline: bool) -> str:
+    mine = records[-2] if baseline else records[-1]
+    line = f"  {mine.bucket:<8} {'✓' if mine.correct else '✗'} Longwit: {one_line(mine.answer, 60)}"
+    if baseline:
+        other = records[-1]
+        line += f"  |  {'✓' if other.correct else '✗'} baseline: {one_line(other.answer, 40)}"
+    return f"{line}  (gold: {mine.golds[0] if mine.golds else '—'})"
+
+
+def one_line(text: str, width: int) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+def run_answer_benchmark(options: AnswerBenchmarkOptions, models_dir: Path, report: Report) -> dict:
+    corpus = build_corpus(options.corpus)
+    records: list[AnswerRecord] = []
+    prefills: list[dict] = []
+    cards = []
+    with tempfile.TemporaryDirectory(prefix="longwit-bench-answers-") as folder:
+        paths = write_files(corpus, Path(folder) / "files")
+        for model in options.models:
+            report(f"Loading {model}…")
+            host = ModelHost(models_dir)
+            try:
+                card = host.load(model, options.load)
+                cards.append({"name": card.name, "n_ctx": card.n_ctx, "gpu_layers": card.gpu_layers,
+                              "n_threads": card.n_threads})
+                home = Path(folder) / card.name
+                home.mkdir()
+                run = ModelRun(host, card, home, report, options.packing)
+                try:
+                    for document in corpus:
+                        report(f"{card.name}: {document.name} ({document.format}, "
+                               f"{document.chars:,} characters, {len(document.questions)} questions)")
+                        run_document(run, document, paths[document.name], options, records, prefills)
+                finally:
+                    run.db.conn.close()
+            finally:
+                host.close()
+    return {
+        "corpus": {"seed": options.corpus.seed, "buckets": list(options.corpus.buckets),
+                   "documents": len(corpus),
+                   "questions": sum(len(d.questions[: options.questions_per_document])
+                                    for d in corpus)},
+        "models": cards,
+        "packing": options.packing,
+        "machine": machine(),
+        "prefills": prefills,
+        "records": [asdict(r) for r in records],
+    }

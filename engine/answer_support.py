@@ -1,0 +1,202 @@
+"""Whether an answer about documents says only what the model was shown.
+
+Small models fill gaps with invention: asked who Beyoncé tied with, SmolLM2 135M answered "Elena
+Klaína Duran", a name in no passage. An answer's key words are its numbers, its names (capitalised
+words) and its other content words; a sentence is supported when every number and name in it
+appears in what the model was shown (the passages, or the whole document in full-context mode,
+and the question), and most of its other content words do. Checked a sentence at a time as the
+answer streams (SupportFilter), so a person never reads an unsupported sentence: the first one
+makes the reply the honest "not found", a later one ends the answer there.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+CITATION = re.compile(r"\[\d[\d\s,;–-]*\]")
+WORD = re.compile(r"[^\W\d_][\w'’-]*", re.UNICODE)
+SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+|\n+")
+MIN_CONTENT_SHARE = 0.5
+# How a reply says that the documents do not hold the answer (Longwit's own, or a model's).
+REFUSALS = re.compile(
+    r"(could not|couldn't|can ?not|can't|did not|didn't|unable to) find"
+    r"|not (in|found in|mentioned in|stated in|given in|covered by|in any of) the (document|passage|text)"
+    r"|(document|passages?|text) (does|do) not (say|mention|contain|state|provide)"
+    r"|no (information|mention) (about|of|on)",
+    re.IGNORECASE,
+)
+# Words about the act of answering, which no passage needs to contain.
+META = frozenset((
+    "passage", "passages", "document", "documents", "text", "article", "question", "questions",
+    "answer", "answers", "mention", "mentions", "mentioned", "state", "states", "stated", "says",
+    "said", "refer", "refers", "referred", "provide", "provided", "information", "context",
+    "according", "cite", "cited", "source", "sources", "based", "following", "also", "however",
+    "therefore",
+))
+STOPWORDS = frozenset((
+    "a", "an", "the", "and", "or", "but", "nor", "of", "in", "on", "at", "to", "for", "from", "by",
+    "with", "about", "as", "into", "onto", "over", "under", "than", "then", "that", "this", "these",
+    "those", "there", "here", "is", "are", "was", "were", "be", "been", "being", "has", "have",
+    "had", "do", "does", "did", "not", "no", "yes", "it", "its", "it's", "they", "them", "their",
+    "he", "him", "his", "she", "her", "we", "our", "you", "your", "i", "me", "my", "who", "whom",
+    "whose", "which", "what", "when", "where", "why", "how", "all", "any", "some", "each", "both",
+    "more", "most", "other", "such", "only", "own", "same", "so", "too", "very", "can", "will",
+    "just", "should", "would", "could", "may", "might", "must", "shall", "also", "while", "during",
+    "before", "after", "above", "below", "again", "further", "once", "up", "down", "out", "off",
+    "between", "through", "because", "until", "against", "among", "upon", "within", "without",
+    "one", "two", "first", "new", "like", "well", "many", "much", "even", "still", "around",
+))
+IGNORED = STOPWORDS | META
+
+
+def is_refusal(answer: str) -> bool:
+    """Whether the reply says the documents do not hold what was asked."""
+    return bool(REFUSALS.search(answer))
+
+
+def fold(text: str) -> str:
+    """Lower case without accents, so that "Beyonce" matches "Beyoncé"."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def stem(word: str) -> str:
+    word = fold(word).strip("'’-")
+    for ending in ("'s", "’s"):
+        word = word.removesuffix(ending)
+    for suffix in ("ies", "es", "s", "ed", "ing", "ly"):
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            return word[: -len(suffix)]
+    return word
+
+
+def script(text: str) -> str | None:
+    """"cjk" or "alphabetic" for the letters that dominate a text; None for fewer than four.
+    A 135M model asked in English about an article with Chinese passages answered in Chinese."""
+    letters = [ch for ch in text if ch.isalpha()]
+    if len(letters) < 4:
+        return None
+    cjk = sum(1 for ch in letters if CJK.match(ch))
+    return "cjk" if cjk * 2 > len(letters) else "alphabetic"
+
+
+def numbers(text: str) -> set[str]:
+    return {n.replace(",", "") for n in NUMBER.findall(text)}
+
+
+@dataclass
+class ShownText:
+    """What the model was shown, as the stems and numbers the check looks up."""
+
+    stems: set[str] = field(default_factory=set)
+    numbers: set[str] = field(default_factory=set)
+    script: str | None = None  # the question's writing system: the answer must be in it too
+
+    @classmethod
+    def of(cls, texts: Iterable[str], question: str = "") -> ShownText:
+        shown = cls(script=script(question) if question else None)
+        for text in [question, *texts]:
+            shown.stems |= {stem(w) for w in WORD.findall(text)}
+            shown.numbers |= numbers(text)
+        return shown
+
+    def extend(self, other: ShownText) -> None:
+        """Add what another text showed (the whole documents, in full-context mode)."""
+        self.stems |= other.stems
+        self.numbers |= other.numbers
+
+
+def unsupported_words(sentence: str, shown: ShownText) -> list[str]:
+    """The key words of `sentence` missing from what was shown; empty when it is supported."""
+    sentence = CITATION.sub(" ", sentence)
+    written_in = script(sentence)
+    if shown.script and written_in and written_in != shown.script:
+        return [f"(written in {written_in} script, asked in {shown.script})"]
+    found = numbers(sentence)
+    missing = [n for n in found if n not in shown.numbers]
+    words = WORD.findall(sentence)
+    content = []
+    for index, word in enumerate(words):
+        key = stem(word)
+        if len(key) < 3 or {key, fold(word)} & IGNORED:
+            continue
+        name = word[0].isupper() and index > 0
+        if name and key not in shown.stems:
+            missing.append(word)  # a name must be there, whatever else is
+        elif not name:
+            content.append(word)
+    absent = [w for w in content if stem(w) not in shown.stems]
+    if content and len(absent) / len(content) > 1 - MIN_CONTENT_SHARE:
+        missing += absent
+    return missing
+
+
+def sentences_of(text: str) -> list[str]:
+    return [s for s in SENTENCE_END.split(text) if s.strip()]
+
+
+def is_supported(answer: str, shown: ShownText) -> bool:
+    return all(not unsupported_words(s, shown) for s in sentences_of(answer))
+
+
+def key_words(sentence: str) -> list[str]:
+    """The numbers and content words of a sentence: what makes it say something."""
+    sentence = CITATION.sub(" ", sentence)
+    return [*numbers(sentence), *(w for w in WORD.findall(sentence)
+                                  if len(stem(w)) >= 3 and not {stem(w), fold(w)} & IGNORED)]
+
+
+class SupportFilter:
+    """Releases a streamed answer a sentence at a time, once the sentence is checked. A sentence
+    that says nothing ("The answer is:") waits for the next; after an unsupported sentence, or an
+    answer that never said anything, `failed` is set and nothing more is released."""
+
+    def __init__(self, shown: ShownText) -> None:
+        self.shown = shown
+        self.pending = ""
+        self.held = ""  # sentences without key words, released with the next one that has some
+        self.released = ""
+        self.failed = False
+
+    def feed(self, text: str) -> str:
+        if self.failed:
+            return ""
+        self.pending += text
+        out = ""
+        while (match := SENTENCE_END.search(self.pending)) is not None:
+            sentence, self.pending = self.pending[: match.end()], self.pending[match.end() :]
+            out += self.check(sentence)
+            if self.failed:
+                break
+        self.released += out
+        return out
+
+    def check(self, sentence: str) -> str:
+        if not key_words(sentence):
+            self.held += sentence
+            return ""
+        if unsupported_words(sentence, self.shown):
+            self.failed, self.pending, self.held = True, "", ""
+            return ""
+        out, self.held = self.held + sentence, ""
+        return out
+
+    def flush(self, complete: bool = True) -> str:
+        """The rest, checked. A `complete` answer that never said anything fails; one a person
+        stopped keeps what was released."""
+        if not complete:
+            self.pending = self.held = ""
+            return ""
+        out = "" if self.failed or not self.pending.strip() else self.check(self.pending)
+        self.pending = ""
+        if not self.failed and self.held and self.released:
+            out, self.held = out + self.held, ""  # a closing "Thank you." after a real answer
+        self.released += out
+        if not self.released.strip():
+            self.failed = True  # nothing said, or nothing supported
+        return out

@@ -1,0 +1,1 @@
+"""Measuring answers on real documents with human-written questions (`longwit bench answers`)."""

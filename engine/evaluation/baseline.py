@@ -1,0 +1,79 @@
+"""The naive baseline every document answer is measured against: the simplest retrieval that works.
+
+The document's text is split at blank lines and packed into chunks of about 800 characters; FTS5
+BM25 (words OR-ed) picks the top six; they go into one chat turn under "Answer the question using
+only the passages." and are answered at temperature 0 in at most 80 tokens, by the same model. No
+state cache, no citations, no checks: forty lines that Longwit must beat.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+
+from engine.chat_format import ChatMessage
+from engine.conversation_window import tokenize_prompt
+from engine.generation import GenerationOptions, generate
+from engine.loader import LoadedModel
+from storage.passage_index import PassageIndex
+
+CHUNK_CHARS = 800
+TOP_K = 6
+OPTIONS = GenerationOptions(max_tokens=80, temperature=0.0, top_k=1, repeat_penalty=1.0)
+
+
+def blank_line_chunks(text: str, size: int = CHUNK_CHARS) -> list[str]:
+    """Paragraphs (split at blank lines) packed into chunks of about `size` characters."""
+    chunks: list[str] = []
+    current = ""
+    for paragraph in (p.strip() for p in text.split("\n\n")):
+        if not paragraph:
+            continue
+        if current and len(current) + len(paragraph) + 2 > size:
+            chunks.append(current)
+            current = ""
+        current = f"{current}\n\n{paragraph}" if current else paragraph
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+@dataclass(frozen=True)
+class BaselineAnswer:
+    text: str
+    passages: list[str]
+    ttft_s: float | None
+    prompt_tokens: int
+
+
+class NaiveBaseline:
+    """One document's chunks and BM25 index; `answer` runs on the model's thread."""
+
+    def __init__(self, text: str) -> None:
+        self.chunks = blank_line_chunks(text)
+        self.index = PassageIndex(self.chunks)
+
+    def prompt(self, question: str) -> tuple[list[ChatMessage], list[str]]:
+        passages = [self.chunks[i] for i in self.index.search(question, TOP_K)]
+        shown = "\n\n".join(passages)
+        return [
+            ChatMessage("system", "Answer the question using only the passages."),
+            ChatMessage("user", f"Passages:\n{shown}\n\nQuestion: {question}"),
+        ], passages
+
+    def answer(self, model: LoadedModel, question: str) -> BaselineAnswer:
+        messages, passages = self.prompt(question)
+        # A base model (no chat template) is asked as a completion, "… Question: q Answer:", and
+        # its answer ends with its paragraph: the fair way to ask it, as Longwit does.
+        plain = model.chat_format.template is None
+        text = model.chat_format.render(messages, cue="Answer:" if plain else "Assistant:")
+        tokens = tokenize_prompt(model, text)
+        stops = (*model.chat_format.stop_strings(), *(("\n\n",) if plain else ()))
+        started = time.perf_counter()
+        result = generate(model, tokens, OPTIONS, threading.Event(), lambda _text: None,
+                          stops=stops, started_at=started)
+        return BaselineAnswer(result.text.strip(), passages, result.ttft_s, len(tokens))
+
+    def close(self) -> None:
+        self.index.close()

@@ -1,0 +1,45 @@
+"""Scoring an answer's text against gold answers, the way SQuAD normalises them.
+
+An answer is right when, after normalising both, it contains a gold answer: a small model that says
+"He was born in 1810 in Żelazowa Wola" for the gold "1810" is right, and the quoted sources are never
+scored, only what the model wrote.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+import unicodedata
+from collections.abc import Sequence
+
+from engine.answer_support import is_refusal
+
+# Only an answer's opening is scored: a model that copies whole passages back would otherwise
+# "contain" the gold answer without answering (Gemma 3 270M base, prompted as a chat, does).
+SCORED_WORDS = 50
+
+ARTICLES = re.compile(r"\b(a|an|the)\b")
+PUNCTUATION = set(string.punctuation) | {"“", "”", "‘", "’", "–", "—", "…", "«", "»"}
+
+def normalize_answer(text: str) -> str:
+    """Lower case, accents kept, punctuation and English articles removed, spaces collapsed."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = "".join(" " if ch in PUNCTUATION else ch for ch in text)
+    text = ARTICLES.sub(" ", text)
+    return " ".join(text.split())
+
+
+def contains_answer(answer: str, golds: Sequence[str], words: int | None = None) -> bool:
+    """Whether the answer (its first `words` words, if given) contains one of the gold answers, on
+    word boundaries."""
+    if words is not None:
+        answer = " ".join(answer.split()[:words])
+    said = f" {normalize_answer(answer)} "
+    for gold in golds:
+        wanted = normalize_answer(gold)
+        if wanted and f" {wanted} " in said:
+            return True
+    return False
+
+
+__all__ = ["contains_answer", "is_refusal", "normalize_answer"]

@@ -1,0 +1,75 @@
+"""The few sentences that bear on a question, found among the retrieved chunks.
+
+A small model answers from what sits right before the question, and it copies best from a short
+run of text: on the evaluation's real questions SmolLM2 135M answered more often from the three
+best sentence windows (a sentence and its neighbours) than from six 800-character chunks (see the
+README's answer figures). Chunks are ranked by the document store's BM25; here their sentences are
+ranked again by BM25 among themselves, each with one neighbour on each side for its context.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from engine.answer_support import STOPWORDS
+from engine.document_prompt import DocumentChunk
+from storage.passage_index import PassageIndex
+
+SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+(?=[^\s])|\n{2,}")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    chunk: DocumentChunk  # where the window's middle sentence lies, for its citation
+    text: str
+
+
+def split_sentences(text: str) -> list[str]:
+    return [s.strip() for s in SENTENCE_END.split(text) if s and s.strip()]
+
+
+def content_words(question: str) -> str:
+    """The question without its function words: among a few hundred sentences, "did" and "the"
+    are rare enough for BM25 to rank a sentence up for them."""
+    words = [w for w in question.split() if w.lower().strip("?,.!;:'\"") not in STOPWORDS]
+    return " ".join(words) or question
+
+
+def adjacent(one: DocumentChunk, other: DocumentChunk) -> bool:
+    """Whether two chunks are the same or next to each other in one document."""
+    return one.document_id == other.document_id and abs(one.ordinal - other.ordinal) <= 1
+
+
+def best_windows(question: str, chunks: Sequence[DocumentChunk], count: int,
+                 neighbours: int = 1) -> list[Evidence]:
+    """The `count` best sentence windows among `chunks` (in document order within each chunk's
+    document), best first; no two windows share their middle sentence."""
+    ordered = sorted(chunks, key=lambda c: (c.document_id, c.ordinal))
+    sentences: list[tuple[DocumentChunk, str]] = [
+        (chunk, sentence) for chunk in ordered for sentence in split_sentences(chunk.text)
+    ]
+    if not sentences or count <= 0:
+        return []
+    index = PassageIndex([sentence for _chunk, sentence in sentences])
+    try:
+        ranked = index.search(content_words(question), count * 3)
+    finally:
+        index.close()
+    chosen: list[Evidence] = []
+    used: set[int] = set()
+    for position in ranked:
+        if position in used:
+            continue
+        low, high = position, position
+        for step in range(1, neighbours + 1):
+            for near in (position - step, position + step):
+                if 0 <= near < len(sentences) and adjacent(sentences[near][0], sentences[position][0]):
+                    low, high = min(low, near), max(high, near)
+        used.update(range(low, high + 1))
+        text = " ".join(sentence for _chunk, sentence in sentences[low : high + 1])
+        chosen.append(Evidence(sentences[position][0], text))
+        if len(chosen) == count:
+            break
+    return chosen

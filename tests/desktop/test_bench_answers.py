@@ -1,0 +1,58 @@
+"""`longwit bench answers` on a small slice: real documents written in each format, each question
+through the real ask path and the naive baseline, scored on the answer text. The full run is the
+benchmark; this proves the harness measures what it says."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from desktop.answer_report import figures, summarize
+from desktop.cli import main
+from engine.evaluation.scoring import SCORED_WORDS, contains_answer
+
+
+@pytest.mark.slow
+def test_bench_answers_runs_both_systems_on_the_same_questions(tmp_path: Path) -> None:
+    out = tmp_path / "answers.json"
+    arguments = ["bench", "answers", "--model", "smollm2-135m-instruct", "--sizes", "page",
+                 "--questions", "4", "--json", str(out)]
+    run = CliRunner().invoke(main, arguments, catch_exceptions=False)
+    assert run.exit_code == 0, run.output
+    result = json.loads(out.read_text())
+    records = result["records"]
+    longwit = [r for r in records if r["system"] == "longwit"]
+    baseline = [r for r in records if r["system"] == "baseline"]
+    assert len(longwit) == len(baseline) == 4
+    assert [r["question_id"] for r in longwit] == [r["question_id"] for r in baseline]
+    assert {r["format"] for r in longwit} == {"txt", "pdf", "epub", "docx"}
+    for record in records:
+        # Scored on the answer's own text, never on the sources it quotes.
+        expected = contains_answer(record["answer"], record["golds"], SCORED_WORDS) and not record["refused"]
+        assert record["correct"] == (record["refused"] if record["impossible"] else expected)
+    assert all(r["mode"] in ("full", "passages") for r in longwit)
+    assert all(r["ttft_s"] is not None for r in records)
+    rows = {(row["bucket"], row["system"]) for row in result["summary"]}
+    assert rows == {("page", "longwit"), ("page", "baseline"), ("all", "longwit"), ("all", "baseline")}
+    assert "vs baseline" in run.output and "smollm2-135m-instruct" in run.output
+
+
+def record(correct: bool, impossible: bool = False, refused: bool = False,
+           cited_correct: bool | None = None) -> dict:
+    return {"model": "m", "system": "longwit", "bucket": "page", "correct": correct,
+            "impossible": impossible, "refused": refused, "cited_correct": cited_correct,
+            "ttft_s": 0.5}
+
+
+def test_figures_count_honest_replies_and_citations_apart() -> None:
+    result = figures([record(True, cited_correct=True), record(False, cited_correct=False),
+                      record(True, impossible=True, refused=True), record(False, refused=True)])
+    assert result.accuracy == 0.5
+    assert result.answerable_accuracy == pytest.approx(1 / 3)
+    assert result.honest_on_unanswerable == 1.0
+    assert result.refused_answerable == pytest.approx(1 / 3)
+    assert result.citation_precision == 0.5
+    assert [row["bucket"] for row in summarize([record(True)])] == ["page", "all"]

@@ -1,0 +1,56 @@
+"""Scoring on the answer text, the corpus's sizes and determinism, the baseline's chunks."""
+
+from __future__ import annotations
+
+from engine.evaluation.baseline import blank_line_chunks
+from engine.evaluation.corpus import BUCKETS, CorpusOptions, build_corpus
+from engine.evaluation.scoring import contains_answer, normalize_answer
+from engine.evaluation.squad import load_articles
+
+
+def test_normalising_drops_case_punctuation_and_articles() -> None:
+    assert normalize_answer("The  Romantic era!") == "romantic era"
+
+
+def test_an_answer_is_right_when_it_contains_a_gold_answer_on_word_boundaries() -> None:
+    assert contains_answer("He left for the Romantic era, indeed.", ["Romantic era"])
+    assert contains_answer("It was 3,850,000 EJ.", ["3,850,000"])
+    assert not contains_answer("It was 13,850,000 EJ.", ["3,850,000"])
+    assert not contains_answer("Nothing here.", ["Romantic era", ""])
+    assert not contains_answer("word " * 60 + "Romantic era", ["Romantic era"], words=50)
+
+
+def test_the_data_holds_ten_real_articles_with_questions() -> None:
+    articles = load_articles()
+    assert len(articles) == 10
+    assert sum(len(p.questions) for a in articles for p in a.paragraphs) == 4719
+    assert articles[0].title == "Beyoncé"
+
+
+def test_the_corpus_spans_four_sizes_and_four_formats_and_is_the_same_for_a_seed() -> None:
+    documents = build_corpus(CorpusOptions(seed=0))
+    assert {d.bucket for d in documents} == set(BUCKETS)
+    assert {d.format for d in documents} == {"txt", "pdf", "epub", "docx"}
+    assert sum(len(d.questions) for d in documents) >= 150
+    assert any(q.impossible for d in documents for q in d.questions)
+    sizes = {b: max(d.chars for d in documents if d.bucket == b) for b in BUCKETS}
+    assert sizes["page"] < sizes["section"] < sizes["article"] < sizes["book"]
+    assert [d.questions for d in build_corpus(CorpusOptions(seed=0))] == [
+        d.questions for d in documents]
+    other = build_corpus(CorpusOptions(seed=1))
+    assert {q.id for d in other for q in d.questions} != {q.id for d in documents for q in d.questions}
+
+
+def test_each_question_is_about_its_own_document() -> None:
+    for document in build_corpus(CorpusOptions(seed=0, buckets=("page", "section"))):
+        text = " ".join(p for s in document.sections for p in s.paragraphs)
+        for question in document.questions:
+            if not question.impossible:
+                assert any(a in text for a in question.answers), question.text
+
+
+def test_the_baseline_packs_paragraphs_into_about_800_characters() -> None:
+    text = "\n\n".join(f"Paragraph {i} " + "word " * 60 for i in range(20))
+    chunks = blank_line_chunks(text)
+    assert all(len(c) <= 800 for c in chunks)
+    assert "\n\n".join(chunks).replace("\n\n", " ").split() == text.replace("\n\n", " ").split()

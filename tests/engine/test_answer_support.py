@@ -1,0 +1,59 @@
+"""The support check keeps answers to what the model was shown, a sentence at a time."""
+
+from __future__ import annotations
+
+from engine.answer_support import ShownText, SupportFilter, is_refusal, is_supported, unsupported_words
+
+PASSAGE = (
+    "Beyoncé received ten nominations at the 52nd Annual Grammy Awards in 2010. She tied with "
+    "Lauryn Hill for most Grammy nominations in a single year by a female artist."
+)
+SHOWN = ShownText.of([PASSAGE], question="Who did Beyoncé tie with for the most nominations in a year?")
+
+
+def test_an_answer_in_the_passages_words_is_supported() -> None:
+    assert is_supported("She tied with Lauryn Hill [1].", SHOWN)
+    assert is_supported("Beyonce tied with Lauryn Hill for most nominations.", SHOWN)  # accents
+
+
+def test_an_invented_name_or_number_is_not_supported() -> None:
+    assert unsupported_words("Beyoncé tied with Elena Klaína Duran in 2010.", SHOWN) == [
+        "Elena", "Klaína", "Duran"]
+    assert unsupported_words("She received 12 nominations.", SHOWN) == ["12"]
+
+
+def test_mostly_new_content_words_are_not_supported() -> None:
+    assert not is_supported("The singer painted watercolour landscapes of mountain villages.", SHOWN)
+
+
+def test_words_about_answering_need_not_be_in_the_passages() -> None:
+    assert is_supported("According to the passage, she tied with Lauryn Hill.", SHOWN)
+
+
+def test_the_filter_releases_checked_sentences_and_stops_at_the_first_unsupported() -> None:
+    check = SupportFilter(SHOWN)
+    shown = "".join(check.feed(piece) for piece in
+                    ["She tied with ", "Lauryn Hill. ", "She was born on ", "Mars in 1492. More."])
+    shown += check.flush()
+    assert shown == "She tied with Lauryn Hill. "
+    assert check.failed
+
+
+def test_the_filter_holds_an_unfinished_sentence_until_flush() -> None:
+    check = SupportFilter(SHOWN)
+    assert check.feed("She tied with Lauryn") == ""
+    assert check.feed(" Hill") == ""
+    assert check.flush() == "She tied with Lauryn Hill"
+    assert not check.failed
+
+
+def test_refusals_are_recognised() -> None:
+    assert is_refusal("I could not find this in the document.")
+    assert is_refusal("The passage does not mention her sister.")
+    assert not is_refusal("She found her voice in Houston.")
+
+
+def test_an_answer_in_another_script_than_the_question_is_not_supported() -> None:
+    shown = ShownText.of(["西藏 Tibet was ruled by the Phagmodrupa. 帕木竹巴"], question="Who ruled Tibet?")
+    assert unsupported_words("帕木竹巴西藏", shown)
+    assert not unsupported_words("Tibet was ruled by the Phagmodrupa.", shown)
