@@ -222,8 +222,8 @@ class ChatController(QObject):
         card = self.host.card
         use = ContextUse.of(reply.context, result.prompt_tokens + result.completion_tokens,
                             card.n_ctx if card else 0)
-        done = ReplyDone(conversation_id, reply.message_id, reply.text,
-                         result.finish_reason == "cancelled", list(reply.citations),
+        stopped = result.finish_reason == "cancelled" and not reply.stopped_unsupported
+        done = ReplyDone(conversation_id, reply.message_id, reply.text, stopped, list(reply.citations),
                          list(reply.notices), stats_line(reply), use)
         self.relay.post(self._done, done)
 

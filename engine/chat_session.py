@@ -123,20 +123,19 @@ class Reply:
         if self.result is None:
             self.result = self.stream.wait()
             self.text = self.result.text
+            stopped_by_person = self.result.finish_reason == "cancelled" and not self.stopped_unsupported
             if self.context is not None and self.context.check is not None:
                 # The same filter as the stream, so the saved text is what was shown (a reader
-                # that stopped early saw a prefix of it).
-                # An answer a person stopped is kept as far as it went, checked but not replaced.
-                stopped_by_person = (self.result.finish_reason == "cancelled"
-                                     and not self.stopped_unsupported)
+                # that stopped early saw a prefix of it). An answer a person stopped is kept as far
+                # as it went, checked but not replaced.
                 checked = checked_answer(self.result.text, self.context.check,
                                          complete=not stopped_by_person)
                 self.text, self.citations = checked.text, checked.citations
                 self.unsupported, self.not_found = checked.unsupported, checked.not_found
                 if self.unsupported and not self.not_found:
                     self.notices.append("The answer was cut where it stopped following the passages.")
-            cut = self.result.finish_reason == "cancelled" and not self.unsupported
-            self.message_id = self.session.save_answer(self.result, self.text, self.citations, cut)
+            self.message_id = self.session.save_answer(self.result, self.text, self.citations,
+                                                       stopped_by_person)
             if self.context is not None:
                 self.session.record_token_counts(self.context.document_tokens)
             self.notices.extend(self.session.window_notices())

@@ -286,11 +286,15 @@ class DocumentMaker:
         return " ".join(sentences)
 
 
-def pack(model: LoadedModel, document: PinnedDocument, question: str) -> PackedContext:
-    """The prompt exactly as the app lays it out for a question about this one document: the whole
-    document, and the best sentence windows of the chunks BM25 finds, right before the question."""
+def pack(model: LoadedModel, document: PinnedDocument, question: str,
+         evidence: bool = True) -> PackedContext:
+    """The prompt as the app lays it out for a question about this one document: the whole
+    document, and (with `evidence`) the best sentence windows of the chunks BM25 finds, right
+    before the question. The planted question goes without: its words match the planted sentence
+    exactly, so BM25 would repeat it right before the question and the cell would measure BM25."""
     packer = ContextPacker(DEFAULT_SYSTEM_PROMPT, [document], PackingOptions(usable_tokens=None))
-    return packer.pack(model, [ChatMessage("user", question)], search(document, question), start=0)
+    hits = search(document, question) if evidence else []
+    return packer.pack(model, [ChatMessage("user", question)], hits, start=0)
 
 
 def search(document: PinnedDocument, question: str) -> list[DocumentChunk]:
@@ -355,7 +359,7 @@ def ask_cell(model: LoadedModel, document: PinnedDocument, questions: list[Asked
     for asked in questions:
         if cancel.is_set():
             raise ProbeCancelled
-        packed = pack(model, document, asked.question)
+        packed = pack(model, document, asked.question, evidence=asked.kind == "real")
         if packed.mode != FULL:
             raise EngineError("The probe's document did not fit the window whole; this is a bug.")
         result = generate(model, packed.tokens, settings, cancel, lambda _text: None, stops)
@@ -429,6 +433,8 @@ def run_grid(model: LoadedModel, options: ProbeOptions, progress: Callable[[floa
         results.append(judge(length, row, baseline, options))
         if not results[-1].passed and options.stop_after_failure:
             break
+    if cancel.is_set():  # stopped after the last cell: nothing measured is kept
+        raise ProbeCancelled
     passed = [r.length for r in itertools.takewhile(lambda r: r.passed, results)]
     usable = passed[-1] if passed else lengths[0]  # never less than the shortest length tried
     timed = max(cells, key=lambda c: c.prefill_tokens)

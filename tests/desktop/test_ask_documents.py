@@ -15,8 +15,11 @@ from tests.desktop.test_cli import longwit
 from tests.media.conftest import make_pdf
 
 FILLER = (
-    "The harbour office keeps its ledgers in the upstairs room, where the clerks record every "
-    "ship that enters and leaves, with its cargo, its master and the hour of the tide. "
+    "The harbour office keeps its ledgers in the upstairs room.",
+    "The clerks record every ship that enters and leaves, with its cargo and its master.",
+    "The hour of the tide is chalked on a board by the door each morning.",
+    "Fishing boats unload at the north quay before the market opens.",
+    "Visitors may climb the old signal tower on Sundays in summer.",
 )
 FACTS = {
     2: "The new breakwater was finished in the autumn after three years of work by the masons.",
@@ -29,9 +32,9 @@ def harbour_pdf(path: Path, pages: int = 6) -> Path:
     rng = random.Random(5)
     texts = []
     for page in range(1, pages + 1):
-        words = FILLER.split()
-        rng.shuffle(words)
-        texts.append(" ".join(words) + " " + FACTS.get(page, "") + " " + FILLER)
+        sentences = list(FILLER)
+        rng.shuffle(sentences)  # every page reads differently, and only one holds each fact
+        texts.append(" ".join(sentences[:3]) + " " + FACTS.get(page, "") + " " + " ".join(sentences[3:]))
     return make_pdf(path, texts, title="Harbour Report")
 
 

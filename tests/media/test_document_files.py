@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from media.document_files import FORMATS, Chapter, latin1, write_document
+from media.document_files import FORMATS, Chapter, latin1, unicode_font, write_document
 from media.read_document import read_document
 
 CHAPTERS = [
@@ -20,9 +20,11 @@ CHAPTERS = [
 def test_each_format_reads_back_with_its_paragraphs(tmp_path: Path, suffix: str) -> None:
     path = write_document(tmp_path / f"chopin.{suffix}", "Chopin", CHAPTERS)
     text = " ".join(read_document(path).text.split())
+    # Without a Unicode font on the machine, the PDF carries the Latin-1 letters ("Z" for "Ż").
+    plain = suffix == "pdf" and unicode_font() is None
     for chapter in CHAPTERS:
         for paragraph in chapter.paragraphs:
-            assert paragraph in text
+            assert (latin1(paragraph) if plain else paragraph) in text
 
 
 def test_an_unknown_suffix_is_refused(tmp_path: Path) -> None:
