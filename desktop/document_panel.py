@@ -21,7 +21,8 @@ from desktop.chat_controller import ContextUse
 from storage import Document
 
 FULL_WORDS = "Full context: the model reads every document whole"
-PASSAGE_WORDS = "Passage mode: the documents are larger than the window; the best passages are used"
+PASSAGE_WORDS = ("Passage mode: the documents are longer than this model reads reliably; the best passages "
+                 "are used")
 
 
 def mode_text(use: ContextUse | None) -> str:

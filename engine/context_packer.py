@@ -35,6 +35,7 @@ from engine.loader import LoadedModel
 
 FULL, PASSAGES = "full", "passages"
 HISTORY_SHARE = 0.25
+QUESTION_ALLOWANCE = 256  # tokens held for a question and its evidence windows in full-context mode
 # How a plain transcript (a base model) is asked to answer about documents (engine/chat_format.py).
 DOCUMENT_CUE = "Answer:"  # of the budget kept for the conversation in passage mode
 
@@ -83,7 +84,8 @@ class PackedContext:
         shares = ", ".join(
             f"{share:.1%}" if share < 0.1 else f"{share:.0%}" for share in self.seen_fraction.values()
         )
-        return f"passage mode: the documents are larger than the window; the model saw {shares} of them"
+        return ("passage mode: the documents are longer than this model reads reliably; "
+                f"the model saw {shares} of them")
 
 
 @dataclass
@@ -118,8 +120,10 @@ class ContextPacker:
         numbered = self.options.numbered
         whole = system_with_documents(self.system_prompt, self.documents, True, numbered)
         question = question_with_passages(asked, best, numbered)
-        needed = self.prefix_length(model, whole) + self.measure(model, question)
-        if needed <= usable:
+        # The same decision for every question (and for the pre-fill before the first, which has
+        # none), or a document read whole on drop would be packed as passages when asked about.
+        prefix = self.prefix_length(model, whole)
+        if prefix + QUESTION_ALLOWANCE <= usable and prefix + self.measure(model, question) <= budget:
             return self.finish(model, whole, history, question, best, start, reserve, FULL)
         brief = system_with_documents(self.system_prompt, self.documents, False, numbered)
         room = usable - self.prefix_length(model, brief) - self.measure(model, question)
@@ -218,11 +222,11 @@ class ContextPacker:
         return counts
 
     def seen_fraction(self, passages: list[SourcePassage]) -> dict[int, float]:
+        """Each document's share the model saw, counting a chunk once however often it is shown
+        (an evidence window repeats part of a passage)."""
         shown: dict[int, int] = {}
-        for passage in passages:
-            shown[passage.chunk.document_id] = shown.get(passage.chunk.document_id, 0) + len(
-                passage.chunk.text
-            )
+        for chunk in {p.chunk.chunk_id: p.chunk for p in passages}.values():
+            shown[chunk.document_id] = shown.get(chunk.document_id, 0) + len(chunk.text)
         return {
             d.document_id: shown.get(d.document_id, 0) / max(1, sum(len(c.text) for c in d.chunks))
             for d in self.documents

@@ -37,22 +37,24 @@ class GenerationOptions:
     # is asked for. The voice loop stops reading while it synthesizes a clause, and on a small CPU the
     # model writing on meanwhile slows that synthesis down by as much as it writes.
     read_ahead: int | None = None
-    # Stop when the reply starts going round in a loop (see `runaway_repetition`).
-    stop_repetition: bool = True
+    # Stop when the reply ends with a loop of at least this many tokens (see `runaway_repetition`);
+    # None: never. Answers about documents use 16: a list of zeros in code may legitimately
+    # repeat that long, a sentence quoted from a passage does not.
+    repetition_tokens: int | None = 32
 
 
-REPEAT_MIN_TOKENS = 32  # a loop must span at least this many tokens before it is cut
+REPEAT_MIN_TOKENS = 32
 REPEAT_MIN_TIMES = 3
 REPEAT_MAX_PERIOD = 64
 
 
-def runaway_repetition(tokens: Sequence[int]) -> bool:
-    """Whether the reply ends with the same run of tokens three or more times over at least 32
-    tokens: a small model at temperature 0 that starts a loop never leaves it ("The team that
-    performed the ensemble that performed…"), and would otherwise fill the token limit."""
+def runaway_repetition(tokens: Sequence[int], min_tokens: int = REPEAT_MIN_TOKENS) -> bool:
+    """Whether the reply ends with the same run of tokens three or more times over at least
+    `min_tokens`: a small model at temperature 0 that starts a loop never leaves it ("Beyoncé and
+    Beyonce and Beyonce and…"), and would otherwise fill the token limit."""
     size = len(tokens)
     for period in range(1, min(REPEAT_MAX_PERIOD, size // REPEAT_MIN_TIMES) + 1):
-        times = max(REPEAT_MIN_TIMES, -(-REPEAT_MIN_TOKENS // period))
+        times = max(REPEAT_MIN_TIMES, -(-min_tokens // period))
         span = period * times
         if span > size:
             continue
@@ -199,7 +201,7 @@ def generate(
                 if stop_filter.stopped:
                     finish = "stop"
                     break
-                if options.stop_repetition and runaway_repetition(written):
+                if options.repetition_tokens and runaway_repetition(written, options.repetition_tokens):
                     finish = "repetition"
                     break
                 if count >= limit:

@@ -36,7 +36,7 @@ FAMILIES: dict[str, dict[str, float]] = {
     "phi3": {"temperature": 0.0},
 }
 CONSERVATIVE = {"temperature": 0.3, "top_p": 0.9}
-DOCUMENT_ANSWER = {"temperature": 0.0, "top_k": 1, "repeat_penalty": 1.0}
+DOCUMENT_ANSWER = {"temperature": 0.0, "top_k": 1, "repeat_penalty": 1.0, "repetition_tokens": 16}
 
 
 @dataclass(frozen=True)

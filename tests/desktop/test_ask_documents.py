@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from storage import ConversationStore, DocumentStore, open_database
+from storage import ConversationStore, DocumentStore, ProbeStore, open_database
 from storage.citations import CitationStore
 from tests.desktop.test_cli import longwit
 from tests.media.conftest import make_pdf
@@ -64,6 +64,10 @@ def test_second_process_restores_the_saved_document_state(
     longwit_home: Path, tmp_path: Path, chat_model_path: Path
 ) -> None:
     pdf = harbour_pdf(tmp_path / "harbour.pdf", pages=8)
+    # Eight pages are more than SmolLM2's bundled usable context (1K): as if `longwit probe` had
+    # found this machine's copy reads 4K, so the document goes in whole and its state is saved.
+    ProbeStore(open_database(longwit_home / "longwit.db")).record(
+        chat_model_path, 4096, 8192, 8000, 10.0, [], "test")
     first = longwit(longwit_home, "ask", "--doc", str(pdf), "--max-tokens", "20",
                     "When was the breakwater finished?")
     assert first.returncode == 0, first.stderr

@@ -115,10 +115,10 @@ def test_the_usable_context_decides_the_mode_and_sizes_the_passages(host: ModelH
     parts = host.call(lambda model: tight.pack(model, question, hits, 0))
     assert whole.mode == FULL and parts.mode == PASSAGES
     assert len(parts.tokens) <= 700 + 16
-    # The evidence windows come last, best first, and hold the needle.
+    # The evidence windows come last, the best right before the question, and it holds the needle.
     evidence = [p for p in parts.sources if p.shown]
-    assert evidence and NEEDLE_ANSWER in evidence[0].text
-    assert parts.check is not None and parts.check.closest is evidence[0]
+    assert evidence and NEEDLE_ANSWER in evidence[-1].text
+    assert parts.check is not None and parts.check.closest is evidence[-1]
 
 
 def test_passages_take_the_best_hits_before_their_neighbours(host: ModelHost) -> None:

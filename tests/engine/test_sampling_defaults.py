@@ -26,12 +26,16 @@ def test_document_answers_are_greedy_unless_the_person_chose(host) -> None:
     documents = generation_options_for(host, documents=True)
     assert chat.temperature == 0.2  # SmolLM2's card
     assert documents.temperature == 0.0 and documents.repeat_penalty == 1.0
+    assert chat.repetition_tokens == 32 and documents.repetition_tokens == 16
     assert generation_options_for(host, documents=True, temperature=0.9).temperature == 0.9
 
 
-def test_runaway_repetition_is_a_loop_over_32_tokens_or_more() -> None:
+def test_runaway_repetition_is_a_loop_over_32_tokens_or_16_about_documents() -> None:
     assert runaway_repetition([5, 6, 7, 8] * 8)
-    assert runaway_repetition([1, 2] + [9] * 32)
-    assert not runaway_repetition([9] * 31)
+    assert not runaway_repetition([5, 6, 7, 8] * 4)
+    assert runaway_repetition([5, 6, 7, 8] * 4, min_tokens=16)
+    assert runaway_repetition([1, 2] + [7, 8, 9] * 6, min_tokens=16)  # "and Beyonce and Beyonce …"
+    assert not runaway_repetition([9] * 15, min_tokens=16)
+    assert not runaway_repetition([7, 8, 9] * 2 + [1], min_tokens=16)
     assert not runaway_repetition(list(range(200)))
     assert not runaway_repetition([1, 2, 3] * 2 + list(range(100)))
