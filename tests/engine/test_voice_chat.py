@@ -21,7 +21,7 @@ from media.speakable import SpeechChunker
 from media.speech_to_text import SpeechToText, Word
 from media.text_to_speech import TextToSpeech
 from media.voice_events import LoopEvent, UserTurn
-from storage import ConversationStore, DocumentStore, WordTimings
+from storage import ConversationStore, DocumentStore, ProbeStore, WordTimings
 from tests.engine.documents_fixtures import NEEDLE_ANSWER, NEEDLE_QUESTION, document_with_needle
 from tests.engine.stored_documents import store_pinned
 
@@ -116,6 +116,9 @@ def test_spoken_question_is_answered_over_the_pinned_document(
     host: ModelHost, store: ConversationStore, longwit_home: Path
 ) -> None:
     document_id = store_pinned(longwit_home, document_with_needle(chunk_count=5, depth=0.5))
+    # ~900 tokens: more than SmolLM2's bundled usable context (1K with the question's allowance);
+    # as if `longwit probe` had found this machine's copy reads 2K, so it goes in whole.
+    ProbeStore(store.db).record(host.card.path, 2048, 2048, 2000, 2.0, [], "test")
     conversation = store.create("Voice conversation")
     DocumentStore(store.db).pin(conversation, document_id)
     options = GenerationOptions(max_tokens=40, temperature=0)
