@@ -160,8 +160,11 @@ class ModelRun:
                            prompt_tokens=answer.prompt_tokens, passages=answer.passages)
 
 
-def run_document(run: ModelRun, document: EvalDocument, path: Path, options: AnswerBenchmarkOptions,
-                 records: list[AnswerRecord], prefills: list[dict]) -> None:
+def run_document(run: ModelRun, document: EvalDocument, path: Path, text: str | None,
+                 options: AnswerBenchmarkOptions, records: list[AnswerRecord],
+                 prefills: list[dict]) -> None:
+    """Store, pre-fill and ask about one document; `text` is the document as the readers read
+    it, for the baseline (None: no baseline)."""
     stored = ingest_file(path, run.documents).document
     assert stored is not None
     started = time.perf_counter()
@@ -171,7 +174,7 @@ def run_document(run: ModelRun, document: EvalDocument, path: Path, options: Ans
                      "tokens": sum(packed.document_tokens.values()) if packed else None,
                      "mode": packed.mode if packed else None,
                      "seconds": round(time.perf_counter() - started, 3)})
-    naive = NaiveBaseline(read_document(path).text) if options.baseline else None
+    naive = NaiveBaseline(text) if text is not None else None
     questions = document.questions[: options.questions_per_document]
     try:
         for question in questions:
@@ -206,6 +209,9 @@ def run_answer_benchmark(options: AnswerBenchmarkOptions, models_dir: Path, repo
     cards = []
     with tempfile.TemporaryDirectory(prefix="longwit-bench-answers-") as folder:
         paths = write_files(corpus, Path(folder) / "files")
+        # Read once for every model's baseline, by the same readers ingestion uses.
+        texts = {name: read_document(path).text for name, path in paths.items()} \
+            if options.baseline else {}
         for model in options.models:
             report(f"Loading {model}…")
             host = ModelHost(models_dir)
@@ -220,7 +226,8 @@ def run_answer_benchmark(options: AnswerBenchmarkOptions, models_dir: Path, repo
                     for document in corpus:
                         report(f"{card.name}: {document.name} ({document.format}, "
                                f"{document.chars:,} characters, {len(document.questions)} questions)")
-                        run_document(run, document, paths[document.name], options, records, prefills)
+                        run_document(run, document, paths[document.name], texts.get(document.name),
+                                     options, records, prefills)
                 finally:
                     run.db.conn.close()
             finally:

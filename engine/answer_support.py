@@ -111,6 +111,13 @@ class ShownText:
         self.numbers |= other.numbers
 
 
+def is_key_word(word: str) -> bool:
+    """A word that carries content: three letters or more, not a function word or a word about
+    answering."""
+    key = stem(word)
+    return len(key) >= 3 and not {key, fold(word)} & IGNORED
+
+
 def unsupported_words(sentence: str, shown: ShownText) -> list[str]:
     """The key words of `sentence` missing from what was shown; empty when it is supported."""
     sentence = CITATION.sub(" ", sentence)
@@ -122,11 +129,10 @@ def unsupported_words(sentence: str, shown: ShownText) -> list[str]:
     words = WORD.findall(sentence)
     content = []
     for index, word in enumerate(words):
-        key = stem(word)
-        if len(key) < 3 or {key, fold(word)} & IGNORED:
+        if not is_key_word(word):
             continue
         name = word[0].isupper() and index > 0
-        if name and key not in shown.stems:
+        if name and stem(word) not in shown.stems:
             missing.append(word)  # a name must be there, whatever else is
         elif not name:
             content.append(word)
@@ -147,8 +153,7 @@ def is_supported(answer: str, shown: ShownText) -> bool:
 def key_words(sentence: str) -> list[str]:
     """The numbers and content words of a sentence: what makes it say something."""
     sentence = CITATION.sub(" ", sentence)
-    return [*numbers(sentence), *(w for w in WORD.findall(sentence)
-                                  if len(stem(w)) >= 3 and not {stem(w), fold(w)} & IGNORED)]
+    return [*numbers(sentence), *filter(is_key_word, WORD.findall(sentence))]
 
 
 class SupportFilter:

@@ -9,6 +9,7 @@ import jinja2
 from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
 PLAIN_STOPS = ("\nUser:", "\nuser:", "\nUSER:")
+ANSWER_CUE = "Answer:"  # how a plain transcript (a base model) is asked about documents
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,15 @@ class ChatFormat:
         if self.template:
             return (self.eos_token,) if self.eos_token else ()
         return PLAIN_STOPS
+
+    @property
+    def answer_cue(self) -> str:
+        """Where the reply to a question about documents begins (see render_plain)."""
+        return "Assistant:" if self.template else ANSWER_CUE
+
+    def answer_stop_strings(self) -> tuple[str, ...]:
+        """`stop_strings` for an answer about documents: a base model's ends with its paragraph."""
+        return self.stop_strings() if self.template else (*PLAIN_STOPS, "\n\n")
 
 
 def render_plain(messages: list[ChatMessage], cue: str = "Assistant:") -> str:

@@ -187,12 +187,12 @@ class ChatSession:
         user_message_id = self.store.add_message(self.conversation_id, "user", text, words=words)
         history = self.history()
         hits = self.documents.search(text, RETRIEVED_PASSAGES) if self.packer and self.documents else []
-        stops, templated = self.host.call(
-            lambda model: (model.chat_format.stop_strings(), model.chat_format.template is not None))
-        if self.packer is not None:
-            # Small models given "…passage\n\nQuestion: q" tend to go on with a question of their
-            # own; a base model's answer ends with its paragraph.
-            stops = (*stops, *DOCUMENT_STOPS, *(() if templated else ("\n\n",)))
+        if self.packer is None:
+            stops = self.host.call(lambda model: model.chat_format.stop_strings())
+        else:
+            # Small models given "…passage\n\nQuestion: q" tend to go on with a question of their own.
+            stops = (*self.host.call(lambda model: model.chat_format.answer_stop_strings()),
+                     *DOCUMENT_STOPS)
         reply_box: list[Reply] = []
 
         def pack(model: LoadedModel, cancel: threading.Event) -> PreparedPrompt:

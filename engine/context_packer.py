@@ -34,10 +34,8 @@ from engine.kv_cache import common_prefix_length
 from engine.loader import LoadedModel
 
 FULL, PASSAGES = "full", "passages"
-HISTORY_SHARE = 0.25
+HISTORY_SHARE = 0.25  # of the budget kept for the conversation in passage mode
 QUESTION_ALLOWANCE = 256  # tokens held for a question and its evidence windows in full-context mode
-# How a plain transcript (a base model) is asked to answer about documents (engine/chat_format.py).
-DOCUMENT_CUE = "Answer:"  # of the budget kept for the conversation in passage mode
 
 
 @dataclass(frozen=True)
@@ -183,7 +181,7 @@ class ContextPacker:
     ) -> PackedContext:
         turns = [*history[:-1], ChatMessage("user", question)]
         window = fit_conversation(model, ChatMessage("system", system), turns, start, reserve,
-                                  cue=DOCUMENT_CUE)
+                                  cue=model.chat_format.answer_cue)
         seen = self.seen_fraction(passages) if mode == PASSAGES else {
             d.document_id: 1.0 for d in self.documents
         }

@@ -353,8 +353,7 @@ def ask_cell(model: LoadedModel, document: PinnedDocument, questions: list[Asked
     # the words to quote sit): how the app answers about documents.
     settings = GenerationOptions(max_tokens=options.answer_tokens, temperature=0.0, top_k=1,
                                  repeat_penalty=1.0)
-    plain = model.chat_format.template is None  # a base model's answer ends with its paragraph
-    stops = (*model.chat_format.stop_strings(), *DOCUMENT_STOPS, *(("\n\n",) if plain else ()))
+    stops = (*model.chat_format.answer_stop_strings(), *DOCUMENT_STOPS)
     answered = []
     for asked in questions:
         if cancel.is_set():

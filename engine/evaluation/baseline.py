@@ -66,10 +66,9 @@ class NaiveBaseline:
         messages, passages = self.prompt(question)
         # A base model (no chat template) is asked as a completion, "… Question: q Answer:", and
         # its answer ends with its paragraph: the fair way to ask it, as Longwit does.
-        plain = model.chat_format.template is None
-        text = model.chat_format.render(messages, cue="Answer:" if plain else "Assistant:")
-        tokens = tokenize_prompt(model, text)
-        stops = (*model.chat_format.stop_strings(), *(("\n\n",) if plain else ()))
+        chat_format = model.chat_format
+        tokens = tokenize_prompt(model, chat_format.render(messages, cue=chat_format.answer_cue))
+        stops = chat_format.answer_stop_strings()
         started = time.perf_counter()
         result = generate(model, tokens, OPTIONS, threading.Event(), lambda _text: None,
                           stops=stops, started_at=started)
