@@ -16,10 +16,10 @@ from desktop.docs_cli import docs
 from desktop.probe_cli import probe
 from desktop.voice_cli import voice
 from engine.catalog import BUNDLED, DEFAULT_MODEL
-from engine.context_probe import describe_probe
 from engine.errors import EngineError
 from engine.gguf_file import read_gguf_info
 from engine.loader import gpu_offload_supported
+from engine.probe_records import describe_probe
 from storage import ModelUseLog, ProbeStore, longwit_home
 
 

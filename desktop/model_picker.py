@@ -40,10 +40,10 @@ from desktop.app_settings import AppSettings
 from desktop.background import TaskRunner
 from desktop.memory_estimate import MemoryEstimate, estimate_memory
 from engine.catalog import BUNDLED, DEFAULT_MODEL, bundled_file_if_ready
-from engine.context_probe import describe_probe
 from engine.errors import EngineError
 from engine.gguf_file import GgufInfo, read_gguf_info
 from engine.loader import gpu_offload_supported
+from engine.probe_records import describe_probe
 from storage import ProbeRecord, ProbeStore, StorageError, database_path, open_database
 from storage.model_uses import ModelUse
 

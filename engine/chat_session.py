@@ -19,7 +19,7 @@ from engine.context_packer import ContextPacker, PackedContext, PackingOptions
 from engine.conversation_window import PackedPrompt, answer_reserve, fit_conversation
 from engine.document_answer import DocumentAnswerFilter, checked_answer
 from engine.document_prompt import DocumentChunk, PinnedDocument
-from engine.generation import GenerationOptions, GenerationResult
+from engine.generation import GenerationOptions, GenerationResult, abort_when
 from engine.loader import LoadedModel
 from engine.model_host import ModelHost, PreparedPrompt, ReplyStream
 from engine.state_cache import PrefixOutcome, StateCache
@@ -199,17 +199,21 @@ class ChatSession:
             if self.packer is None:
                 return PreparedPrompt(self.pack_chat(model, history))
             context = self.packer.pack(model, history, hits, self.window_start)
+            cache = self.documents.state_cache if self.documents else None
+            prefix = None
+            if cache is not None:
+                prefix = cache.prepare(
+                    model, context.tokens, context.prefix_tokens, cancel, context.prefix_text
+                )
+                reply_box[0].prefix = prefix
+            with abort_when(model, cancel):
+                ranked = self.packer.rank_evidence(model, text, hits, context)
+            if ranked is not None:
+                context = self.packer.pack(model, history, hits, self.window_start, ranked)
             self.last_packing = context.window
             self.window_start = context.window.start
             reply_box[0].context = context
-            cache = self.documents.state_cache if self.documents else None
-            if cache is None:
-                return PreparedPrompt(context.tokens)
-            prefix = cache.prepare(
-                model, context.tokens, context.prefix_tokens, cancel, context.prefix_text
-            )
-            reply_box[0].prefix = prefix
-            return PreparedPrompt(context.tokens, prefix.read_tokens)
+            return PreparedPrompt(context.tokens, prefix.read_tokens if prefix else 0)
 
         reply = Reply(ReplyStream(), self, user_message_id)
         reply_box.append(reply)

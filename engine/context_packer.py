@@ -29,8 +29,9 @@ from engine.document_prompt import (
     question_with_passages,
     system_with_documents,
 )
-from engine.evidence import best_windows
-from engine.kv_cache import common_prefix_length
+from engine.evidence import Evidence, best_windows
+from engine.evidence_ranking import rank_by_question_bits
+from engine.kv_cache import common_prefix_length, reusable_prefix
 from engine.loader import LoadedModel
 
 FULL, PASSAGES = "full", "passages"
@@ -59,6 +60,14 @@ class PackingOptions:
     # Passages numbered for citing [1]; off, plain passages under a one-line instruction. On the
     # evaluation SmolLM2 135M answered as often either way (README), so passages stay citable.
     numbered: bool = True
+    # How many BM25 sentence windows the model itself ranks, by the bits of the question each
+    # saves (engine/evidence_ranking), before the best `evidence_windows` are kept; 0: BM25 alone.
+    model_ranking: int = 0
+    # Words added to the question from the best sentences before they are ranked again
+    # (pseudo-relevance feedback, engine/evidence.expanded); 0: the question's own words.
+    query_expansion: int = 0
+    # The question also before the passages, so a small model reads them knowing what is asked.
+    question_first: bool = False
 
 
 @dataclass(frozen=True)
@@ -97,6 +106,8 @@ class ContextPacker:
     # does not tokenize a whole book twice just to find where its prefix ends.
     known_lengths: Callable[[LoadedModel, str], int | None] | None = None
     _whole_text: ShownText | None = field(default=None, repr=False)
+    # Each chunk's tokens, measured once per conversation rather than on every turn.
+    _chunk_tokens: dict[int, int] = field(default_factory=dict, repr=False)
 
     def pack(
         self,
@@ -104,20 +115,23 @@ class ContextPacker:
         history: list[ChatMessage],
         hits: list[DocumentChunk],
         start: int,
+        evidence: list[Evidence] | None = None,
     ) -> PackedContext:
-        """history ends with the question; hits are the retrieved chunks, best first."""
+        """history ends with the question; hits are the retrieved chunks, best first; `evidence`,
+        when given, replaces the BM25 evidence windows (see `rank_evidence`)."""
         reserve = min(self.options.answer_reserve, model.n_ctx // 4)
         budget = model.n_ctx - reserve
         usable = min(budget, self.options.usable_tokens or budget)
         titles = {d.document_id: d.title for d in self.documents}
         asked = history[-1].content
-        evidence = best_windows(asked, hits, self.options.evidence_windows,
-                                self.options.window_neighbours)
+        if evidence is None:
+            evidence = best_windows(asked, hits, self.options.evidence_windows,
+                                    self.options.window_neighbours, self.options.query_expansion)
         best = [SourcePassage(n, e.chunk, titles.get(e.chunk.document_id, "document"), e.text)
                 for n, e in enumerate(evidence, start=1)]
         numbered = self.options.numbered
         whole = system_with_documents(self.system_prompt, self.documents, True, numbered)
-        question = question_with_passages(asked, best, numbered)
+        question = question_with_passages(asked, best, numbered, self.options.question_first)
         # The same decision for every question (and for the pre-fill before the first, which has
         # none), or a document read whole on drop would be packed as passages when asked about.
         prefix = self.prefix_length(model, whole)
@@ -136,10 +150,29 @@ class ContextPacker:
         else:
             shown = [*number_passages(chosen, titles), *best]
         passages = [replace(p, number=n) for n, p in enumerate(shown, start=1)]
-        question = question_with_passages(asked, passages, numbered)
+        question = question_with_passages(asked, passages, numbered, self.options.question_first)
         closest = passages[-1] if self.options.best_last and best else None
         return self.finish(model, brief, history, question, passages, start, reserve, PASSAGES,
                            closest)
+
+    def rank_evidence(self, model: LoadedModel, asked: str, hits: list[DocumentChunk],
+                      context: PackedContext) -> list[Evidence] | None:
+        """The evidence windows the model ranks best, read after `context`'s prefix (put in the KV
+        cache here if it is not there yet); None when model ranking is off or has nothing to rank."""
+        count = self.options.model_ranking
+        if count <= self.options.evidence_windows or not hits:
+            return None
+        candidates = best_windows(asked, hits, count, self.options.window_neighbours,
+                                  self.options.query_expansion)
+        if len(candidates) <= self.options.evidence_windows:
+            return None
+        prefix = context.tokens[: context.prefix_tokens]
+        base = reusable_prefix(model, prefix)
+        if base < len(prefix):
+            model.llama.n_tokens = base
+            model.llama.eval(prefix[base:])
+        return rank_by_question_bits(model, len(prefix), asked, candidates,
+                                     self.options.evidence_windows)
 
     def measure(self, model: LoadedModel, text: str) -> int:
         return len(model.llama.tokenize(text.encode("utf-8"), add_bos=False, special=False))
@@ -160,7 +193,9 @@ class ContextPacker:
             chunk = by_place.get(place)
             if chunk is None or place in chosen:
                 continue
-            cost = self.measure(model, chunk.text) + 16  # number and label
+            if chunk.chunk_id not in self._chunk_tokens:
+                self._chunk_tokens[chunk.chunk_id] = self.measure(model, chunk.text)
+            cost = self._chunk_tokens[chunk.chunk_id] + 16  # number and label
             if used + cost > room:
                 continue
             chosen[place] = chunk

@@ -26,264 +26,35 @@ from __future__ import annotations
 import itertools
 import math
 import random
-import re
-import shlex
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
-from pathlib import Path
-from typing import Any
 
 import llama_cpp
 
-from engine.catalog import BUNDLED_USABLE_TOKENS
 from engine.chat_format import ChatMessage
 from engine.chat_session import DEFAULT_SYSTEM_PROMPT, DOCUMENT_STOPS, RETRIEVED_PASSAGES
 from engine.context_packer import FULL, ContextPacker, PackedContext, PackingOptions
-from engine.document_prompt import DocumentChunk, PinnedDocument, document_block
+from engine.document_prompt import DocumentChunk, PinnedDocument
 from engine.errors import EngineError
 from engine.evaluation.scoring import contains_answer
-from engine.evaluation.squad import Paragraph, load_articles
-from engine.filler_text import count_tokens
+from engine.evaluation.squad import load_articles
 from engine.generation import GenerationOptions, abort_when, generate
 from engine.kv_cache import forget_memory, reusable_prefix
 from engine.loader import LoadedModel
-from storage.locations import Location
-from storage.model_probes import ProbeRecord, ProbeStore
+from engine.probe_documents import DocumentMaker, choose_questions, planted_fact
+from engine.probe_records import (
+    Asked,
+    LengthResult,
+    ProbeCancelled,
+    ProbeCell,
+    ProbeOptions,
+    ProbeResult,
+    short_tokens,
+)
 from storage.passage_index import PassageIndex
 
-DEFAULT_USABLE_TOKENS = 2048
-"""What to assume for a model never probed: the smallest model we ship reads 1–2K tokens of real
-text well (DESIGN.md), and larger models read at least as far, so 2K is a conservative guess."""
-
-PROBE_DOCUMENT_ID = -1  # never a stored document's id, so nothing keyed by id can mix them up
 FIT_MARGIN = 48  # tokens kept free below the packer's budget: the question varies in length
-SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
-
-# Made-up facts with a number the model cannot know, and their questions. Each depth has its own
-# kind of fact, the same at every length with a new number in every cell, so that lengths are
-# compared on equal terms: with names in some cells, SmolLM2 missed every name and found every
-# number whatever the length, and which length drew the names decided the result.
-PLANTED_FACTS = (
-    ("The archive's courier code is {}.", "What is the archive's courier code?"),
-    ("The lighthouse keeper's locker number is {}.", "What is the lighthouse keeper's locker number?"),
-    ("The old telescope's serial number is {}.", "What is the old telescope's serial number?"),
-    ("The rescue team answers on radio channel {}.", "On which radio channel does the rescue team answer?"),
-    ("The harbour master's permit is number {}.", "What number is the harbour master's permit?"),
-)
-
-
-class ProbeCancelled(Exception):
-    """The probe was stopped by its cancel event; nothing it measured should be kept."""
-
-
-@dataclass(frozen=True)
-class ProbeOptions:
-    lengths: tuple[int, ...] | None = None  # None: 1K doubling up to the window, then the window
-    first_length: int = 1024
-    depths: tuple[float, ...] = (0.1, 0.5, 0.9)
-    real_paragraphs: int = 3  # real SQuAD paragraphs per cell, one question asked about each
-    max_paragraph_chars: int = 700  # short paragraphs, so that three fit in the smallest documents
-    answer_tokens: int = 40
-    planted_share: float = 2 / 3  # of the depths where a length must find the planted fact
-    real_ratio: float = 0.75  # of the shortest length's real accuracy a length must keep
-    stop_after_failure: bool = True  # a length that fails makes longer ones pointless
-    time_full_window: bool = True  # time a full window's pre-fill if no cell was one
-    seed: int = 0
-
-
-@dataclass(frozen=True)
-class Asked:
-    """A question put to the model about one cell's document, and what it said."""
-
-    kind: str  # "planted" or "real"
-    question: str
-    golds: tuple[str, ...]
-    answer: str = ""
-    correct: bool = False
-
-
-@dataclass(frozen=True)
-class ProbeCell:
-    length: int  # the document length asked for, in tokens
-    depth: float
-    document_tokens: int  # as measured in the model's tokens
-    prompt_tokens: int
-    prefill_tokens: int  # evaluated for this cell (the rest came from the cache)
-    prefill_s: float
-    answers: tuple[Asked, ...]
-
-    @property
-    def planted_found(self) -> bool:
-        return any(a.correct for a in self.answers if a.kind == "planted")
-
-    @property
-    def real(self) -> tuple[int, int]:
-        real = [a for a in self.answers if a.kind == "real"]
-        return sum(a.correct for a in real), len(real)
-
-
-@dataclass(frozen=True)
-class LengthResult:
-    length: int
-    planted_found: int
-    depths: int
-    real_correct: int
-    real_asked: int
-    passed: bool
-
-    @property
-    def real_accuracy(self) -> float:
-        return self.real_correct / self.real_asked if self.real_asked else 0.0
-
-
-@dataclass(frozen=True)
-class ProbeResult:
-    model: str
-    path: str
-    n_ctx: int
-    window_tokens: int  # the longest document the window holds in full-context mode
-    usable_tokens: int
-    lengths: tuple[LengthResult, ...]
-    cells: tuple[ProbeCell, ...]
-    prefill_tokens: int  # tokens of the pre-fill timed for the full-window figure
-    prefill_s: float
-    question_article: str
-    stopped_early: bool
-    seconds: float
-    llama_cpp_version: str
-
-    @property
-    def prefill_tokens_per_s(self) -> float:
-        return self.prefill_tokens / self.prefill_s if self.prefill_s > 0 else 0.0
-
-    def to_json(self) -> dict[str, Any]:
-        return {**asdict(self), "prefill_tokens_per_s": round(self.prefill_tokens_per_s, 1)}
-
-
-def store_probe(store: ProbeStore, result: ProbeResult) -> ProbeRecord:
-    """Keep a finished probe for its model file (a cancelled probe raises before it gets here)."""
-    return store.record(result.path, result.usable_tokens, result.n_ctx, result.prefill_tokens,
-                        result.prefill_s, result.to_json(), result.llama_cpp_version)
-
-
-def describe_probe(record: ProbeRecord | None, model: str, path: str | Path | None = None) -> str:
-    """One line for a model list: what the probe found; else, for a bundled file, the figure
-    measured for it on the development machine; else how to run the probe."""
-    if record is not None:
-        return f"usable ~{record.usable_tokens:,} tokens (probed {record.probed_date})"
-    how = f"`longwit probe --model {shlex.quote(model)}`"
-    measured = BUNDLED_USABLE_TOKENS.get(Path(path).name) if path else None
-    if measured is not None:
-        return f"usable ~{measured:,} tokens (measured for this bundled model; {how} measures it here)"
-    return f"not probed: run {how} (until then ~{DEFAULT_USABLE_TOKENS:,} tokens are assumed)"
-
-
-def short_tokens(tokens: int) -> str:
-    return f"{tokens // 1024}K" if tokens % 1024 == 0 else f"{tokens:,}"
-
-
-def planted_fact(depth_index: int, rng: random.Random) -> tuple[str, Asked]:
-    """The planted sentence for a cell at this depth, and its question."""
-    sentence, question = PLANTED_FACTS[depth_index % len(PLANTED_FACTS)]
-    value = str(rng.randint(1000, 9899))
-    return sentence.format(value), Asked("planted", question, (value,))
-
-
-def choose_questions(options: ProbeOptions) -> tuple[str, list[list[tuple[Paragraph, Asked]]]]:
-    """One SQuAD article (by the seed) and, per depth, paragraphs of it each with one answerable
-    question, preferring questions whose gold answer is at most four words."""
-    rng = random.Random(options.seed)
-    needed = len(options.depths) * options.real_paragraphs
-
-    def answerable(paragraph: Paragraph) -> list:
-        return [q for q in paragraph.questions if not q.impossible and q.answers]
-
-    def eligible(paragraph: Paragraph) -> bool:
-        return len(paragraph.text) <= options.max_paragraph_chars and bool(answerable(paragraph))
-
-    articles = [a for a in load_articles() if sum(map(eligible, a.paragraphs)) >= needed]
-    if not articles:
-        raise EngineError(f"The evaluation articles hold fewer than {needed} short paragraphs with "
-                          "questions; ask about fewer depths or paragraphs.")
-    article = rng.choice(articles)
-    chosen = []
-    for paragraph in rng.sample([p for p in article.paragraphs if eligible(p)], needed):
-        questions = answerable(paragraph)
-        short = [q for q in questions if min(len(a.split()) for a in q.answers) <= 4]
-        question = rng.choice(short or questions)
-        chosen.append((paragraph, Asked("real", question.text, question.answers)))
-    per = options.real_paragraphs
-    return article.title, [chosen[i * per:(i + 1) * per] for i in range(len(options.depths))]
-
-
-class DocumentMaker:
-    """Builds one cell's document from filler paragraphs, measuring each once per probe."""
-
-    def __init__(self, model: LoadedModel, filler: list[tuple[str, str]]) -> None:
-        self.model = model
-        self.filler = filler
-        self.counts: dict[str, int] = {}
-
-    def tokens(self, text: str) -> int:
-        if text not in self.counts:
-            self.counts[text] = count_tokens(self.model, text) + 1  # and its line break
-        return self.counts[text]
-
-    def make(self, length: int, offset: int, depth: float, cluster: list[tuple[str, str]],
-             planted: str) -> PinnedDocument:
-        """At most `length` tokens: filler from `offset` on, with the planted sentence and the
-        `cluster` of asked-about paragraphs at `depth`. The filler before the cluster starts the
-        same way at every depth of a length, so later cells reuse that part of the cache."""
-        target = length
-        for _ in range(4):  # paragraphs measured alone add up to a little less than the whole
-            document = self.build(target, offset, depth, cluster, planted)
-            over = (document.token_count or 0) - length
-            if over <= 0:
-                break
-            target -= over + 8
-        return document
-
-    def build(self, length: int, offset: int, depth: float, cluster: list[tuple[str, str]],
-              planted: str) -> PinnedDocument:
-        inside = sum(self.tokens(text) for _, text in cluster) + (self.tokens(planted) if planted else 0)
-        before = depth * max(0, length - inside)
-        parts: list[tuple[str, str]] = []
-        used, index = 0, offset
-        while used + self.tokens(self.filler[index % len(self.filler)][1]) / 2 <= before:
-            parts.append(self.filler[index % len(self.filler)])
-            used += self.tokens(parts[-1][1])
-            index += 1
-        if planted and parts:  # the planted sentence ends the paragraph before the asked-about ones
-            parts[-1] = (parts[-1][0], f"{parts[-1][1]} {planted}")
-        elif planted:
-            parts.append((cluster[0][0] if cluster else "Notes", planted))
-        parts += cluster
-        used += inside
-        while used < length:
-            title, text = self.filler[index % len(self.filler)]
-            index += 1
-            if used + self.tokens(text) > length:
-                text = self.cut(text, length - used)
-                if text:
-                    parts.append((title, text))
-                break
-            parts.append((title, text))
-            used += self.tokens(text)
-        chunks = tuple(DocumentChunk(-(i + 1), PROBE_DOCUMENT_ID, i, text, Location(section=title))
-                       for i, (title, text) in enumerate(parts))
-        document = PinnedDocument(PROBE_DOCUMENT_ID, "Collected articles", chunks)
-        # Known up front, so the packer neither measures it again nor remembers it under an id.
-        return PinnedDocument(PROBE_DOCUMENT_ID, document.title, chunks,
-                              count_tokens(self.model, document_block(1, document)))
-
-    def cut(self, text: str, room: int) -> str:
-        """The leading sentences of `text` that fit in `room` tokens."""
-        sentences = SENTENCE_END.split(text)
-        while sentences and count_tokens(self.model, " ".join(sentences)) + 1 > room:
-            sentences.pop()
-        return " ".join(sentences)
 
 
 def pack(model: LoadedModel, document: PinnedDocument, question: str,

@@ -97,16 +97,19 @@ def system_with_documents(system_prompt: str, documents: list[PinnedDocument], w
     return f"{system_prompt}\n\n{instruction}"
 
 
-def question_with_passages(question: str, passages: list[SourcePassage], numbered: bool = True) -> str:
-    """The passages, numbered for citing or plain, then the question. No places: every token here
-    is paid again each turn, and the citations say where each passage is."""
+def question_with_passages(question: str, passages: list[SourcePassage], numbered: bool = True,
+                           asked_first: bool = False) -> str:
+    """The passages, numbered for citing or plain, then the question (and, `asked_first`, the
+    question before them too, so the model reads them knowing what is asked). No places: every
+    token here is paid again each turn, and the citations say where each passage is."""
     if not passages:
         return question
     if numbered:
         shown = "\n".join(f"[{p.number}] {p.text}" for p in passages)
     else:
         shown = "Passages:\n" + "\n\n".join(p.text for p in passages)
-    return f"{shown}\n\nQuestion: {question}"
+    before = f"Question: {question}\n\n" if asked_first else ""
+    return f"{before}{shown}\n\nQuestion: {question}"
 
 
 def number_passages(chunks: list[DocumentChunk], titles: dict[int, str]) -> list[SourcePassage]:

@@ -56,3 +56,8 @@ class ModelLoadFailed(EngineError):
             f"llama.cpp could not load {path} ({reason}); the file may be damaged or made for a "
             "newer llama.cpp than this build."
         )
+
+
+class ScoringFailed(EngineError):
+    def __init__(self, status: int) -> None:
+        super().__init__(f"llama.cpp could not score the text (decode status {status}).")

@@ -24,6 +24,7 @@ SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+(?=[^\s])|\n{2,}")
 class Evidence:
     chunk: DocumentChunk  # where the window's middle sentence lies, for its citation
     text: str
+    bits_saved: float | None = None  # of the question, under the model (engine/evidence_ranking)
 
 
 def split_sentences(text: str) -> list[str]:
@@ -37,13 +38,31 @@ def content_words(question: str) -> str:
     return " ".join(words) or question
 
 
+def expanded(question: str, index: PassageIndex, terms: int, feedback: int = 3) -> str:
+    """The question's content words and the `terms` words most frequent in the `feedback` best
+    sentences that the question lacks (pseudo-relevance feedback): a question asking "when did
+    she leave" also finds the sentence saying "departed" next to the names it shares."""
+    query = content_words(question)
+    if terms <= 0:
+        return query
+    asked = {w.lower().strip("?,.!;:'\"") for w in question.split()}
+    counts: dict[str, int] = {}
+    for position in index.search(query, feedback):
+        for word in re.findall(r"[^\W\d_]{4,}", index.passages[position]):
+            key = word.lower()
+            if key not in STOPWORDS and key not in asked:
+                counts[key] = counts.get(key, 0) + 1
+    extra = sorted(counts, key=lambda w: (-counts[w], w))[:terms]
+    return " ".join([query, *extra])
+
+
 def adjacent(one: DocumentChunk, other: DocumentChunk) -> bool:
     """Whether two chunks are the same or next to each other in one document."""
     return one.document_id == other.document_id and abs(one.ordinal - other.ordinal) <= 1
 
 
 def best_windows(question: str, chunks: Sequence[DocumentChunk], count: int,
-                 neighbours: int = 1) -> list[Evidence]:
+                 neighbours: int = 1, expansion_terms: int = 0) -> list[Evidence]:
     """The `count` best sentence windows among `chunks` (in document order within each chunk's
     document), best first; no two windows share their middle sentence."""
     ordered = sorted(chunks, key=lambda c: (c.document_id, c.ordinal))
@@ -54,7 +73,7 @@ def best_windows(question: str, chunks: Sequence[DocumentChunk], count: int,
         return []
     index = PassageIndex([sentence for _chunk, sentence in sentences])
     try:
-        ranked = index.search(content_words(question), count * 3)
+        ranked = index.search(expanded(question, index, expansion_terms), count * 3)
     finally:
         index.close()
     chosen: list[Evidence] = []

@@ -10,7 +10,7 @@ from pathlib import Path
 import sqlite_utils
 
 from engine.catalog import BUNDLED_USABLE_TOKENS
-from engine.context_probe import DEFAULT_USABLE_TOKENS
+from engine.probe_records import DEFAULT_USABLE_TOKENS
 from storage.model_probes import ProbeStore
 
 

@@ -129,3 +129,33 @@ def test_passages_take_the_best_hits_before_their_neighbours(host: ModelHost) ->
     far_apart = [document.chunks[2], document.chunks[12], document.chunks[17]]
     chosen = host.call(lambda model: packer.fill_passages(model, far_apart, 600))
     assert [c.ordinal for c in chosen][:3] == [2, 12, 17]
+
+
+def test_model_ranked_evidence_keeps_the_cached_prefix_and_answers(
+    host: ModelHost, store: ConversationStore
+) -> None:
+    """With model ranking on, the windows are scored after the document prefix, the prompt keeps
+    that prefix, and the answer still comes from the needle's window."""
+    from dataclasses import replace
+
+    from engine.context_packer import PackingOptions
+
+    document = document_with_needle(chunk_count=6, depth=0.4)
+    home = store.path.parent
+    context = document_context(DocumentStore(store.db), [store_pinned(home, document)], home,
+                               store.path)
+    session = ChatSession(host, store, store.create(), options=GenerationOptions(
+        max_tokens=40, temperature=0), documents=context)
+    assert session.packer is not None
+    session.packer.options = replace(session.packer.options, model_ranking=8,
+                                     usable_tokens=PackingOptions().usable_tokens)
+    reply = session.ask(NEEDLE_QUESTION)
+    reply.finish()
+    packed = reply.context
+    assert packed is not None and packed.mode == FULL
+    from engine.kv_cache import reusable_prefix
+
+    assert host.call(lambda model: reusable_prefix(model, packed.tokens)) >= packed.prefix_tokens
+    windows = [p for p in packed.sources if p.shown]
+    assert windows and NEEDLE_ANSWER in windows[0].text
+    assert NEEDLE_ANSWER in reply.text

@@ -11,20 +11,18 @@ from pathlib import Path
 
 import pytest
 
-from engine.context_probe import (
+from engine.context_probe import grid_lengths, judge, probe_context
+from engine.evaluation.scoring import contains_answer, normalize_answer
+from engine.model_host import ModelHost
+from engine.probe_records import (
     DEFAULT_USABLE_TOKENS,
     Asked,
     ProbeCancelled,
     ProbeCell,
     ProbeOptions,
     ProbeResult,
-    grid_lengths,
-    judge,
-    probe_context,
     store_probe,
 )
-from engine.evaluation.scoring import contains_answer, normalize_answer
-from engine.model_host import ModelHost
 from storage import ProbeStore, open_database
 
 SMALL = ProbeOptions(lengths=(512, 1024), depths=(0.5,), time_full_window=False)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from engine.document_prompt import DocumentChunk
-from engine.evidence import best_windows, split_sentences
+from engine.evidence import best_windows, expanded, split_sentences
 from storage.locations import Location
+from storage.passage_index import PassageIndex
 
 CHUNKS = [
     DocumentChunk(1, 7, 0, "Chopin was born in Żelazowa Wola. His father was French. He moved to "
@@ -36,3 +37,17 @@ def test_windows_do_not_repeat_sentences_or_join_chunks_that_are_apart() -> None
 
 def test_no_shared_words_gives_no_evidence() -> None:
     assert best_windows("zebra xylophone", CHUNKS, 3) == []
+
+
+def test_query_expansion_adds_the_best_sentences_words_the_question_lacks() -> None:
+    index = PassageIndex(["Chopin settled in Paris, where he taught piano to pupils.",
+                          "Chopin taught piano in Paris to wealthy pupils.",
+                          "The weather in Majorca was cold."])
+    try:
+        query = expanded("Where did Chopin settle?", index, terms=2, feedback=2)
+        unexpanded = expanded("Where did Chopin settle?", index, terms=0)
+    finally:
+        index.close()
+    assert unexpanded == "Chopin settle?"
+    assert query.split()[:2] == ["Chopin", "settle?"]
+    assert set(query.split()[2:]) == {"paris", "piano"}  # in both best sentences; "chopin" is asked

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from engine.catalog import BUNDLED_USABLE_TOKENS
-from engine.context_probe import DEFAULT_USABLE_TOKENS
+from engine.probe_records import DEFAULT_USABLE_TOKENS
 from engine.usable_context import usable_context
 from storage import open_database
 from storage.model_probes import ProbeStore
