@@ -156,10 +156,29 @@ def key_words(sentence: str) -> list[str]:
     return [*numbers(sentence), *filter(is_key_word, WORD.findall(sentence))]
 
 
+CLAUSE_END = re.compile(r"[,;:]\s|\s[–—-]\s|\s\(")
+MIN_CLAUSE_WORDS = 4
+
+
+def supported_start(sentence: str, shown: ShownText) -> str:
+    """The longest run of whole clauses the sentence starts with that the passages support and that
+    says something, closed with a full stop; "" when there is none. "…addressed to Angela Merkel
+    and Nkosazana Dlamini-Zuma, who is a former member of the African National Congress." keeps
+    its answer without the invented clause."""
+    for boundary in reversed([m.start() for m in CLAUSE_END.finditer(sentence)]):
+        start = sentence[:boundary].rstrip()
+        if len(WORD.findall(start)) < MIN_CLAUSE_WORDS or not key_words(start):
+            continue
+        if not unsupported_words(start, shown):
+            return start + ". "
+    return ""
+
+
 class SupportFilter:
     """Releases a streamed answer a sentence at a time, once the sentence is checked. A sentence
-    that says nothing ("The answer is:") waits for the next; after an unsupported sentence, or an
-    answer that never said anything, `failed` is set and nothing more is released."""
+    that says nothing ("The answer is:") waits for the next; an unsupported sentence releases only
+    its supported leading clauses (`supported_start`), and after it, or after an answer that never
+    said anything, `failed` is set and nothing more is released."""
 
     def __init__(self, shown: ShownText) -> None:
         self.shown = shown
@@ -186,8 +205,10 @@ class SupportFilter:
             self.held += sentence
             return ""
         if unsupported_words(sentence, self.shown):
+            start = supported_start(sentence, self.shown)
+            out = self.held + start if start else ""
             self.failed, self.pending, self.held = True, "", ""
-            return ""
+            return out
         out, self.held = self.held + sentence, ""
         return out
 

@@ -57,3 +57,17 @@ def test_an_answer_in_another_script_than_the_question_is_not_supported() -> Non
     shown = ShownText.of(["西藏 Tibet was ruled by the Phagmodrupa. 帕木竹巴"], question="Who ruled Tibet?")
     assert unsupported_words("帕木竹巴西藏", shown)
     assert not unsupported_words("Tibet was ruled by the Phagmodrupa.", shown)
+
+
+def test_an_unsupported_sentence_keeps_its_supported_leading_clauses() -> None:
+    check = SupportFilter(SHOWN)
+    shown = check.feed("She tied with Lauryn Hill, who is a famous Jamaican painter from Kingston. ")
+    shown += check.feed("More.") + check.flush()
+    assert shown == "She tied with Lauryn Hill. "
+    assert check.failed  # what came after is not shown
+
+
+def test_a_clause_that_says_nothing_is_not_kept() -> None:
+    check = SupportFilter(SHOWN)
+    assert check.feed("The answer is: Elena Duran of Kingston. ") == ""
+    assert check.flush() == "" and check.failed
