@@ -1,5 +1,5 @@
 """Acoustic echo cancellation for barge-in: the app's own voice, played on the speaker and heard again by
-the microphone, must not look to the VAD like the user starting to speak (issue 5, item 5).
+the microphone, must not look to the VAD like the user starting to speak.
 
 WebRTC's AudioProcessingModule (AEC3), through livekit's Python bindings, is given the exact frame sent
 to the speaker at each tick as its reference (`process_reverse_stream`) and the microphone frame of the

@@ -21,7 +21,7 @@ class DocumentError(Exception):
         self.path = path
 
 
-class DocumentNotFound(DocumentError):
+class DocumentFileMissing(DocumentError):
     def __init__(self, path: Path) -> None:
         super().__init__(path, f"There is no file at {path}; check the path and try again.")
 

@@ -19,8 +19,13 @@ from pathlib import Path
 
 from media.chunking import ChunkingOptions, TextChunk, chunk_document
 from media.document import DocumentText
-from media.errors import DocumentError, DocumentTooLarge, DocumentUnreadable, ReadCancelled
-from media.errors import DocumentNotFound as FileMissing
+from media.errors import (
+    DocumentError,
+    DocumentFileMissing,
+    DocumentTooLarge,
+    DocumentUnreadable,
+    ReadCancelled,
+)
 from media.read_document import DEFAULT_LIMITS, SUPPORTED_SUFFIXES, ReadLimits, read_document
 from storage import Document, DocumentAlreadyStored, DocumentStore, NewChunk, StorageError, open_database
 
@@ -64,7 +69,7 @@ def file_sha256(path: Path, cancel: threading.Event | None = None) -> tuple[str,
                 digest.update(block)
                 size += len(block)
     except FileNotFoundError as error:
-        raise FileMissing(path) from error
+        raise DocumentFileMissing(path) from error
     except IsADirectoryError as error:
         raise DocumentUnreadable(path, "it is a folder") from error
     except OSError as error:

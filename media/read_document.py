@@ -15,7 +15,7 @@ from media.document import DocumentText
 from media.errors import (
     DamagedDocument,
     DocumentError,
-    DocumentNotFound,
+    DocumentFileMissing,
     DocumentTooLarge,
     DocumentUnreadable,
     EmptyDocument,
@@ -82,7 +82,7 @@ def _check_file(path: Path, format_: _Format, limits: ReadLimits) -> None:
     try:
         info = path.stat()
     except FileNotFoundError as error:
-        raise DocumentNotFound(path) from error
+        raise DocumentFileMissing(path) from error
     except OSError as error:
         raise DocumentUnreadable(path, error.strerror or str(error)) from error
     if not stat.S_ISREG(info.st_mode):

@@ -1,5 +1,5 @@
 """Model text made fit to be spoken: Markdown, URLs, citation marks and emoji are not read aloud
-literally (issue 5), and a few symbols become words. The `SpeechChunker` cuts streamed text into
+literally, and a few symbols become words. The `SpeechChunker` cuts streamed text into
 clauses and sentences so that synthesis can start on the first clause while the rest is generated.
 Pure Python, no model."""
 

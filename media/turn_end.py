@@ -1,6 +1,6 @@
 """How long a silence ends the person's turn, judged from the words heard so far.
 
-One silence length for every turn either answers late or cuts slow speakers off (issue 5). At a short
+One silence length for every turn either answers late or cuts slow speakers off. At a short
 pause the loop already has a transcript of the turn so far (it transcribes it to answer speculatively),
 and the transcript says what kind of pause it is. A question or a request hands the turn over ("…on a
 clear day?", "Tell me a joke."): it is answered after a short silence. Words that trail off ("I was late

@@ -2,7 +2,7 @@
 a stream of 20 ms frames, turned into typed events — speech started, short pause, speech resumed, turn
 ended with the utterance's audio.
 
-Start of speech and end of turn have separate thresholds (issue 5: one threshold for both cuts slow
+Start of speech and end of turn have separate thresholds (one threshold for both would cut slow
 speakers off). A short pause is only a hint that lets the loop start answering speculatively; the
 turn ends after a longer silence (shorter or longer for this pause when the loop has judged the words
 so far: `end_pause_after`), or when a monologue reaches `max_turn_s`, so memory stays bounded.

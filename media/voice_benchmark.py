@@ -1,7 +1,7 @@
 """`longwit bench voice`: how long the voice loop leaves the person waiting, next to a plain sequential
 pipeline and to the irreducible work of a turn, all measured in the same process with the same models.
 
-Absolute times on a shared CPU move from run to run, so issue 5 sets its targets as ratios taken in one
+Absolute times on a shared CPU move from run to run, so the targets are ratios taken in one
 run. The scenarios run one after another, so that none competes with another for the CPU:
 
 1. Conversation turns: Piper speaks each scripted question into a microphone file that the

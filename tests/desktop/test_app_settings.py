@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QSettings
 
-from desktop.app_settings import SETTINGS_GROUP, AppSettings, load_settings, save_settings
+from desktop.window.app_settings import SETTINGS_GROUP, AppSettings, load_settings, save_settings
 from engine.chat_session import DEFAULT_SYSTEM_PROMPT
 from engine.generation import GenerationOptions
 from engine.loader import LoadOptions

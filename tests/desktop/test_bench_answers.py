@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from desktop.answer_report import figures, summarize
-from desktop.cli import main
+from desktop.cli.answer_report import figures, summarize
+from desktop.cli.main import main
 from engine.evaluation.scoring import SCORED_WORDS, contains_answer
 
 

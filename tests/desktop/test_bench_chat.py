@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from desktop.cli import main
+from desktop.cli.main import main
 
 TURN_KEYS = {"ttft_s", "tokens_per_s", "prompt_tokens", "prefilled_tokens", "completion_tokens"}
 FOLLOW_UP_KEYS = {

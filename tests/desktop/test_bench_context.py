@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from desktop.cli import main
+from desktop.cli.main import main
 
 
 @pytest.mark.slow

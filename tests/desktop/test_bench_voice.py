@@ -1,4 +1,4 @@
-"""`longwit bench voice` runs end to end on the real models and writes the figures issue 5 asks for.
+"""`longwit bench voice` runs end to end on the real models and writes the voice loop's figures.
 
 No timing thresholds: shared CI machines are too noisy for them. What must hold regardless of speed is
 the shape of the result: the top-level keys, a breakdown per turn, the baseline and floor stages, and a
@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from desktop.cli import main
+from desktop.cli.main import main
 
 TOP_KEYS = {"latency_p50_s", "latency_p90_s", "baseline_p50_s", "floor_p50_s", "barge_in_p50_s",
             "false_interruptions", "wer", "turns", "ratio_to_baseline", "ratio_to_floor", "machine",

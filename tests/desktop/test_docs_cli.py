@@ -9,7 +9,7 @@ from pathlib import Path
 
 from click.testing import CliRunner, Result
 
-from desktop.cli import main
+from desktop.cli.main import main
 from storage import DocumentStore, open_database
 from tests.conftest import project_environment
 

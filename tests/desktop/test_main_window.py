@@ -10,7 +10,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 
-from desktop.main_window import UNDO_MS
+from desktop.window.main_window import UNDO_MS
 from storage import ConversationStore, open_database
 from tests.desktop.window_helpers import ANSWER_MS, ask, open_test_window
 
@@ -125,7 +125,7 @@ def test_a_task_that_outlives_its_dialog_drops_its_result_quietly(qtbot) -> None
     """A task posting to a relay whose owner was deleted (a closed dialog) must not raise in its thread."""
     from PySide6.QtWidgets import QDialog
 
-    from desktop.background import TaskRunner
+    from desktop.window.background import TaskRunner
 
     dialog = QDialog()
     runner = TaskRunner(dialog)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from desktop.markdown_render import markdown_html, message_html, parse_citation_link
+from desktop.window.markdown_render import markdown_html, message_html, parse_citation_link
 
 
 def test_citation_marks_become_links_but_not_inside_code() -> None:

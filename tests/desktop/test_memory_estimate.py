@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from desktop.memory_estimate import estimate_memory, size_text
+from desktop.window.memory_estimate import estimate_memory, size_text
 from engine.gguf_file import GgufInfo
 from engine.loader import OVERHEAD_BYTES, largest_context, memory_needed
 

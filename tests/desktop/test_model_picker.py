@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from desktop.app_settings import AppSettings
-from desktop.model_picker import AUTO_GPU, ModelEntry, ModelPickerDialog, bundled_models
+from desktop.window.app_settings import AppSettings
+from desktop.window.dialogs.model_picker import AUTO_GPU, ModelEntry, ModelPickerDialog, bundled_models
 from engine.catalog import DEFAULT_MODEL
 from storage.model_uses import ModelUse
 
@@ -178,7 +178,7 @@ def test_gemma_not_yet_assembled_is_explained_not_built(qtbot, tmp_path: Path) -
 
 @pytest.mark.parametrize("text,value", [("Automatic", AUTO_GPU), ("All layers", -1), ("12", 12)])
 def test_gpu_spin_box_words(qtbot, text: str, value: int) -> None:
-    from desktop.model_picker import GpuLayersSpinBox
+    from desktop.window.dialogs.model_picker import GpuLayersSpinBox
 
     spin = GpuLayersSpinBox()
     qtbot.addWidget(spin)

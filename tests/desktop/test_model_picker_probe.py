@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from desktop.app_settings import AppSettings
-from desktop.model_picker import ModelPickerDialog, bundled_models
+from desktop.window.app_settings import AppSettings
+from desktop.window.dialogs.model_picker import ModelPickerDialog, bundled_models
 from engine.catalog import DEFAULT_MODEL
 from storage import ProbeStore, open_database
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from desktop.cli import main
+from desktop.cli.main import main
 from storage import ProbeStore, open_database
 from tests.conftest import project_environment
 

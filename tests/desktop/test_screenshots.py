@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtGui import QImage
 
-from desktop.screenshots import take_screenshots
+from desktop.window.screenshots import take_screenshots
 
 
 @pytest.mark.slow

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QDialogButtonBox, QFileDialog, QPushButton
 
-from desktop.app_settings import AppSettings
-from desktop.settings_dialog import BUNDLED_VOICE_TEXT, SettingsDialog
+from desktop.window.app_settings import AppSettings
+from desktop.window.dialogs.settings_dialog import BUNDLED_VOICE_TEXT, SettingsDialog
 
 STARTING = AppSettings(model="/models/mine.gguf", n_ctx=4096, gpu_layers=0, n_threads=2)
 

@@ -6,7 +6,7 @@ import sys
 
 from PySide6.QtGui import QKeySequence
 
-from desktop.shortcuts_dialog import NO_SHORTCUT, ShortcutsDialog
+from desktop.window.dialogs.shortcuts_dialog import NO_SHORTCUT, ShortcutsDialog
 
 NATIVE = QKeySequence.SequenceFormat.NativeText
 

@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication, QWidget
 
-from desktop.theme import apply_theme, current_theme
+from desktop.window.theme import apply_theme, current_theme
 
 WINDOW = QPalette.ColorRole.Window
 TEXT = QPalette.ColorRole.WindowText

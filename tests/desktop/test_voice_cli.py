@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import soundfile
 
-from desktop.voice_cli import run_until_done
+from desktop.cli.voice import run_until_done
 from media.audio_backend import SAMPLE_RATE
 from media.speech_to_text import SpeechToText
 from media.text_to_speech import TextToSpeech
@@ -145,8 +145,8 @@ def test_waiting_on_devices_ends_when_the_loop_does() -> None:
 
 UNPLUGGED = """
 import sys
-import desktop.voice_cli as voice_cli
-from desktop.cli import main
+import desktop.cli.voice as voice_cli
+from desktop.cli.main import main
 from media.file_audio import FileAudioBackend
 
 

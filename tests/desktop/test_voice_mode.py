@@ -18,8 +18,7 @@ import soundfile
 from PySide6.QtGui import QKeySequence
 from pytestqt.exceptions import TimeoutError as WaitTimeout
 
-from desktop.main_window import MainWindow
-from desktop.voice_controller import (
+from desktop.window.controllers.voice_controller import (
     LISTENING,
     SPEAKING,
     STARTING,
@@ -28,6 +27,7 @@ from desktop.voice_controller import (
     VOICE_MAX_TOKENS,
     VoiceController,
 )
+from desktop.window.main_window import MainWindow
 from media.audio_backend import SAMPLE_RATE, InputCallback
 from media.audio_errors import AudioError, NoAudioDevice
 from media.file_audio import FileAudioBackend

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QUrl
 
-from desktop import document_controller
+from desktop.window.controllers import document_controller
 from engine.catalog import resolve_model
 from storage import ConversationStore, DocumentStore, open_database
 from tests.desktop.window_helpers import ANSWER_MS, MODEL_LOAD_MS, ask, drop_files, open_test_window
@@ -135,7 +135,7 @@ def test_closing_while_a_document_is_read_stops_cleanly_and_keeps_nothing_half_w
         qtbot, longwit_home: Path, tmp_path: Path) -> None:
     import threading
 
-    from desktop.ui_benchmark import write_document
+    from desktop.window.ui_benchmark import write_document
 
     big = write_document(tmp_path, 3_000_000)
     before = set(threading.enumerate())

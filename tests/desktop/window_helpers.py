@@ -9,8 +9,8 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, QSettings, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 
-from desktop.app_settings import AppSettings, save_settings
-from desktop.main_window import MainWindow, start_when_shown
+from desktop.window.app_settings import AppSettings, save_settings
+from desktop.window.main_window import MainWindow, start_when_shown
 from storage import database_path
 
 MODEL_LOAD_MS = 120_000

@@ -14,7 +14,7 @@ import pytest
 from media.errors import (
     DamagedDocument,
     DocumentError,
-    DocumentNotFound,
+    DocumentFileMissing,
     DocumentTooLarge,
     DocumentUnreadable,
     EmptyDocument,
@@ -46,7 +46,7 @@ def test_an_unsupported_type_lists_the_supported_ones(tmp_path: Path) -> None:
 
 
 def test_missing_files_and_folders(tmp_path: Path) -> None:
-    refused(tmp_path / "nowhere.pdf", DocumentNotFound)
+    refused(tmp_path / "nowhere.pdf", DocumentFileMissing)
     (tmp_path / "folder.txt").mkdir()
     assert "folder" in refused(tmp_path / "folder.txt", DocumentUnreadable)
 

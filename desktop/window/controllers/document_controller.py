@@ -14,7 +14,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from desktop.background import BackgroundTask, Progress, TaskRunner
+from desktop.window.background import BackgroundTask, Progress, TaskRunner
 from media.ingest import expand_paths, ingest_paths
 from storage import DocumentStore, open_database
 

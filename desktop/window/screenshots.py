@@ -13,8 +13,8 @@ from pathlib import Path
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QWidget
 
-from desktop.app_settings import AppSettings
-from desktop.ui_benchmark import spin, wait_for, write_document
+from desktop.window.app_settings import AppSettings
+from desktop.window.ui_benchmark import spin, wait_for, write_document
 
 TIMEOUT_S = 300.0
 MARKDOWN_QUESTION = (
@@ -32,8 +32,8 @@ def save(widget: QWidget, folder: Path, name: str, saved: list[Path]) -> None:
 
 def voice_call(window, folder: Path, out: Path, saved: list[Path]) -> None:
     """The window mid-call, on the file backend: captured while the answer is being spoken."""
-    from desktop.ui_benchmark import spoken_question
-    from desktop.voice_controller import SPEAKING, STOPPED
+    from desktop.window.controllers.voice_controller import SPEAKING, STOPPED
+    from desktop.window.ui_benchmark import spoken_question
     from media.file_audio import FileAudioBackend
 
     mic = spoken_question(folder)
@@ -56,9 +56,9 @@ def take_screenshots(out: Path, progress: Callable[[str], None]) -> list[Path]:
     with tempfile.TemporaryDirectory(prefix="longwit-shots-") as scratch:
         folder = Path(scratch)
         os.environ["LONGWIT_HOME"] = str(folder / "home")
-        from desktop.app import application
-        from desktop.main_window import MainWindow, start_when_shown
-        from desktop.theme import apply_theme
+        from desktop.window.app import application
+        from desktop.window.main_window import MainWindow, start_when_shown
+        from desktop.window.theme import apply_theme
         from storage import database_path, longwit_home
 
         app = application()

@@ -14,7 +14,7 @@ from typing import TextIO
 
 import click
 
-from desktop.cli_support import EXIT_ERROR, open_documents, reports_errors
+from desktop.cli.support import EXIT_ERROR, open_documents, reports_errors
 from media.ingest import IngestResult, ingest_paths
 
 PROGRESS_INTERVAL_S = 0.1

@@ -9,14 +9,14 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
-from desktop.chat_controller import ChatController, ContextUse, ReplyDone
-from desktop.composer import Composer
-from desktop.conversation_view import ConversationView, ShownMessage
-from desktop.document_controller import AddedDocuments, DocumentController
-from desktop.document_panel import DocumentPanel
-from desktop.document_viewer import citation_sources
 from desktop.reply_stats import speed_parts
-from desktop.voice_panel import VoicePanel
+from desktop.window.composer import Composer
+from desktop.window.controllers.chat_controller import ChatController, ContextUse, ReplyDone
+from desktop.window.controllers.document_controller import AddedDocuments, DocumentController
+from desktop.window.conversation_view import ConversationView, ShownMessage
+from desktop.window.document_panel import DocumentPanel
+from desktop.window.document_viewer import citation_sources
+from desktop.window.voice_panel import VoicePanel
 from storage import ConversationStore, DocumentStore, Message
 
 

@@ -25,19 +25,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.app_settings import AppSettings, save_settings
-from desktop.background import TaskRunner
-from desktop.banner import Banner
-from desktop.chat_controller import ChatController
-from desktop.chat_pane import ChatPane
-from desktop.conversation_list import ConversationList
-from desktop.document_controller import DocumentController
-from desktop.document_viewer import DocumentViewer, find_cited_passage
-from desktop.model_picker import ModelPickerDialog, bundled_models
-from desktop.settings_dialog import SettingsDialog
-from desktop.shortcuts_dialog import ShortcutsDialog
-from desktop.theme import apply_theme
-from desktop.voice_controller import STOPPED, VoiceController
+from desktop.window.app_settings import AppSettings, save_settings
+from desktop.window.background import TaskRunner
+from desktop.window.banner import Banner
+from desktop.window.chat_pane import ChatPane
+from desktop.window.controllers.chat_controller import ChatController
+from desktop.window.controllers.document_controller import DocumentController
+from desktop.window.controllers.voice_controller import STOPPED, VoiceController
+from desktop.window.conversation_list import ConversationList
+from desktop.window.dialogs.model_picker import ModelPickerDialog, bundled_models
+from desktop.window.dialogs.settings_dialog import SettingsDialog
+from desktop.window.dialogs.shortcuts_dialog import ShortcutsDialog
+from desktop.window.document_viewer import DocumentViewer, find_cited_passage
+from desktop.window.theme import apply_theme
 from engine.model_host import ModelCard
 from media.speech_to_text import parse_tokenizer_ahead
 from storage import ConversationStore, ModelUseLog, open_database

@@ -9,12 +9,12 @@ from pathlib import Path
 import click
 import llama_cpp
 
-from desktop.bench_cli import bench
-from desktop.chat_cli import ask, chat
-from desktop.cli_support import open_store, reports_errors
-from desktop.docs_cli import docs
-from desktop.probe_cli import probe
-from desktop.voice_cli import voice
+from desktop.cli.bench import bench
+from desktop.cli.chat import ask, chat
+from desktop.cli.docs import docs
+from desktop.cli.probe import probe
+from desktop.cli.support import open_store, reports_errors
+from desktop.cli.voice import voice
 from engine.catalog import BUNDLED, DEFAULT_MODEL
 from engine.errors import EngineError
 from engine.gguf_file import read_gguf_info
@@ -32,7 +32,7 @@ def main(ctx: click.Context) -> None:
     With no command: the window when there is a display, else the command-line chat."""
     stop_like_ctrl_c_on_hangup()
     if ctx.invoked_subcommand is None:
-        from desktop.app import has_display
+        from desktop.window.app import has_display
 
         if has_display():
             ctx.invoke(app)
@@ -44,7 +44,7 @@ def main(ctx: click.Context) -> None:
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path), default="screenshots")
 def screenshots(folder: Path) -> None:
     """Render the window in its main states to PNG files in FOLDER."""
-    from desktop.screenshots import take_screenshots
+    from desktop.window.screenshots import take_screenshots
 
     for path in take_screenshots(folder, lambda line: click.echo(line, err=True)):
         click.echo(path)
@@ -53,7 +53,7 @@ def screenshots(folder: Path) -> None:
 @main.command()
 def app() -> None:
     """Open the desktop window (what `longwit` does when there is a display)."""
-    from desktop.app import run_window  # Qt loads only for the window
+    from desktop.window.app import run_window  # Qt loads only for the window
 
     sys.exit(run_window())
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from desktop.cli_support import (
+from desktop.cli.support import (
     EXIT_INTERRUPTED,
     ModelChoice,
     describe,

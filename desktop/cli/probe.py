@@ -12,8 +12,8 @@ from pathlib import Path
 
 import click
 
-from desktop.bench_cli import token_list, write_json
-from desktop.cli_support import ModelChoice, model_options, open_store, reports_errors, start_model
+from desktop.cli.bench import token_list, write_json
+from desktop.cli.support import ModelChoice, model_options, open_store, reports_errors, start_model
 from engine.context_probe import probe_context
 from engine.probe_records import ProbeCancelled, ProbeOptions, ProbeResult, short_tokens, store_probe
 from storage import ProbeStore

@@ -12,9 +12,9 @@ import sys
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from desktop.app_settings import AppSettings, load_settings
-from desktop.main_window import MainWindow, start_when_shown
-from desktop.theme import apply_theme
+from desktop.window.app_settings import AppSettings, load_settings
+from desktop.window.main_window import MainWindow, start_when_shown
+from desktop.window.theme import apply_theme
 from storage import StorageError, database_path, longwit_home
 
 ORGANIZATION = APPLICATION = "Longwit"

@@ -17,8 +17,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from desktop.background import GuiRelay
 from desktop.reply_stats import speed_parts
+from desktop.window.background import GuiRelay
 from engine.chat_session import DEFAULT_SYSTEM_PROMPT, ChatSession, Reply
 from engine.citations import Citation
 from engine.context_packer import PackedContext

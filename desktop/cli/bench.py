@@ -8,8 +8,8 @@ from pathlib import Path
 
 import click
 
-from desktop.bench_tables import format_chat_table, format_context_table, format_voice_table
-from desktop.cli_support import ModelChoice, model_options, reports_errors
+from desktop.cli.bench_tables import format_chat_table, format_context_table, format_voice_table
+from desktop.cli.support import ModelChoice, model_options, reports_errors
 from engine.chat_benchmark import ChatBenchmarkOptions, run_chat_benchmark
 from engine.context_benchmark import ContextBenchmarkOptions, run_context_benchmark
 from media.ingest_benchmark import run_ingest_benchmark
@@ -163,8 +163,8 @@ def bench_ui(json_path: Path | None, model: str | None, answer_tokens: int, docu
 
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from desktop.bench_tables import format_ui_table
-    from desktop.ui_benchmark import UiBenchmarkOptions, run_ui_benchmark
+    from desktop.cli.bench_tables import format_ui_table
+    from desktop.window.ui_benchmark import UiBenchmarkOptions, run_ui_benchmark
 
     options = UiBenchmarkOptions(model=model, answer_tokens=answer_tokens,
                                  document_chars=document_chars, voice=voice)
@@ -228,8 +228,8 @@ def bench_answers(json_path: Path | None, models: tuple[str, ...], sizes: tuple[
                   questions: int, per_document: int | None, seed: int, baseline: bool,
                   packing: dict, n_threads: int | None) -> None:
     """Accuracy on real documents with human-written questions, against a naive BM25 baseline."""
-    from desktop.answer_benchmark import BUNDLED_MODELS, AnswerBenchmarkOptions, run_answer_benchmark
-    from desktop.answer_report import format_answers_table, summarize
+    from desktop.benchmarks.answers import BUNDLED_MODELS, AnswerBenchmarkOptions, run_answer_benchmark
+    from desktop.cli.answer_report import format_answers_table, summarize
     from engine.evaluation.corpus import CorpusOptions
     from engine.loader import LoadOptions
 

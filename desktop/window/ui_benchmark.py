@@ -1,5 +1,5 @@
 """`longwit bench ui`: the real window driven through its heavy moments, with the event loop's stalls
-measured in each (desktop/stall_meter.py): the model loading, an answer streaming, a large document
+measured in each (desktop/window/stall_meter.py): the model loading, an answer streaming, a large document
 read and pre-filled, and a voice turn on the file backend; plus an idle stretch as the baseline of
 what the timer alone shows on this machine, and the time from start to a usable window.
 
@@ -19,8 +19,8 @@ from typing import Any
 
 from PySide6.QtCore import QEventLoop, QSettings, QTimer, SignalInstance
 
-from desktop.app_settings import AppSettings
-from desktop.stall_meter import StallMeter, StallStats
+from desktop.window.app_settings import AppSettings
+from desktop.window.stall_meter import StallMeter, StallStats
 from engine.filler_text import sentences
 
 STALL_LIMIT_MS = 50.0
@@ -104,7 +104,7 @@ def spoken_question(folder: Path) -> Path:
 def voice_turn(window, mic: Path, folder: Path, timeout_s: float) -> None:
     """One spoken turn through the window's voice mode on the file backend: call, question, answer
     played to its end, hang up."""
-    from desktop.voice_controller import STOPPED
+    from desktop.window.controllers.voice_controller import STOPPED
     from media.file_audio import FileAudioBackend
 
     window.voice.backend_factory = lambda: FileAudioBackend(mic, folder / "reply.wav",
@@ -122,8 +122,8 @@ def run_ui_benchmark(options: UiBenchmarkOptions, progress: Callable[[str], None
         folder = Path(scratch)
         os.environ["LONGWIT_HOME"] = str(folder / "home")
         started = time.perf_counter()
-        from desktop.app import application  # after LONGWIT_HOME: nothing opens the user's data
-        from desktop.main_window import MainWindow, start_when_shown
+        from desktop.window.app import application  # after LONGWIT_HOME: nothing opens the user's data
+        from desktop.window.main_window import MainWindow, start_when_shown
         from storage import database_path, longwit_home
 
         app = application()

@@ -13,7 +13,7 @@ from PySide6.QtCore import QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QTextCursor
 from PySide6.QtWidgets import QTextBrowser, QWidget
 
-from desktop.markdown_render import STYLE, message_html, parse_citation_link
+from desktop.window.markdown_render import STYLE, message_html, parse_citation_link
 
 STREAM_REDRAW_MS = 40
 

@@ -24,10 +24,10 @@ import livekit.rtc  # noqa: F401
 import piper  # noqa: F401
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from desktop.app_settings import AppSettings
-from desktop.background import GuiRelay
-from desktop.voice_conversation import VoiceConversation
+from desktop.window.app_settings import AppSettings
+from desktop.window.background import GuiRelay
 from engine.model_host import ModelHost
+from engine.voice_conversation import VoiceConversation
 from media.audio_backend import AudioBackend
 from media.audio_errors import AudioError
 from media.duplex_loop import DuplexLoop

@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.app_settings import SAMPLING_RANGES, AppSettings
+from desktop.window.app_settings import SAMPLING_RANGES, AppSettings
 from storage import longwit_home
 
 BUNDLED_VOICE_TEXT = "Bundled voice: Joe (US English)"

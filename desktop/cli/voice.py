@@ -13,8 +13,8 @@ from pathlib import Path
 
 import click
 
-from desktop.chat_cli import doc_option, pin_documents
-from desktop.cli_support import (
+from desktop.cli.chat import doc_option, pin_documents
+from desktop.cli.support import (
     EXIT_INTERRUPTED,
     ModelChoice,
     describe,
@@ -24,8 +24,8 @@ from desktop.cli_support import (
     reports_errors,
     start_model,
 )
-from desktop.voice_conversation import VoiceConversation
 from engine.generation import GenerationOptions
+from engine.voice_conversation import VoiceConversation
 from media.audio_errors import AudioError
 from media.duplex_loop import DuplexLoop, LoopOptions
 from media.file_audio import EchoSimulation, FileAudioBackend
@@ -38,7 +38,7 @@ SETTLE_S = 1.0  # quiet this long after the script ends: the conversation is ove
 
 
 class PrintedConversation(VoiceConversation):
-    """The stored voice conversation (desktop/voice_conversation.py, shared with the window), each
+    """The stored voice conversation (engine/voice_conversation.py, shared with the window), each
     turn printed as it happens."""
 
     def on_event(self, event: LoopEvent) -> None:

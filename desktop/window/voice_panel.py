@@ -6,7 +6,14 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
-from desktop.voice_controller import LISTENING, SPEAKING, STARTING, STOPPED, THINKING, VoiceController
+from desktop.window.controllers.voice_controller import (
+    LISTENING,
+    SPEAKING,
+    STARTING,
+    STOPPED,
+    THINKING,
+    VoiceController,
+)
 
 STATE_TEXT = {
     STARTING: "Starting the call…",

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.chat_controller import ContextUse
+from desktop.window.controllers.chat_controller import ContextUse
 from storage import Document
 
 FULL_WORDS = "Full context: the model reads every document whole"
