@@ -34,7 +34,13 @@ import llama_cpp
 
 from engine.chat_format import ChatMessage
 from engine.chat_session import DEFAULT_SYSTEM_PROMPT, DOCUMENT_STOPS, RETRIEVED_PASSAGES
-from engine.context_packer import FULL, ContextPacker, PackedContext, PackingOptions
+from engine.context_packer import (
+    FULL,
+    QUESTION_ALLOWANCE,
+    ContextPacker,
+    PackedContext,
+    PackingOptions,
+)
 from engine.document_prompt import DocumentChunk, PinnedDocument
 from engine.errors import EngineError
 from engine.evaluation.scoring import contains_answer
@@ -54,7 +60,9 @@ from engine.probe_records import (
 )
 from storage.passage_index import PassageIndex
 
-FIT_MARGIN = 48  # tokens kept free below the packer's budget: the question varies in length
+# Tokens kept free below the packer's budget: the packer puts a document in whole only when the
+# allowance for a question and its evidence windows still fits after it.
+FIT_MARGIN = QUESTION_ALLOWANCE
 
 
 def pack(model: LoadedModel, document: PinnedDocument, question: str,
@@ -215,6 +223,8 @@ def run_grid(model: LoadedModel, options: ProbeOptions, progress: Callable[[floa
         document = maker.make(largest, rng.randrange(len(filler)), 0.0, [], "")
         packed = pack(model, document, "?")
         forget_memory(model)  # cold, as a new document would be
+        if packed.mode != FULL:
+            raise EngineError("The probe's full window did not fit whole; this is a bug.")
         prefill_tokens, prefill_s = prefill(model, packed.tokens[: packed.prefix_tokens], cancel)
         progress(1.0, f"A full window pre-filled in {prefill_s:.1f} s.")
     return ProbeResult(model.name, str(model.ref.path), model.n_ctx, largest, usable, tuple(results),

@@ -141,3 +141,14 @@ def test_cancel_inside_a_prefill_or_answer_stops_within_a_second(host: ModelHost
         timer.cancel()
     assert cancelled_at and ended - cancelled_at[0] < 1.0
     assert host.call(lambda model: len(model.llama.tokenize(b"still here"))) > 0  # model still usable
+
+
+def test_the_longest_cell_is_a_whole_window_read_in_full_context_mode(host: ModelHost) -> None:
+    """The grid's last length is the longest document the packer still puts in whole (with room
+    for a question and its evidence windows), and its pre-fill times a full window."""
+    options = ProbeOptions(lengths=(512, 99_999), depths=(0.5,), stop_after_failure=False)
+    result = host.call(lambda model: probe_context(model, options, lambda _f, _l: None,
+                                                   threading.Event()))
+    last = result.cells[-1]
+    assert last.length == result.window_tokens > 1024
+    assert result.prefill_tokens >= result.window_tokens
