@@ -60,10 +60,6 @@ from engine.probe_records import (
 )
 from storage.passage_index import PassageIndex
 
-# Tokens kept free below the packer's budget: the packer puts a document in whole only when the
-# allowance for a question and its evidence windows still fits after it.
-FIT_MARGIN = QUESTION_ALLOWANCE
-
 
 def pack(model: LoadedModel, document: PinnedDocument, question: str,
          evidence: bool = True) -> PackedContext:
@@ -101,11 +97,12 @@ def prefill(model: LoadedModel, prefix: Sequence[int], cancel: threading.Event) 
 
 
 def largest_document(model: LoadedModel, maker: DocumentMaker) -> int:
-    """The longest document the packer still puts in whole, less a margin for the question."""
+    """The longest document the packer still puts in whole, less the question allowance."""
     budget = model.n_ctx - min(PackingOptions().answer_reserve, model.n_ctx // 4)
     sample = maker.make(64, 0, 0.0, [], "")
     overhead = len(pack(model, sample, "?").tokens) - (sample.token_count or 0)
-    return max(64, budget - overhead - FIT_MARGIN)
+    # The packer puts a document in whole only when its question allowance still fits after it.
+    return max(64, budget - overhead - QUESTION_ALLOWANCE)
 
 
 def grid_lengths(options: ProbeOptions, largest: int) -> list[int]:
