@@ -18,6 +18,8 @@ from engine.answer_support import is_refusal
 # "contain" the gold answer without answering (Gemma 3 270M base, prompted as a chat, does).
 SCORED_WORDS = 50
 
+# "1505–1521" said as "from 1505 to 1521" or "between 1505 and 1521" is the same answer.
+NUMBER_RANGE = re.compile(r"(\d[\d,.]*)\s*[–—-]\s*(\d[\d,.]*)")
 ARTICLES = re.compile(r"\b(a|an|the)\b")
 PUNCTUATION = set(string.punctuation) | {"“", "”", "‘", "’", "–", "—", "…", "«", "»"}
 
@@ -29,6 +31,15 @@ def normalize_answer(text: str) -> str:
     return " ".join(text.split())
 
 
+def gold_forms(gold: str) -> list[str]:
+    """The gold answer, and a number range in it written out in words."""
+    forms = [gold]
+    if NUMBER_RANGE.search(gold):
+        forms.append(NUMBER_RANGE.sub(r"\1 to \2", gold))
+        forms.append(NUMBER_RANGE.sub(r"\1 and \2", gold))
+    return forms
+
+
 def contains_answer(answer: str, golds: Sequence[str], words: int | None = None) -> bool:
     """Whether the answer (its first `words` words, if given) contains one of the gold answers, on
     word boundaries."""
@@ -36,9 +47,10 @@ def contains_answer(answer: str, golds: Sequence[str], words: int | None = None)
         answer = " ".join(answer.split()[:words])
     said = f" {normalize_answer(answer)} "
     for gold in golds:
-        wanted = normalize_answer(gold)
-        if wanted and f" {wanted} " in said:
-            return True
+        for form in gold_forms(gold):
+            wanted = normalize_answer(form)
+            if wanted and f" {wanted} " in said:
+                return True
     return False
 
 

@@ -20,6 +20,14 @@ def test_an_answer_is_right_when_it_contains_a_gold_answer_on_word_boundaries() 
     assert not contains_answer("word " * 60 + "Romantic era", ["Romantic era"], words=50)
 
 
+def test_a_number_range_may_be_said_in_words() -> None:
+    assert contains_answer("He ruled from 1505 to 1521.", ["1505–1521"])
+    assert contains_answer("Between 1,575 and 49,837 EJ a year.", ["1,575–49,837 EJ"])
+    assert contains_answer("In 1505-1521.", ["1505–1521"])
+    assert not contains_answer("He ruled from 1505 to 1520.", ["1505–1521"])
+    assert not contains_answer("Pages 1505 and 1521.", ["1505 1521 total"])
+
+
 def test_the_data_holds_ten_real_articles_with_questions() -> None:
     articles = load_articles()
     assert len(articles) == 10
