@@ -116,7 +116,9 @@ class MainWindow(QMainWindow):
         action = QAction(name, self)
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
-        action.triggered.connect(slot)
+        # `triggered` hands a slot its `checked` flag; a slot with an optional first argument
+        # (choose_model's path) would take False for it.
+        action.triggered.connect(lambda _checked=False: slot())
         menu.addAction(action)
         self.addAction(action)  # shortcuts work wherever the focus is
         self.actions_by_name[name] = action

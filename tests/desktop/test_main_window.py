@@ -149,3 +149,15 @@ def shiboken_valid(obj) -> bool:
     import shiboken6
 
     return shiboken6.isValid(obj)
+
+
+def test_menu_actions_open_their_dialogs(qtbot, longwit_home: Path) -> None:
+    """Through the menu's own actions, as a click or shortcut does: Qt hands each slot a `checked`
+    flag, which once reached choose_model as its path and raised instead of opening the picker."""
+    window = open_test_window(qtbot, longwit_home)
+    window.actions_by_name["Choose model…"].trigger()
+    assert window.picker.isVisible()
+    window.picker.close()
+    window.actions_by_name["Settings…"].trigger()
+    assert window.settings_dialog.isVisible()
+    window.settings_dialog.close()
