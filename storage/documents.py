@@ -175,6 +175,17 @@ class DocumentStore:
             ).fetchall()
         return [Chunk(*row) for row in rows]
 
+    def find_chunk(self, document_id: int, text: str) -> Chunk | None:
+        """The first chunk of a document whose text is exactly `text`: how an imported citation
+        finds its passage again when the same document is stored here."""
+        with translated_errors(self.path):
+            row = self.db.execute(
+                f"SELECT {CHUNK_COLUMNS} FROM chunks c WHERE c.document_id = ? AND c.text = ? "
+                "ORDER BY c.ordinal LIMIT 1",
+                [document_id, text],
+            ).fetchone()
+        return None if row is None else Chunk(*row)
+
     def search(self, query: str, document_ids: Iterable[int] | None = None, limit: int = 8,
                any_word: bool = True) -> list[ChunkHit]:
         """Chunks matching `query`, best BM25 first, optionally only from some documents.
