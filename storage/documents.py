@@ -92,6 +92,16 @@ def chunk_rows(document_id: int, chunks: Iterable[NewChunk], tally: Tally) -> It
                chunk.start_s, chunk.end_s, chunk.char_start)
 
 
+def insert_pin(db: sqlite_utils.Database, conversation_id: int, document_id: int) -> None:
+    """Pin inside the caller's transaction (an import pins in the transaction that writes the
+    conversation); pinning twice changes nothing."""
+    db.execute(
+        "INSERT OR IGNORE INTO conversation_documents (conversation_id, document_id, added) "
+        "VALUES (?, ?, ?)",
+        [conversation_id, document_id, now()],
+    )
+
+
 class DocumentStore:
     """Reads and writes documents; one store (one connection) per thread."""
 
@@ -237,11 +247,7 @@ class DocumentStore:
             ).fetchone()
             if known is None:
                 raise ConversationNotFound(conversation_id)
-            self.db.execute(
-                "INSERT OR IGNORE INTO conversation_documents (conversation_id, document_id, added) "
-                "VALUES (?, ?, ?)",
-                [conversation_id, document_id, now()],
-            )
+            insert_pin(self.db, conversation_id, document_id)
 
     def unpin(self, conversation_id: int, document_id: int) -> None:
         with translated_errors(self.path), self.db.conn:
