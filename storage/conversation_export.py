@@ -25,6 +25,7 @@ from storage.conversation_archive import (
 )
 from storage.conversation_markdown import archive_markdown
 from storage.conversations import ConversationStore, now
+from storage.database import database_file, translated_errors
 from storage.documents import DocumentStore
 from storage.errors import ExportNotWritten
 from storage.word_timings import WordTimings
@@ -47,7 +48,14 @@ def archived_citation(source: CitedSource) -> ArchivedCitation:
 
 
 def archive_conversation(db: sqlite_utils.Database, conversation_id: int) -> ConversationArchive:
-    """Everything stored about one conversation, as the export formats carry it."""
+    """Everything stored about one conversation, as the export formats carry it. Read in one
+    transaction, so a turn saved meanwhile (a voice call in another thread) is wholly in or out."""
+    with translated_errors(database_file(db)), db.conn:
+        db.execute("BEGIN")
+        return read_conversation(db, conversation_id)
+
+
+def read_conversation(db: sqlite_utils.Database, conversation_id: int) -> ConversationArchive:
     store = ConversationStore(db)
     conversation = store.get(conversation_id)
     messages = store.messages(conversation_id)

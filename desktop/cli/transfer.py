@@ -17,7 +17,7 @@ from storage.conversation_import import ImportedConversation, import_file
 @click.option("--format", "-f", "format_", type=click.Choice(EXPORT_FORMATS), default=None,
               help="markdown (to read) or json (to import again); default: from -o's suffix, "
                    "else markdown.")
-@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=False, path_type=Path),
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
               default=None, metavar="PATH", help="Write to PATH instead of standard output.")
 @reports_errors
 def export(conversation_id: int, format_: str | None, output: Path | None) -> None:
