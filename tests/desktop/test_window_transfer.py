@@ -53,14 +53,20 @@ def test_export_from_the_menu_writes_the_open_conversation(
     window.refresh_sidebar()
     window.open_conversation(sample.conversation_id)
     target = tmp_path / "velmora"
-    monkeypatch.setattr(transfer_controller.QFileDialog, "getSaveFileName",
-                        lambda *_args: (str(target), "JSON, to import again (*.json)"))
+    asked: list[tuple] = []
+
+    def save_dialog(*args: object) -> tuple[str, str]:
+        asked.append(args)
+        return str(target), "JSON, to import again (*.json)"
+
+    monkeypatch.setattr(transfer_controller.QFileDialog, "getSaveFileName", save_dialog)
     with qtbot.waitSignal(window.transfer.exported, timeout=TASK_MS):
         window.actions_by_name["Export conversation…"].trigger()
     written = json.loads((tmp_path / "velmora.json").read_text(encoding="utf-8"))
     assert [m["content"] for m in written["messages"]][:2] == [
         "Who kept the light?", "Ansel Marrow kept it [1], after 1887 [2]."]
     assert "Exported “Who kept the light?”" in window.banner.message()
+    assert asked[0][1:3] == ("Export conversation", "Who kept the light")  # the filter adds a suffix
 
 
 def test_exporting_with_no_conversation_open_says_what_to_do(qtbot, longwit_home: Path) -> None:

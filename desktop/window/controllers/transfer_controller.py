@@ -26,8 +26,9 @@ Result = TypeVar("Result")
 
 
 def export_target(chosen: str, name_filter: str) -> tuple[Path, str]:
-    """The path and format for what the save dialog returned: the filter names the format, unless
-    the typed name ends in another known suffix; a name without a suffix gets the filter's."""
+    """The path and format for what the save dialog returned: a name typed with a known suffix
+    keeps it and its format; otherwise the chosen filter decides and its suffix is added (the
+    dialog suggests a name without one, so that switching the filter is enough)."""
     path = Path(chosen)
     named = SUFFIX_FORMATS.get(path.suffix.lower())
     if named is not None:
@@ -39,7 +40,7 @@ def export_target(chosen: str, name_filter: str) -> tuple[Path, str]:
 def ask_export_target(parent: QWidget, title: str) -> tuple[Path, str] | None:
     suggested = "".join(c for c in title if c.isalnum() or c in " -_").strip() or "conversation"
     chosen, name_filter = QFileDialog.getSaveFileName(
-        parent, "Export conversation", f"{suggested}.md", ";;".join(EXPORT_FILTERS))
+        parent, "Export conversation", suggested, ";;".join(EXPORT_FILTERS))
     return export_target(chosen, name_filter) if chosen else None
 
 
