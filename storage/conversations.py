@@ -80,6 +80,44 @@ def title_from(text: str) -> str:
     return line if len(line) <= TITLE_LENGTH else line[: TITLE_LENGTH - 1].rstrip() + "…"
 
 
+def insert_message(
+    db: sqlite_utils.Database,
+    conversation_id: int,
+    role: str,
+    content: str,
+    *,
+    model: str | None,
+    stats: MessageStats | None,
+    cut: bool,
+    created: str,
+    words: Sequence[WordTiming] = (),
+) -> int:
+    """Write one message (and its words) inside the caller's transaction; `add_message` adds the
+    conversation's bookkeeping, and an import writes many messages with their own times."""
+    stats = stats or MessageStats()
+    cursor = db.execute(
+        "INSERT INTO messages (conversation_id, role, content, model, prompt_tokens, "
+        "completion_tokens, ttft_s, tokens_per_s, duration_s, cached_tokens, cut, created) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [conversation_id, role, content, model, stats.prompt_tokens, stats.completion_tokens,
+         stats.ttft_s, stats.tokens_per_s, stats.duration_s, stats.cached_tokens, int(cut), created],
+    )
+    message_id = int(cursor.lastrowid)
+    if words:
+        insert_word_timings(db, message_id, words)
+    return message_id
+
+
+def insert_conversation(db: sqlite_utils.Database, title: str, model: str | None, created: str,
+                        updated: str) -> int:
+    """Write one conversation row inside the caller's transaction."""
+    cursor = db.execute(
+        "INSERT INTO conversations (title, model, created, updated) VALUES (?, ?, ?, ?)",
+        [title_from(title), model, created, updated],
+    )
+    return int(cursor.lastrowid)
+
+
 class ConversationStore:
     """Reads and writes conversations; one store (one connection) per thread."""
 
@@ -90,11 +128,7 @@ class ConversationStore:
     def create(self, title: str = "", model: str | None = None) -> int:
         stamp = now()
         with translated_errors(self.path), self.db.conn:
-            cursor = self.db.execute(
-                "INSERT INTO conversations (title, model, created, updated) VALUES (?, ?, ?, ?)",
-                [title_from(title), model, stamp, stamp],
-            )
-        return int(cursor.lastrowid)
+            return insert_conversation(self.db, title, model, stamp, stamp)
 
     def get(self, conversation_id: int) -> Conversation:
         with translated_errors(self.path):
@@ -162,7 +196,6 @@ class ConversationStore:
     ) -> int:
         """Commit one message and touch its conversation, in one transaction; a spoken message's
         `words` (when each was said) are committed with it."""
-        stats = stats or MessageStats()
         stamp = now()
         with translated_errors(self.path), self.db.conn:
             self.db.execute("BEGIN IMMEDIATE")
@@ -171,34 +204,17 @@ class ConversationStore:
             ).fetchone()
             if title is None:
                 raise ConversationNotFound(conversation_id)
-            cursor = self.db.execute(
-                "INSERT INTO messages (conversation_id, role, content, model, prompt_tokens, "
-                "completion_tokens, ttft_s, tokens_per_s, duration_s, cached_tokens, cut, created) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    conversation_id,
-                    role,
-                    content,
-                    model,
-                    stats.prompt_tokens,
-                    stats.completion_tokens,
-                    stats.ttft_s,
-                    stats.tokens_per_s,
-                    stats.duration_s,
-                    stats.cached_tokens,
-                    int(cut),
-                    stamp,
-                ],
+            message_id = insert_message(
+                self.db, conversation_id, role, content, model=model, stats=stats, cut=cut,
+                created=stamp, words=words,
             )
-            if words:
-                insert_word_timings(self.db, int(cursor.lastrowid), words)
             new_title = title[0] or (title_from(content) if role == "user" else "")
             self.db.execute(
                 "UPDATE conversations SET updated = ?, title = ?, model = COALESCE(?, model) "
                 "WHERE id = ?",
                 [stamp, new_title, model, conversation_id],
             )
-        return int(cursor.lastrowid)
+        return message_id
 
     def replace_message(self, message_id: int, content: str, cut: bool) -> None:
         """Correct a saved message: a spoken answer interrupted part-way keeps only what was heard."""

@@ -92,6 +92,16 @@ def chunk_rows(document_id: int, chunks: Iterable[NewChunk], tally: Tally) -> It
                chunk.start_s, chunk.end_s, chunk.char_start)
 
 
+def insert_pin(db: sqlite_utils.Database, conversation_id: int, document_id: int) -> None:
+    """Pin inside the caller's transaction (an import pins in the transaction that writes the
+    conversation); pinning twice changes nothing."""
+    db.execute(
+        "INSERT OR IGNORE INTO conversation_documents (conversation_id, document_id, added) "
+        "VALUES (?, ?, ?)",
+        [conversation_id, document_id, now()],
+    )
+
+
 class DocumentStore:
     """Reads and writes documents; one store (one connection) per thread."""
 
@@ -175,6 +185,17 @@ class DocumentStore:
             ).fetchall()
         return [Chunk(*row) for row in rows]
 
+    def find_chunk(self, document_id: int, text: str) -> Chunk | None:
+        """The first chunk of a document whose text is exactly `text`: how an imported citation
+        finds its passage again when the same document is stored here."""
+        with translated_errors(self.path):
+            row = self.db.execute(
+                f"SELECT {CHUNK_COLUMNS} FROM chunks c WHERE c.document_id = ? AND c.text = ? "
+                "ORDER BY c.ordinal LIMIT 1",
+                [document_id, text],
+            ).fetchone()
+        return None if row is None else Chunk(*row)
+
     def search(self, query: str, document_ids: Iterable[int] | None = None, limit: int = 8,
                any_word: bool = True) -> list[ChunkHit]:
         """Chunks matching `query`, best BM25 first, optionally only from some documents.
@@ -226,11 +247,7 @@ class DocumentStore:
             ).fetchone()
             if known is None:
                 raise ConversationNotFound(conversation_id)
-            self.db.execute(
-                "INSERT OR IGNORE INTO conversation_documents (conversation_id, document_id, added) "
-                "VALUES (?, ?, ?)",
-                [conversation_id, document_id, now()],
-            )
+            insert_pin(self.db, conversation_id, document_id)
 
     def unpin(self, conversation_id: int, document_id: int) -> None:
         with translated_errors(self.path), self.db.conn:

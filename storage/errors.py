@@ -53,3 +53,71 @@ class DocumentAlreadyStored(StorageError):
     def __init__(self, document_id: int) -> None:
         self.document_id = document_id
         super().__init__(f"This document is already stored as #{document_id}.")
+
+
+class ArchiveError(StorageError):
+    """A conversation file cannot be exported or imported; nothing in the database was changed."""
+
+
+REEXPORT = ("correct it, or export the conversation again with `longwit export ID --format json` "
+            "(or Export conversation… in the window)")
+
+
+class ArchiveTooLarge(ArchiveError):
+    def __init__(self, source: str, size: int, limit: int) -> None:
+        super().__init__(
+            f"{source} is {size / 2**20:.1f} MB, more than the {limit / 2**20:.0f} MB a conversation "
+            "file may be; check that it is the file you meant to import."
+        )
+
+
+class ArchiveNotJson(ArchiveError):
+    def __init__(self, source: str, reason: str) -> None:
+        super().__init__(
+            f"{source} is not a JSON file ({reason}); import a file written by Longwit's JSON "
+            "export, not its Markdown one."
+        )
+
+
+class ArchiveWrongFormat(ArchiveError):
+    def __init__(self, source: str, found: object) -> None:
+        what = "it names no format" if found is None else f"its format is {found!r}"
+        super().__init__(
+            f"{source} is not a Longwit conversation ({what}, where Longwit writes "
+            "'longwit-conversation'); import a file written by Longwit's JSON export."
+        )
+
+
+class ArchiveTooNew(ArchiveError):
+    def __init__(self, source: str, version: int, supported: int) -> None:
+        super().__init__(
+            f"{source} was written by a newer Longwit (format version {version}; this one reads up "
+            f"to {supported}); update Longwit to import it."
+        )
+
+
+class ArchiveFieldMissing(ArchiveError):
+    def __init__(self, source: str, field: str) -> None:
+        self.field = field
+        super().__init__(f"{source} is not a complete Longwit conversation: {field} is missing; "
+                         f"{REEXPORT}.")
+
+
+class ArchiveFieldInvalid(ArchiveError):
+    def __init__(self, source: str, field: str, expected: str) -> None:
+        self.field = field
+        super().__init__(f"{source} is not a valid Longwit conversation: {field} should be "
+                         f"{expected}; {REEXPORT}.")
+
+
+class ArchiveUnreadable(ArchiveError):
+    def __init__(self, path: object, reason: str) -> None:
+        super().__init__(f"{path} cannot be read ({reason}); check the name and that you may read it.")
+
+
+class ExportNotWritten(ArchiveError):
+    def __init__(self, path: object, reason: str) -> None:
+        super().__init__(
+            f"The conversation could not be written to {path} ({reason}); choose a folder you can "
+            "write to, with room on its disk."
+        )

@@ -206,10 +206,33 @@ def m005_model_probes(db: sqlite_utils.Database) -> None:
     )
 
 
+def m006_quoted_citations(db: sqlite_utils.Database) -> None:
+    """A citation may keep its passage by its words instead of pointing at a stored chunk: an
+    imported conversation brings answers whose documents are not in this database, and they should
+    still show their sources. Such a row has no chunk_id and holds the document's title (and hash,
+    so a later export loses nothing), the passage and its place; the CHECK keeps every citation
+    pointing somewhere. Columns rather than a table of their own: one row per citation, so the
+    (message, number) key and the deletes that already clear a message's citations cover both."""
+    columns = [
+        "quoted_title TEXT",
+        "quoted_sha256 TEXT",
+        "quoted_page INTEGER",
+        "quoted_section TEXT",
+        "quoted_line INTEGER",
+        "quoted_start_s REAL",
+        "quoted_end_s REAL",
+        "quoted_text TEXT CHECK (chunk_id IS NOT NULL OR (quoted_text IS NOT NULL "
+        "AND quoted_title IS NOT NULL))",
+    ]
+    for column in columns:
+        db.execute(f"ALTER TABLE message_citations ADD COLUMN {column}")
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     m001_initial,
     m002_documents,
     m003_model_states_and_citations,
     m004_word_timings,
     m005_model_probes,
+    m006_quoted_citations,
 ]

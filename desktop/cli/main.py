@@ -14,6 +14,7 @@ from desktop.cli.chat import ask, chat
 from desktop.cli.docs import docs
 from desktop.cli.probe import probe
 from desktop.cli.support import open_store, reports_errors
+from desktop.cli.transfer import export, import_conversation
 from desktop.cli.voice import voice
 from engine.catalog import BUNDLED, DEFAULT_MODEL
 from engine.errors import EngineError
@@ -147,3 +148,5 @@ main.add_command(bench)
 main.add_command(voice)
 main.add_command(docs)
 main.add_command(probe)
+main.add_command(export)
+main.add_command(import_conversation)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from PySide6.QtGui import QColor, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import QDialog, QLabel, QTextBrowser, QVBoxLayout, QWidget
 
-from storage import Chunk, Document, DocumentStore
+from storage import DocumentStore
 from storage.citations import CitationStore
 
 HIGHLIGHT = QColor(255, 214, 0, 140)
@@ -16,13 +16,14 @@ HIGHLIGHT = QColor(255, 214, 0, 140)
 
 @dataclass(frozen=True)
 class CitedPassage:
-    document: Document
-    chunks: list[Chunk]  # the whole document, in order
-    cited: Chunk
+    """What the viewer shows: the document's passages in order with the cited one marked, or only
+    the cited passage when its document is not stored here (a conversation imported from elsewhere)."""
 
-    @property
-    def location(self) -> str:
-        return self.cited.location.label()
+    title: str
+    passages: list[str]
+    cited_index: int
+    location: str
+    whole_document: bool = True
 
 
 def find_cited_passage(documents: DocumentStore, message_id: int, number: int) -> CitedPassage | None:
@@ -32,9 +33,14 @@ def find_cited_passage(documents: DocumentStore, message_id: int, number: int) -
                   None)
     if source is None:
         return None
+    where = source.location.label()
+    if source.document_id is None:
+        return CitedPassage(source.document_title, [source.text], 0, where, whole_document=False)
     chunks = documents.chunks(source.document_id)
-    cited = next((c for c in chunks if c.id == source.chunk_id), None)
-    return None if cited is None else CitedPassage(documents.get(source.document_id), chunks, cited)
+    index = next((i for i, c in enumerate(chunks) if c.id == source.chunk_id), None)
+    if index is None:
+        return None
+    return CitedPassage(source.document_title, [c.text for c in chunks], index, where)
 
 
 def citation_sources(documents: DocumentStore, message_ids: list[int]) -> dict[int, list[tuple[int, str]]]:
@@ -61,13 +67,16 @@ class DocumentViewer(QDialog):
         self.highlighted = ""
 
     def show_passage(self, passage: CitedPassage) -> None:
-        self.setWindowTitle(passage.document.title)
-        self.where.setText(f"{passage.document.title} — {passage.location}")
-        self.text.setPlainText("\n\n".join(chunk.text for chunk in passage.chunks))
-        start = sum(len(c.text) + 2 for c in passage.chunks if c.ordinal < passage.cited.ordinal)
+        self.setWindowTitle(passage.title)
+        alone = "" if passage.whole_document else (
+            " (only this passage came with the conversation; its document is not stored here)")
+        self.where.setText(f"{passage.title} — {passage.location}{alone}")
+        self.text.setPlainText("\n\n".join(passage.passages))
+        start = sum(len(text) + 2 for text in passage.passages[: passage.cited_index])
         cursor = QTextCursor(self.text.document())
         cursor.setPosition(start)
-        cursor.setPosition(start + len(passage.cited.text), QTextCursor.MoveMode.KeepAnchor)
+        cursor.setPosition(start + len(passage.passages[passage.cited_index]),
+                           QTextCursor.MoveMode.KeepAnchor)
         marked = QTextCharFormat()
         marked.setBackground(HIGHLIGHT)
         cursor.mergeCharFormat(marked)

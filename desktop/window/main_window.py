@@ -31,6 +31,13 @@ from desktop.window.banner import Banner
 from desktop.window.chat_pane import ChatPane
 from desktop.window.controllers.chat_controller import ChatController
 from desktop.window.controllers.document_controller import DocumentController
+from desktop.window.controllers.transfer_controller import (
+    TransferController,
+    ask_export_target,
+    ask_import_path,
+    export_notice,
+    import_notice,
+)
 from desktop.window.controllers.voice_controller import STOPPED, VoiceController
 from desktop.window.conversation_list import ConversationList
 from desktop.window.dialogs.model_picker import ModelPickerDialog, bundled_models
@@ -41,6 +48,7 @@ from desktop.window.theme import apply_theme
 from engine.model_host import ModelCard
 from media.speech_to_text import parse_tokenizer_ahead
 from storage import ConversationStore, ModelUseLog, open_database
+from storage.conversation_import import ImportedConversation
 
 UNDO_MS = 8000  # how long a deleted conversation can be brought back
 MODEL_SUFFIX = ".gguf"
@@ -75,6 +83,7 @@ class MainWindow(QMainWindow):
         self.chat.options = settings.generation_options()
         self.chat.model_sampling = settings.model_sampling
         self.documents = DocumentController(database, self.runner, self)
+        self.transfer = TransferController(database, self.runner, self)
         self.banner = Banner(self)
         self.sidebar = ConversationList(self)
         self.pane = ChatPane(self.store, self.chat, self.documents, self)
@@ -131,6 +140,10 @@ class MainWindow(QMainWindow):
         self._action(file, "Add documents…", self.choose_documents, "Ctrl+O")
         self._action(file, "Open GGUF model…", self.choose_model_file, "Ctrl+Shift+O")
         file.addSeparator()
+        # Through lambdas: QAction.triggered passes `checked` (False) to a slot that takes an argument.
+        self._action(file, "Export conversation…", lambda: self.export_conversation())
+        self._action(file, "Import conversation…", lambda: self.import_conversation())
+        file.addSeparator()
         self._action(file, "Quit", self.close, QKeySequence.StandardKey.Quit)
         chat = bar.addMenu("&Conversation")
         self._action(chat, "Stop answer", self.pane.stop, "Esc")
@@ -165,6 +178,10 @@ class MainWindow(QMainWindow):
             lambda state: self.actions_by_name["Voice call"].setChecked(state != STOPPED))
         self.voice.failed.connect(lambda message: self.banner.show_message(message, "error"))
         self.voice.turn_saved.connect(self._voice_turn_saved)
+        self.transfer.exported.connect(lambda written: self.banner.show_message(
+            export_notice(written), "info"))
+        self.transfer.imported.connect(self._imported)
+        self.transfer.failed.connect(lambda message: self.banner.show_message(message, "error"))
 
     # Conversations -----------------------------------------------------------------------------
 
@@ -217,6 +234,29 @@ class MainWindow(QMainWindow):
     def focus_search(self) -> None:
         self.sidebar.search.setFocus()
         self.sidebar.search.selectAll()
+
+    def export_conversation(self, target: tuple[Path, str] | None = None) -> None:
+        """The open conversation to a file, written off the GUI thread; `target` (path, format)
+        stands in for the save dialog."""
+        conversation_id = self.pane.conversation_id
+        if conversation_id is None:
+            self.banner.show_message("Open a conversation to export it.", "warning")
+            return
+        target = target or ask_export_target(self, self.store.get(conversation_id).title)
+        if target is not None:
+            self.transfer.export(conversation_id, *target)
+
+    def import_conversation(self, path: Path | None = None) -> None:
+        """A JSON export read in as a new conversation, off the GUI thread; `path` stands in for
+        the open dialog."""
+        path = path or ask_import_path(self)
+        if path is not None:
+            self.transfer.import_file(path)
+
+    def _imported(self, imported: ImportedConversation) -> None:
+        self.pane.open_conversation(imported.conversation_id)
+        self.refresh_sidebar()
+        self.banner.show_message(import_notice(imported), "info")
 
     # Documents and citations ---------------------------------------------------------------------
 
