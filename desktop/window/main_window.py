@@ -140,9 +140,8 @@ class MainWindow(QMainWindow):
         self._action(file, "Add documents…", self.choose_documents, "Ctrl+O")
         self._action(file, "Open GGUF model…", self.choose_model_file, "Ctrl+Shift+O")
         file.addSeparator()
-        # Through lambdas: QAction.triggered passes `checked` (False) to a slot that takes an argument.
-        self._action(file, "Export conversation…", lambda: self.export_conversation())
-        self._action(file, "Import conversation…", lambda: self.import_conversation())
+        self._action(file, "Export conversation…", self.export_conversation)
+        self._action(file, "Import conversation…", self.import_conversation)
         file.addSeparator()
         self._action(file, "Quit", self.close, QKeySequence.StandardKey.Quit)
         chat = bar.addMenu("&Conversation")
