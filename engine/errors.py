@@ -61,3 +61,8 @@ class ModelLoadFailed(EngineError):
 class ScoringFailed(EngineError):
     def __init__(self, status: int) -> None:
         super().__init__(f"llama.cpp could not score the text (decode status {status}).")
+
+
+class ScoringCancelled(EngineError):
+    def __init__(self) -> None:
+        super().__init__("Stopped: the text was not measured to the end.")
