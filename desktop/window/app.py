@@ -17,7 +17,7 @@ from desktop.diagnostics.error_report import log_error
 from desktop.diagnostics.log_file import LogOptions, LogStart, start_log
 from desktop.window.app_settings import AppSettings, load_settings
 from desktop.window.main_window import MainWindow, start_when_shown
-from desktop.window.qt_messages import route_qt_messages
+from desktop.window.qt_messages import route_qt_messages, stop_routing_qt_messages
 from desktop.window.theme import apply_theme
 from storage import StorageError, database_path, longwit_home
 
@@ -85,5 +85,6 @@ def run_window() -> int:
         QMessageBox.critical(None, "Longwit cannot start", str(error))
         return 1
     code = app.exec()
+    stop_routing_qt_messages()
     del window
     return code

@@ -27,3 +27,9 @@ def log_qt_message(kind: QtMsgType, context: QMessageLogContext, message: str) -
 def route_qt_messages() -> None:
     """From now on Qt's messages go to the log (call once a log is being written)."""
     qInstallMessageHandler(log_qt_message)
+
+
+def stop_routing_qt_messages() -> None:
+    """Qt's own handler again: what Qt says while the app is torn down must not call into a Python
+    that is shutting down."""
+    qInstallMessageHandler(None)
