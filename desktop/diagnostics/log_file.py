@@ -114,7 +114,8 @@ def _replace_handler(handler: logging.Handler | None) -> None:
 
 
 def stop_log() -> None:
-    """Close the log, put back the hooks and levels it changed (for tests, and a clean exit)."""
+    """Close the log and put back the hooks and levels it changed (each test ends with this; at exit
+    Python closes the log itself)."""
     _replace_handler(None)
     for name in (*PROJECT_LOGGERS, LLAMA_LOGGER):
         logging.getLogger(name).setLevel(logging.NOTSET)
