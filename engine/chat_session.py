@@ -9,6 +9,7 @@ against the passages the model was actually shown.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -33,6 +34,9 @@ DEFAULT_SYSTEM_PROMPT = (
 )
 RETRIEVED_PASSAGES = 40  # candidates handed to the packer, best first
 DOCUMENT_STOPS = ("\n\nQuestion:", "\nQuestion:")
+
+# What people ask and read is logged at DEBUG only: the log holds it only with debug logging on.
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -136,6 +140,7 @@ class Reply:
                     self.notices.append("The answer was cut where it stopped following the passages.")
             self.message_id = self.session.save_answer(self.result, self.text, self.citations,
                                                        stopped_by_person)
+            self.session.log_answer(self)
             if self.context is not None:
                 self.session.record_token_counts(self.context.document_tokens)
             self.notices.extend(self.session.window_notices())
@@ -185,6 +190,7 @@ class ChatSession:
     def ask(self, text: str, words: Sequence[WordTiming] = ()) -> Reply:
         """Save the question (a spoken one with its `words`' timings) and start streaming the answer."""
         user_message_id = self.store.add_message(self.conversation_id, "user", text, words=words)
+        logger.debug("question in conversation %d: %r", self.conversation_id, text)
         history = self.history()
         hits = self.documents.search(text, RETRIEVED_PASSAGES) if self.packer and self.documents else []
         if self.packer is None:
@@ -276,6 +282,17 @@ class ChatSession:
                 "Your message was too long for the context window; its middle was left out."
             )
         return notices
+
+    def log_answer(self, reply: Reply) -> None:
+        """Its figures always; its text only at DEBUG."""
+        result = reply.result
+        if result is None:
+            return
+        mode = reply.context.mode if reply.context is not None else "chat"
+        logger.info("answer %s in conversation %d (%s): %d prompt tokens (%d cached), %d written, %s",
+                    reply.message_id, self.conversation_id, mode, result.prompt_tokens,
+                    result.cached_tokens, result.completion_tokens, result.finish_reason)
+        logger.debug("answer %s: %r", reply.message_id, reply.text)
 
     def save_answer(self, result: GenerationResult, text: str, citations: list[Citation],
                     cut: bool) -> int:

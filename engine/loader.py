@@ -143,7 +143,7 @@ def load_model(name_or_path: str | None, options: LoadOptions, models_dir: Path)
             verbose=False,
         )
     except (ValueError, RuntimeError, OSError) as error:
-        reason = llama_log.last_error() or str(error) or type(error).__name__
+        reason = llama_log.first_error() or str(error) or type(error).__name__
         raise ModelLoadFailed(ref.path, reason) from error
     load_s = time.perf_counter() - started
     chat_format = ChatFormat.for_model(

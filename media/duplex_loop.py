@@ -21,6 +21,7 @@ words that trail off (media/turn_end.py).
 
 from __future__ import annotations
 
+import logging
 import queue
 import threading
 import time
@@ -38,6 +39,8 @@ from media.text_to_speech import TextToSpeech
 from media.turn_end import silence_to_end
 from media.vad import ShortPause, SpeechResumed, SpeechStarted, TurnDetector, TurnEnded, VadOptions
 from media.voice_events import AssistantTurn, BargeIn, LoopEvent, LoopFailed, Respond, Retract, UserTurn
+
+logger = logging.getLogger(__name__)
 
 POLL_S = 0.05
 LOST_AUDIO = "The microphone or speaker went away ({}); plug it back in or choose another device."
@@ -249,6 +252,7 @@ class DuplexLoop:
             self.backend.stop_playback()
         self.failure = LoopFailed(LOST_AUDIO.format(self.backend.lost_reason or "the stream stopped"),
                                   ended=True)
+        logger.warning("%s", self.failure.message)
         self.on_event(self.failure)
         self.ended.set()
 
@@ -268,6 +272,7 @@ class DuplexLoop:
                 else:
                     self._answer_turn(job)
             except Exception as error:  # one failed turn must not end the conversation
+                logger.error("a voice turn failed", exc_info=True)
                 self.on_event(LoopFailed(f"{type(error).__name__}: {error}"))
             finally:
                 self._cancel = None

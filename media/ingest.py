@@ -10,6 +10,7 @@ reported with a one-line reason and the others still go in.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -28,6 +29,8 @@ from media.errors import (
 )
 from media.read_document import DEFAULT_LIMITS, SUPPORTED_SUFFIXES, ReadLimits, read_document
 from storage import Document, DocumentAlreadyStored, DocumentStore, NewChunk, StorageError, open_database
+
+logger = logging.getLogger(__name__)
 
 Progress = Callable[[float, str], None]
 HASH_BLOCK_BYTES = 1 << 20
@@ -222,4 +225,6 @@ def ingest_one(path: Path, documents: DocumentStore, limits: ReadLimits, progres
     except ReadCancelled as error:
         return IngestResult(path, "cancelled", message=one_line(error, path))
     except (DocumentError, StorageError) as error:
-        return IngestResult(path, "failed", message=one_line(error, path))
+        message = one_line(error, path)
+        logger.warning("%s", message)  # names the file and what is wrong, never its text
+        return IngestResult(path, "failed", message=message)

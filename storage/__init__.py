@@ -15,7 +15,7 @@ from storage.errors import (
 )
 from storage.model_probes import ProbeRecord, ProbeStore
 from storage.model_uses import ModelUse, ModelUseLog
-from storage.paths import database_path, longwit_home
+from storage.paths import database_path, log_path, longwit_home
 from storage.word_timings import WordTiming, WordTimings
 
 __all__ = [
@@ -43,6 +43,7 @@ __all__ = [
     "WordTiming",
     "WordTimings",
     "database_path",
+    "log_path",
     "longwit_home",
     "open_database",
 ]

@@ -9,6 +9,8 @@ import platformdirs
 
 HOME_VARIABLE = "LONGWIT_HOME"
 DATABASE_NAME = "longwit.db"
+LOG_FOLDER = "logs"
+LOG_NAME = "longwit.log"
 
 
 def longwit_home() -> Path:
@@ -21,3 +23,8 @@ def longwit_home() -> Path:
 
 def database_path() -> Path:
     return longwit_home() / DATABASE_NAME
+
+
+def log_path() -> Path:
+    """The app's log file (desktop/diagnostics/log_file.py writes it; rotated copies end .1 to .5)."""
+    return longwit_home() / LOG_FOLDER / LOG_NAME

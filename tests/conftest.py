@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from desktop.diagnostics.log_file import stop_log
 from engine.catalog import DEFAULT_MODEL, resolve_model
 from engine.loader import LoadOptions
 from engine.model_host import ModelHost
@@ -25,6 +26,13 @@ def longwit_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "home"
     monkeypatch.setenv("LONGWIT_HOME", str(home))
     return home
+
+
+@pytest.fixture(autouse=True)
+def no_log_left_open() -> Iterator[None]:
+    """A command or window that started the app's log (in the test's home) closes it afterwards."""
+    yield
+    stop_log()
 
 
 @pytest.fixture(scope="session")

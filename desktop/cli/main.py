@@ -13,7 +13,7 @@ from desktop.cli.bench import bench
 from desktop.cli.chat import ask, chat
 from desktop.cli.docs import docs
 from desktop.cli.probe import probe
-from desktop.cli.support import open_store, reports_errors
+from desktop.cli.support import open_store, reports_errors, start_command_log
 from desktop.cli.transfer import export, import_conversation
 from desktop.cli.voice import voice
 from engine.catalog import BUNDLED, DEFAULT_MODEL
@@ -22,6 +22,10 @@ from engine.gguf_file import read_gguf_info
 from engine.loader import gpu_offload_supported
 from engine.probe_records import describe_probe
 from storage import ModelUseLog, ProbeStore, longwit_home
+
+# They start the log themselves, in the data folder the window's settings choose (`app`), or not at
+# all (`screenshots` works in a throwaway folder).
+WINDOW_COMMANDS = ("app", "screenshots")
 
 
 @click.group(invoke_without_command=True)
@@ -32,13 +36,15 @@ def main(ctx: click.Context) -> None:
 
     With no command: the window when there is a display, else the command-line chat."""
     stop_like_ctrl_c_on_hangup()
+    window = ctx.invoked_subcommand in WINDOW_COMMANDS
     if ctx.invoked_subcommand is None:
         from desktop.window.app import has_display
 
-        if has_display():
-            ctx.invoke(app)
-        else:
-            ctx.invoke(chat)
+        window = has_display()
+    if not window:
+        start_command_log()
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(app if window else chat)
 
 
 @main.command()

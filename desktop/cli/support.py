@@ -1,5 +1,6 @@
-"""What every command shares: the model options, opening the database and the model, and turning
-errors into one line and an exit code (a traceback is a bug)."""
+"""What every command shares: the model options, opening the database and the model, starting the
+log, and turning errors into one line and an exit code (a traceback is a bug: it goes to the log,
+and the line says where)."""
 
 from __future__ import annotations
 
@@ -11,16 +12,15 @@ from typing import Any
 
 import click
 
-from engine.errors import EngineError
+from desktop.diagnostics.error_report import report_error
+from desktop.diagnostics.log_file import start_log
 from engine.gguf_file import KV_TYPE_BYTES
 from engine.loader import LoadOptions
 from engine.model_host import ModelCard, ModelHost
-from media.errors import DocumentError
 from storage import (
     ConversationStore,
     DocumentStore,
     ModelUseLog,
-    StorageError,
     longwit_home,
     open_database,
 )
@@ -77,18 +77,28 @@ def fail(message: str, code: int = EXIT_ERROR) -> None:
     sys.exit(code)
 
 
+def start_command_log() -> None:
+    """Start the log for a command; when it cannot be written, say so once and go on."""
+    notice = start_log().notice()
+    if notice is not None:
+        click.echo(notice, err=True)
+
+
 def reports_errors(command: Callable) -> Callable:
-    """Print engine, storage and document errors as one line and exit 1; Ctrl-C exits 130."""
+    """Print any error as one line and exit 1 (engine, storage, document and audio errors as their
+    own message, anything else with where its traceback was logged); Ctrl-C exits 130."""
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
-        except (EngineError, StorageError, DocumentError) as error:
-            fail(str(error))
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise  # click's own: usage errors and exits, which click reports itself
         except KeyboardInterrupt:
             click.echo("\nInterrupted.", err=True)
             sys.exit(EXIT_INTERRUPTED)
+        except Exception as error:
+            fail(report_error(error, f"longwit {command.__name__}"))
 
     return wrapper
 

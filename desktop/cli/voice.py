@@ -24,6 +24,7 @@ from desktop.cli.support import (
     reports_errors,
     start_model,
 )
+from desktop.diagnostics.error_report import details_hint, report_error
 from engine.generation import GenerationOptions
 from engine.voice_conversation import VoiceConversation
 from media.audio_errors import AudioError
@@ -58,7 +59,9 @@ def describe_event(event: LoopEvent) -> str:
         return f"longwit: {event.heard or '(nothing played)'}{cut}{delay}"
     if isinstance(event, BargeIn):
         return f"[you cut in at {event.onset_s:.2f} s; playback stopped at {event.stopped_s:.2f} s]"
-    return f"[voice loop: {event.message}]"  # LoopFailed
+    if event.ended:  # LoopFailed: the audio went away
+        return f"[voice loop: {event.message}]"
+    return f"[voice loop: {event.message}{details_hint()}]"  # a lost turn, logged with its traceback
 
 
 def run_until_done(loop: DuplexLoop, backend: FileAudioBackend | None, script_s: float) -> None:
@@ -110,7 +113,7 @@ def voice(mic, speaker, echo, aec, speech_model, resume, docs, max_tokens, tempe
 
             device_backend = DeviceAudioBackend()
     except AudioError as error:
-        fail(str(error))
+        fail(report_error(error, "opening the audio"))
     host, card = start_model(ModelChoice.from_options(**model), store)
     try:
         conversation_id = (store.latest_id() if resume else None) or store.create("Voice conversation",

@@ -70,6 +70,8 @@ class AppSettings:
     # Where data lives and how the window looks
     data_folder: str = ""  # "": storage.longwit_home() (which honours LONGWIT_HOME)
     theme: Theme = "system"
+    # Also write documents' text, questions and answers to the log (as LONGWIT_DEBUG=1 does)
+    debug_logging: bool = False
 
     def generation_options(self) -> GenerationOptions:
         return GenerationOptions(
@@ -182,6 +184,7 @@ PARSERS: dict[str, Parser] = {
     "speech_model": _non_empty,
     "data_folder": _text,
     "theme": _choice(THEMES),
+    "debug_logging": _flag,
 }
 
 

@@ -3,8 +3,9 @@
 Every long task — loading a model, reading a document, pre-filling it — goes through `TaskRunner`:
 the work runs on its own Python thread with a cancel event and a progress callback, and its
 progress, result or error is delivered on the GUI thread through `GuiRelay`, so no widget is ever
-touched from another thread. `shutdown()` cancels and joins them all, so closing the window leaves
-no thread behind.
+touched from another thread. A task's error is logged where it is caught (an unexpected one with its
+traceback); the callback gets the error itself and words it with `error_message`. `shutdown()`
+cancels and joins them all, so closing the window leaves no thread behind.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
+
+from desktop.diagnostics.error_report import log_error
 
 Progress = Callable[[float, str], None]  # (fraction 0..1, what is happening)
 Work = Callable[[Progress, threading.Event], Any]
@@ -90,6 +93,7 @@ class TaskRunner(QObject):
             try:
                 result = work(progress, task.cancel_event)
             except BaseException as error:  # delivered to the GUI as a message, never a crash
+                log_error(error, f"the background task {name}")
                 if on_failed is not None:
                     self.relay.post(on_failed, error)
                 return

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.diagnostics.log_file import LogOptions, set_debug
 from desktop.window.app_settings import AppSettings, save_settings
 from desktop.window.background import TaskRunner
 from desktop.window.banner import Banner
@@ -332,14 +333,15 @@ class MainWindow(QMainWindow):
         dialog.open()
 
     def apply_settings(self, settings: AppSettings) -> None:
-        """Prompt and sampling apply to the next answer, the theme at once, the data folder after a
-        restart (the database in use stays open until then)."""
+        """Prompt and sampling apply to the next answer, the theme and debug logging at once, the data
+        folder after a restart (the database and the log in use stay open until then)."""
         moved = settings.data_folder != self.settings.data_folder
         self.settings = settings
         save_settings(self.qsettings, settings)
         self.chat.system_prompt = settings.system_prompt
         self.chat.options = settings.generation_options()
         self.chat.model_sampling = settings.model_sampling
+        set_debug(LogOptions.from_environment(settings.debug_logging).debug)
         app = QApplication.instance()
         if isinstance(app, QApplication):
             apply_theme(app, settings.theme)

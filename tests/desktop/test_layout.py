@@ -1,5 +1,5 @@
 """The layout keeps the command line free of Qt: `longwit` on a machine without a display (or
-without Qt's system libraries) must still chat, ask and benchmark."""
+without Qt's system libraries) must still chat, ask, benchmark and keep its log."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pathlib import Path
 import desktop
 import desktop.benchmarks
 import desktop.cli
+import desktop.diagnostics
 
 ROOT = Path(desktop.__file__).parent.parent
 
@@ -20,8 +21,9 @@ def modules_of(package) -> list[str]:
 
 
 def test_the_command_line_and_its_benchmarks_import_without_qt() -> None:
-    names = [*modules_of(desktop.cli), *modules_of(desktop.benchmarks), "desktop.reply_stats"]
-    assert "desktop.cli.main" in names and "desktop.benchmarks.answers" in names
+    names = [*modules_of(desktop.cli), *modules_of(desktop.benchmarks), *modules_of(desktop.diagnostics),
+             "desktop.reply_stats"]
+    assert "desktop.cli.main" in names and "desktop.diagnostics.log_file" in names
     script = (
         "import sys\n"
         "sys.modules['PySide6'] = None  # any import of Qt fails\n"

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
+from desktop.diagnostics.error_report import report_error
 from desktop.reply_stats import speed_parts
 from desktop.window.background import GuiRelay
 from engine.chat_session import DEFAULT_SYSTEM_PROMPT, ChatSession, Reply
@@ -107,7 +108,7 @@ class ChatController(QObject):
             try:
                 job()
             except BaseException as error:  # a job reports its own errors; this is a last guard
-                self.relay.post(self.model_failed.emit, f"Unexpected error: {error}")
+                self.relay.post(self.model_failed.emit, report_error(error, "a conversation job"))
 
     def _conversations(self) -> ConversationStore:
         if self._store is None:
@@ -152,7 +153,8 @@ class ChatController(QObject):
                 card = self.host.load(name_or_path, options)
                 ModelUseLog(open_database(self.database)).record(str(card.path), card.name, card.n_ctx)
             except Exception as error:
-                self.relay.post(self._load_failed, str(error))
+                self.relay.post(self._load_failed,
+                                report_error(error, f"loading {name_or_path or 'the default model'}"))
                 return
             self.relay.post(self._loaded, card)
 
@@ -215,7 +217,8 @@ class ChatController(QObject):
                 self.relay.post(self.piece.emit, conversation_id, piece)
             result = reply.finish()
         except Exception as error:
-            self.relay.post(self._failed, conversation_id, str(error))
+            message = report_error(error, f"answering in conversation {conversation_id}")
+            self.relay.post(self._failed, conversation_id, message)
             return
         finally:
             self._reply = None
@@ -246,7 +249,8 @@ class ChatController(QObject):
             try:
                 context = self._session(conversation_id).prefill(cancel)
             except Exception as error:
-                message = "Stopped." if cancel.is_set() else str(error)
+                message = "Stopped." if cancel.is_set() else report_error(
+                    error, f"pre-filling the documents of conversation {conversation_id}")
                 self.relay.post(self._prefill_failed, conversation_id, message)
                 return
             card = self.host.card

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
+from desktop.diagnostics.error_report import error_message
 from desktop.window.background import BackgroundTask, Progress, TaskRunner
 from media.ingest import expand_paths, ingest_paths
 from storage import DocumentStore, open_database
@@ -51,7 +52,7 @@ class DocumentController(QObject):
 
         self.task = self.runner.run(
             "read-documents", work, on_done=self.finished.emit,
-            on_failed=lambda error: self.failed.emit(conversation_id, str(error)),
+            on_failed=lambda error: self.failed.emit(conversation_id, error_message(error)),
             on_progress=lambda share, message: self.progress.emit(conversation_id, share, message),
         )
 

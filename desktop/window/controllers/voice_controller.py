@@ -24,6 +24,7 @@ import livekit.rtc  # noqa: F401
 import piper  # noqa: F401
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from desktop.diagnostics.error_report import details_hint, report_error
 from desktop.window.app_settings import AppSettings
 from desktop.window.background import GuiRelay
 from engine.model_host import ModelHost
@@ -55,9 +56,11 @@ def device_backend() -> AudioBackend:
 
 
 def start_error_message(error: BaseException) -> str:
+    """The banner's words for a call that could not start; the error goes to the log."""
+    message = report_error(error, "starting a voice call")
     if isinstance(error, AudioError):
-        return f"Voice mode could not start. {str(error).replace(CLI_HINT, '')}"
-    return f"Voice mode could not start: {type(error).__name__}: {error}"
+        return f"Voice mode could not start. {message.replace(CLI_HINT, '')}"
+    return f"Voice mode could not start: {message}"
 
 
 @dataclass
@@ -262,7 +265,8 @@ class VoiceController(QObject):
             if not call.hung_up.is_set():
                 self._set_state(LISTENING)
         elif isinstance(event, LoopFailed):
-            self.failed.emit(event.message)
+            # A lost turn is a bug, logged with its traceback by the loop; lost audio is not.
+            self.failed.emit(event.message if event.ended else f"{event.message}{details_hint()}")
             if event.ended:
                 self.hang_up()
 

@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.diagnostics.error_report import error_message
 from desktop.window.app_settings import AppSettings
 from desktop.window.background import TaskRunner
 from desktop.window.memory_estimate import MemoryEstimate, estimate_memory
@@ -401,7 +402,8 @@ class ModelPickerDialog(QDialog):
                 f"read header of {path.name}",
                 lambda _progress, _cancel: read_header(path),
                 on_done=lambda header: self._header_read(path, header),
-                on_failed=lambda failure: self._header_read(path, f"Cannot read {path}: {failure}."),
+                on_failed=lambda failure: self._header_read(
+                    path, f"Cannot read {path}: {error_message(failure)}."),
             )
 
     def _model_file(self, entry: ModelEntry) -> tuple[Path | None, str, str]:

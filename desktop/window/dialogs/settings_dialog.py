@@ -1,4 +1,5 @@
-"""The settings dialog: system prompt, sampling, voice, speech model, data folder and theme.
+"""The settings dialog: system prompt, sampling, voice, speech model, data folder, theme and debug
+logging.
 
 It edits a copy of AppSettings and hands back a new one (`result_settings()`); saving it and applying
 it (a new voice, a new theme) is the caller's job. Files it is given are checked here, where the
@@ -34,8 +35,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.diagnostics.log_file import shown_path
 from desktop.window.app_settings import SAMPLING_RANGES, AppSettings
-from storage import longwit_home
+from storage import log_path, longwit_home
 
 BUNDLED_VOICE_TEXT = "Bundled voice: Joe (US English)"
 SPEECH_MODELS = (("tiny.en", "tiny.en: English only, fastest"), ("base", "base: many languages, slower"))
@@ -208,6 +210,10 @@ class SettingsDialog(QDialog):
         for value, text in THEME_NAMES:
             self.theme_combo.addItem(text, value)
         form.addRow("Theme:", self.theme_combo)
+        self.debug_box = QCheckBox("Debug logging (also documents, questions and answers)")
+        self.debug_box.setToolTip(f"The log is {shown_path(log_path())}. Leave this off unless you are "
+                                  "finding out what went wrong: the log then holds what you read and ask.")
+        form.addRow("Log:", self.debug_box)
         return group
 
     @staticmethod
@@ -245,6 +251,7 @@ class SettingsDialog(QDialog):
         self._set_speech_model(settings.speech_model)
         self._set_data_folder(settings.data_folder)
         self.theme_combo.setCurrentIndex(max(0, self.theme_combo.findData(settings.theme)))
+        self.debug_box.setChecked(settings.debug_logging)
         for label in (self.voice_error, self.speech_error):
             label.hide()
 
@@ -265,6 +272,7 @@ class SettingsDialog(QDialog):
             speech_model=self.speech_combo.currentData(),
             data_folder=self._data_folder,
             theme=self.theme_combo.currentData(),
+            debug_logging=self.debug_box.isChecked(),
         )
 
     def restore_defaults(self) -> None:
