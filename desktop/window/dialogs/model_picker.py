@@ -36,9 +36,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.memory_estimate import MemoryEstimate, estimate_memory
 from desktop.window.app_settings import AppSettings
 from desktop.window.background import TaskRunner
-from desktop.window.memory_estimate import MemoryEstimate, estimate_memory
 from engine.catalog import BUNDLED, DEFAULT_MODEL, bundled_file_if_ready
 from engine.errors import EngineError
 from engine.gguf_file import GgufInfo, read_gguf_info
