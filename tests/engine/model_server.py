@@ -37,6 +37,16 @@ class Served:
             return handle.read(count)
 
 
+class QuietServer(ThreadingHTTPServer):
+    """A client that hangs up early (as a refusing download does) is expected here, not an error
+    to print over the output a test reads."""
+
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        pass
+
+
 @dataclass(frozen=True)
 class Seen:
     path: str
@@ -66,8 +76,7 @@ class ModelServer:
                     return
                 server.answer(self, served)
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
+        self.httpd = QuietServer(("127.0.0.1", 0), Handler)
         self.thread = threading.Thread(target=self.httpd.serve_forever, name="model-server", daemon=True)
         self.thread.start()
 
