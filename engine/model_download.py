@@ -262,6 +262,8 @@ def fetch(client: httpx2.Client, transfer: Transfer) -> None:
     except httpx2.TooManyRedirects as error:
         raise transfer.failed("it redirected too many times") from error
     except httpx2.TransportError as error:
+        if transfer.cancel.is_set():  # cancelled while the connection was stalled or dropping
+            raise DownloadCancelled(transfer.partial.part, transfer.have, transfer.total) from error
         raise ConnectionLost(transport_reason(error, transfer.options)) from error
     if transfer.total is not None and transfer.have < transfer.total:
         raise ConnectionLost(f"the connection closed after {transfer.have:,} of {transfer.total:,} bytes")
