@@ -108,7 +108,7 @@ def check_url(url: str) -> str:
         parts = urlsplit(url)
         parts.port  # noqa: B018 — raises ValueError for a port that is not a number
     except ValueError as error:
-        raise UnsafeUrl(repr(url), f"it is not a valid address ({error})") from error
+        raise UnsafeUrl("that address", f"it is not a valid address ({error})") from error
     if parts.scheme not in ("http", "https"):
         raise UnsafeUrl(shown_url(url), "only http:// and https:// addresses can be downloaded")
     if parts.username is not None or parts.password is not None:
@@ -125,9 +125,9 @@ def check_sha256(sha256: str) -> str:
     return sha256.strip().lower()
 
 
-def file_sha256(path: Path, start: hashlib._Hash | None = None, limit: int | None = None) -> hashlib._Hash:
+def file_sha256(path: Path, limit: int | None = None) -> hashlib._Hash:
     """The hash of the file's first `limit` bytes (all of it when None)."""
-    digest = start or hashlib.sha256()
+    digest = hashlib.sha256()
     left = limit
     with path.open("rb") as handle:
         while left is None or left > 0:
