@@ -12,7 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.errors import BundledModelMissing, ModelNotFound
+from engine.errors import BundledModelMissing, ModelNotFound, NotDownloaded, UnknownCatalogueModel
+from engine.model_catalogue import find_entry
 
 DEFAULT_MODEL = "smollm2-135m-instruct"
 # How much of a document the bundled files read reliably, until the person's own `longwit probe` of
@@ -113,7 +114,7 @@ BUNDLED: dict[str, BundledModel] = {
 
 
 def resolve_model(name_or_path: str | None, models_dir: Path) -> ModelRef:
-    """A bundled model's name, or the path of a GGUF file."""
+    """A bundled model's name, the path of a GGUF file, or the name of a downloaded catalogue model."""
     name_or_path = name_or_path or DEFAULT_MODEL
     bundled = BUNDLED.get(name_or_path)
     if bundled is not None:
@@ -122,9 +123,15 @@ def resolve_model(name_or_path: str | None, models_dir: Path) -> ModelRef:
         except (FileNotFoundError, ImportError) as error:
             raise BundledModelMissing(bundled.name, bundled.package) from error
     path = Path(name_or_path).expanduser()
-    if not path.exists():
-        raise ModelNotFound(name_or_path, list(BUNDLED))
-    return ModelRef(path.stem, path.resolve(), bundled=False)
+    if path.exists():
+        return ModelRef(path.stem, path.resolve(), bundled=False)
+    try:
+        entry = find_entry(name_or_path)
+    except UnknownCatalogueModel:
+        raise ModelNotFound(name_or_path, list(BUNDLED)) from None
+    if not entry.is_downloaded(models_dir):
+        raise NotDownloaded(entry.name)
+    return ModelRef(entry.name, entry.target(models_dir).resolve(), bundled=False)
 
 
 def bundled_file_if_ready(name: str, models_dir: Path) -> Path | None:

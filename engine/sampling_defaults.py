@@ -1,8 +1,11 @@
 """Sampling settings per model, and the near-greedy ones for answers about documents.
 
 A model's authors know how it should be sampled: GGUF files converted by recent llama.cpp carry
-their recommendation under `general.sampling.*`, which wins. Otherwise a small table of known
-families (from their model cards), else a conservative default: small models drift at 0.7.
+their recommendation under `general.sampling.*`, which wins. Otherwise what the download catalogue
+says for that very file (`model_catalogue.json`, from its model card), then a small table of known
+families (also from their model cards; a family is a guess from the architecture and name, which
+takes DeepSeek's R1 distills for plain Qwen 2), else a conservative default: small models drift at
+0.7.
 Answers about documents are greedy whatever the model: they should repeat what the passages say,
 and at temperature 0.7 SmolLM2 135M invented dates and names the passages did not hold (DESIGN.md).
 Their repeat penalty is off, because llama.cpp applies it to the prompt's last tokens too, where
@@ -12,9 +15,11 @@ the passage being quoted sits; runaway repetition is stopped by the generator in
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from engine.generation import GenerationOptions
 from engine.loader import LoadedModel
+from engine.model_catalogue import entry_for_file
 from engine.model_host import ModelHost
 
 METADATA_KEYS = {
@@ -60,10 +65,14 @@ def family_of(architecture: str, name: str) -> str | None:
     return next((family for family in FAMILIES if family in haystack), None)
 
 
-def sampling_choice(metadata: dict[str, str], architecture: str, name: str) -> SamplingChoice:
+def sampling_choice(metadata: dict[str, str], architecture: str, name: str,
+                    file_name: str | None = None) -> SamplingChoice:
     own = from_metadata(metadata)
     if "temperature" in own:
         return SamplingChoice(own, "the model file")
+    entry = entry_for_file(Path(file_name)) if file_name else None
+    if entry is not None:
+        return SamplingChoice(dict(entry.sampling), f"the {entry.title} model card (the catalogue)")
     family = family_of(architecture, metadata.get("general.name", "") + " " + name)
     if family is not None:
         return SamplingChoice(FAMILIES[family], f"the {family} model card")
@@ -72,7 +81,8 @@ def sampling_choice(metadata: dict[str, str], architecture: str, name: str) -> S
 
 def model_sampling(model: LoadedModel) -> SamplingChoice:
     metadata = dict(model.llama.metadata or {})
-    return sampling_choice(metadata, metadata.get("general.architecture", ""), model.name)
+    return sampling_choice(metadata, metadata.get("general.architecture", ""), model.name,
+                           model.info.path.name)
 
 
 def for_documents(options: GenerationOptions) -> GenerationOptions:

@@ -1,12 +1,15 @@
-"""Shared fixtures: a temporary Longwit home for every test, and the real bundled chat model loaded
-once per session on its own thread."""
+"""Shared fixtures: a temporary Longwit home for every test, the real bundled chat model loaded
+once per session on its own thread, and a real HTTP server that serves that model's file for the
+download tests."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -16,6 +19,7 @@ from engine.catalog import DEFAULT_MODEL, resolve_model
 from engine.loader import LoadOptions
 from engine.model_host import ModelHost
 from storage import ConversationStore, open_database
+from tests.engine.model_server import ModelServer
 
 SHARED_CTX = 2048
 
@@ -86,3 +90,29 @@ def read_only_folder(folder: Path) -> Iterator[list[str]]:
     finally:
         for item, mode in modes.items():
             item.chmod(mode)
+
+
+@dataclass(frozen=True)
+class ServedModel:
+    """The bundled SmolLM2 file as a download: its path, SHA-256 and size."""
+
+    path: Path
+    sha256: str
+    size: int
+
+
+@pytest.fixture(scope="session")
+def served_model(chat_model_path: Path) -> ServedModel:
+    digest = hashlib.sha256()
+    with chat_model_path.open("rb") as handle:
+        while block := handle.read(4 << 20):
+            digest.update(block)
+    return ServedModel(chat_model_path, digest.hexdigest(), chat_model_path.stat().st_size)
+
+
+@pytest.fixture(scope="module")
+def model_server() -> Iterator[ModelServer]:
+    """A real HTTP server on 127.0.0.1 (Range, and misbehaviour on request), once per module."""
+    server = ModelServer()
+    yield server
+    server.close()

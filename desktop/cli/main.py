@@ -1,4 +1,5 @@
-"""The `longwit` command: the group, and the commands that only read (history, models)."""
+"""The `longwit` command: the group, and the commands that only read (history); the others live in
+one module per command group."""
 
 from __future__ import annotations
 
@@ -7,21 +8,15 @@ import sys
 from pathlib import Path
 
 import click
-import llama_cpp
 
 from desktop.cli.bench import bench
 from desktop.cli.chat import ask, chat
 from desktop.cli.docs import docs
+from desktop.cli.models import models
 from desktop.cli.probe import probe
 from desktop.cli.support import open_store, reports_errors, start_command_log
 from desktop.cli.transfer import export, import_conversation
 from desktop.cli.voice import voice
-from engine.catalog import BUNDLED, DEFAULT_MODEL
-from engine.errors import EngineError
-from engine.gguf_file import read_gguf_info
-from engine.loader import gpu_offload_supported
-from engine.probe_records import describe_probe
-from storage import ModelUseLog, ProbeStore, longwit_home
 
 # They start the log themselves, in the data folder the window's settings choose (`app`), or not at
 # all (`screenshots` works in a throwaway folder).
@@ -109,50 +104,12 @@ def history(query: str | None, conversation_id: int | None, limit: int) -> None:
         click.echo(f"{conversation.id:>5}  {when}  {conversation.message_count:>3} messages  {title}")
 
 
-def gpu_line() -> str:
-    if gpu_offload_supported():
-        return "GPU offload: yes (this llama.cpp build can offload layers to a GPU)"
-    return ("GPU offload: no (CPU-only build of llama.cpp; see the README to rebuild with "
-            "CUDA, Metal or Vulkan)")
-
-
-@main.command()
-@reports_errors
-def models() -> None:
-    """Bundled models, recently used ones, how much of their context each really reads (as
-    `longwit probe` measured it), and whether this build can use a GPU."""
-    models_dir = longwit_home() / "models"
-    store = open_store()
-    probes = ProbeStore(store.db)
-    click.echo("Bundled models:")
-    for name, bundled in BUNDLED.items():
-        probed = ""
-        try:
-            path = bundled.locate(models_dir)
-            info = read_gguf_info(path)
-            context = f"{info.context_length:,} tokens"
-            probed = f"\n  {'':<24} {describe_probe(probes.get(path), name, path)}"
-        except (FileNotFoundError, ImportError, EngineError) as error:
-            context = f"not installed ({type(error).__name__})"
-        default = " (default)" if name == DEFAULT_MODEL else ""
-        click.echo(f"  {name:<24} {context:<16} {bundled.description}{default}{probed}")
-    recent = ModelUseLog(store.db).recent()
-    if recent:
-        click.echo("Recently used:")
-        for use in recent:
-            click.echo(f"  {use.name:<24} {use.last_used[:16].replace('T', ' ')}  "
-                       f"ctx {use.n_ctx or '?':<6} {use.path}")
-            named = use.name if use.name in BUNDLED else use.path
-            click.echo(f"  {'':<24} {describe_probe(probes.get(use.path), named, use.path)}")
-    click.echo(gpu_line())
-    click.echo(f"llama.cpp: llama-cpp-python {llama_cpp.__version__}")
-
-
 main.add_command(chat)
 main.add_command(ask)
 main.add_command(bench)
 main.add_command(voice)
 main.add_command(docs)
+main.add_command(models)
 main.add_command(probe)
 main.add_command(export)
 main.add_command(import_conversation)

@@ -414,6 +414,9 @@ class MainWindow(QMainWindow):
         self.qsettings.sync()
         self.banner.dismiss()
         self.pane.stop()
+        with contextlib.suppress(RuntimeError):  # a picker closed earlier is deleted already
+            if self.picker is not None:
+                self.picker.close()  # stops a model download, keeping its part for Resume
         voice_stopped = self.voice.close()  # before the model it talks through is released
         left = self.runner.shutdown(timeout=10.0)
         self.closed_cleanly = self.chat.close() and not left and voice_stopped

@@ -22,7 +22,7 @@ def modules_of(package) -> list[str]:
 
 def test_the_command_line_and_its_benchmarks_import_without_qt() -> None:
     names = [*modules_of(desktop.cli), *modules_of(desktop.benchmarks), *modules_of(desktop.diagnostics),
-             "desktop.reply_stats"]
+             "desktop.reply_stats", "desktop.memory_estimate"]
     assert "desktop.cli.main" in names and "desktop.diagnostics.log_file" in names
     script = (
         "import sys\n"
@@ -38,4 +38,5 @@ def test_the_command_line_and_its_benchmarks_import_without_qt() -> None:
 
 def test_the_window_lives_in_its_own_package() -> None:
     flat = sorted(p.name for p in (ROOT / "desktop").glob("*.py"))
-    assert flat == ["__init__.py", "__main__.py", "reply_stats.py"]
+    # Beside the two faces only what both of them show: reply figures and the memory estimate.
+    assert flat == ["__init__.py", "__main__.py", "memory_estimate.py", "reply_stats.py"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from desktop.window.memory_estimate import estimate_memory, size_text
+from desktop.memory_estimate import estimate_memory, fit_text, size_text
 from engine.gguf_file import GgufInfo
 from engine.loader import OVERHEAD_BYTES, largest_context, memory_needed
 
@@ -41,3 +41,11 @@ def test_too_long_a_context_warns_with_what_fits() -> None:
 def test_sizes_in_words() -> None:
     assert size_text(310_000_000) == "310 MB"
     assert size_text(1_234_000_000) == "1.2 GB"
+
+
+def test_a_list_of_models_says_whether_each_fits_in_a_phrase() -> None:
+    roomy = estimate_memory(INFO, None, "f16", False, available=64_000_000_000)
+    assert fit_text(roomy) == "fits: 32,768 tokens in about 1.1 GB"
+    assert fit_text(estimate_memory(INFO, None, "f16", False, available=200_000_000)) == (
+        "too big for the 200 MB of memory available")
+    assert fit_text(estimate_memory(INFO, None, "f16", True, available=200_000_000)).endswith("on the GPU")

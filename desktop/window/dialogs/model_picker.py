@@ -1,12 +1,13 @@
 """The model picker: which GGUF to load and how, with the memory it will take shown before loading.
 
 It follows what people know from LM Studio and GPT4All: the bundled models, the files used recently,
-"Open GGUF…", then context length, GPU layers and threads. It only reads the chosen file's header (up to a
-fraction of a second, so on a background thread; once per file) to say what the model is and how much
-memory it will need, and what `longwit probe` measured for it (from SQLite, also off the GUI thread, which
-runs no SQL); loading it is the caller's business, with the settings `chosen()` returns. A
-file that is not a usable GGUF is named in the dialog, in the engine's own words, and cannot be
-chosen, so a bad file never gets as far as llama.cpp.
+"Open GGUF…", then context length, GPU layers and threads; a Download tab (`catalogue_panel`) gets
+a model from the catalogue and selects it once it is downloaded and checked. It only reads the
+chosen file's header (up to a fraction of a second, so on a background thread; once per file) to
+say what the model is and how much memory it will need, and what `longwit probe` measured for it
+(from SQLite, also off the GUI thread, which runs no SQL); loading it is the caller's business, with
+the settings `chosen()` returns. A file that is not a usable GGUF is named in the dialog, in the
+engine's own words, and cannot be chosen, so a bad file never gets as far as llama.cpp.
 """
 
 from __future__ import annotations
@@ -32,18 +33,22 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPushButton,
     QSpinBox,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from desktop.diagnostics.error_report import error_message
+from desktop.memory_estimate import MemoryEstimate, estimate_memory
 from desktop.window.app_settings import AppSettings
 from desktop.window.background import TaskRunner
-from desktop.window.memory_estimate import MemoryEstimate, estimate_memory
+from desktop.window.dialogs.catalogue_panel import CataloguePanel
 from engine.catalog import BUNDLED, DEFAULT_MODEL, bundled_file_if_ready
 from engine.errors import EngineError
 from engine.gguf_file import GgufInfo, read_gguf_info
 from engine.loader import gpu_offload_supported
+from engine.model_catalogue import CatalogueEntry, load_catalogue
+from engine.model_download import DownloadOptions
 from engine.probe_records import describe_probe
 from storage import ProbeRecord, ProbeStore, StorageError, database_path, open_database
 from storage.model_uses import ModelUse
@@ -141,6 +146,8 @@ class ModelPickerDialog(QDialog):
         available_memory: Callable[[], int] | None = None,
         offload_supported: bool | None = None,
         database: Path | None = None,
+        catalogue: Sequence[CatalogueEntry] | None = None,
+        download_options: DownloadOptions | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Choose a model")
@@ -159,6 +166,11 @@ class ModelPickerDialog(QDialog):
         self._runner = TaskRunner(self)
         self.info: GgufInfo | None = None  # the selected model's header, when known
         self.estimate: MemoryEstimate | None = None  # what loading it would take, when known
+        self.catalogue = CataloguePanel(
+            load_catalogue() if catalogue is None else catalogue, models_dir, self._available,
+            self._offload, settings.kv_type, options=download_options,
+        )
+        self.catalogue.downloaded.connect(self._downloaded)
         self._build(bundled, recent)
         self._select_initial(settings.model)
 
@@ -259,7 +271,10 @@ class ModelPickerDialog(QDialog):
         top.addWidget(open_button)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
-        layout.addWidget(self.model_list, stretch=1)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.model_list, "On this computer")
+        self.tabs.addTab(self.catalogue, "Download")
+        layout.addWidget(self.tabs, stretch=1)
         layout.addWidget(self.model_label)
         layout.addWidget(self.probe_label)
         layout.addLayout(form)
@@ -267,7 +282,7 @@ class ModelPickerDialog(QDialog):
         layout.addWidget(self.warning_label)
         layout.addWidget(self.error_label)
         layout.addWidget(self.buttons)
-        self.resize(560, 520)
+        self.resize(600, 600)
 
     def _add_section(self, text: str, italic: bool = False) -> QListWidgetItem:
         item = QListWidgetItem(text, self.model_list)
@@ -370,6 +385,16 @@ class ModelPickerDialog(QDialog):
             return  # Enter in a spin box must not get past a file we know is unusable
         self.model_chosen.emit(self.chosen())
         super().accept()
+
+    def done(self, result: int) -> None:
+        """However the dialog closes, a download stops (its part stays for Resume)."""
+        self.catalogue.shutdown()
+        super().done(result)
+
+    def _downloaded(self, path: Path) -> None:
+        """A verified download (or a model already here): choose it, on the first tab."""
+        self.tabs.setCurrentIndex(0)
+        self.select_path(path)
 
     # --- what the choice means ----------------------------------------------------------------
 

@@ -1,7 +1,9 @@
 """How much memory a model will take before it is loaded, in words a person can act on.
 
 The model picker shows this while the context length and GPU layers are being chosen, so that a
-context too large for the machine is seen before llama.cpp tries to allocate it. The figures are the
+context too large for the machine is seen before llama.cpp tries to allocate it; the picker's
+download list and `longwit models catalogue` use it to say which models fit before one is
+downloaded (so it sits beside both faces, and imports no Qt). The figures are the
 loader's own (`engine.loader.memory_needed`, `largest_context`), so the picker and the loader agree on
 what fits; this module only adds the arithmetic of the parts and the wording.
 """
@@ -88,3 +90,11 @@ def estimate_memory(
         largest_context=fits,
         weights_on_gpu=weights_on_gpu,
     )
+
+
+def fit_text(estimate: MemoryEstimate) -> str:
+    """A model list's column: whether it fits now, and with how long a context."""
+    if not estimate.fits:
+        return f"too big for the {size_text(estimate.available_bytes)} of memory available"
+    where = "on the GPU" if estimate.weights_on_gpu else f"in about {size_text(estimate.total_bytes)}"
+    return f"fits: {estimate.n_ctx:,} tokens {where}"
