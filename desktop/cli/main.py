@@ -11,6 +11,7 @@ import click
 
 from desktop.cli.bench import bench
 from desktop.cli.chat import ask, chat
+from desktop.cli.compress import compress
 from desktop.cli.docs import docs
 from desktop.cli.models import models
 from desktop.cli.probe import probe
@@ -111,5 +112,6 @@ main.add_command(voice)
 main.add_command(docs)
 main.add_command(models)
 main.add_command(probe)
+main.add_command(compress)
 main.add_command(export)
 main.add_command(import_conversation)
