@@ -25,7 +25,7 @@ import llama_cpp
 
 from engine.catalog import resolve_model
 from engine.chat_session import ChatSession
-from engine.filler_text import OBJECTS, count_tokens, filler_text
+from engine.filler_text import OBJECTS, filler_text
 from engine.generation import GenerationOptions
 from engine.loader import GGML_KV_TYPES, LoadedModel, LoadOptions, gpu_offload_supported
 from engine.model_host import ModelCard, ModelHost
@@ -71,7 +71,7 @@ class Bench:
 
 
 def long_message(model: LoadedModel, target_tokens: int) -> str:
-    body_tokens = max(1, target_tokens - count_tokens(model, LONG_INSTRUCTION))
+    body_tokens = max(1, target_tokens - model.count_tokens(LONG_INSTRUCTION))
     return filler_text(model, body_tokens, random.Random(SEED)) + LONG_INSTRUCTION
 
 
@@ -84,7 +84,7 @@ def history_messages(model: LoadedModel, target_tokens: int) -> list[tuple[str, 
         question = f"What do you know about {rng.choice(OBJECTS)}?"
         answer = filler_text(model, rng.randint(40, 90), rng)
         messages += [("user", question), ("assistant", answer)]
-        total += count_tokens(model, question) + count_tokens(model, answer)
+        total += model.count_tokens(question) + model.count_tokens(answer)
     return messages
 
 
@@ -236,7 +236,7 @@ def follow_up_run(bench: Bench, history: list[tuple[str, str]]) -> dict[str, Any
 def measure_follow_up(bench: Bench, target_tokens: int) -> dict[str, Any]:
     """A follow-up question after a first one, in a conversation of about `target_tokens`."""
     history = bench.host.call(lambda model: history_messages(model, target_tokens))
-    total = bench.host.call(lambda model: sum(count_tokens(model, text) for _, text in history))
+    total = bench.host.call(lambda model: sum(model.count_tokens(text) for _, text in history))
     runs = [follow_up_run(bench, history) for _ in range(max(1, bench.options.repeats))]
     figures = {"history_tokens": target_tokens, "history_tokens_actual": total}
     figures.update(median_record(runs))
@@ -284,11 +284,11 @@ def measure_chats(bench: Bench) -> dict[str, Any]:
     options = bench.options
     bench.progress("Short prompt…")
     short = measure_prompt(
-        bench, SHORT_QUESTION, bench.host.call(lambda m: count_tokens(m, SHORT_QUESTION))
+        bench, SHORT_QUESTION, bench.host.call(lambda m: m.count_tokens(SHORT_QUESTION))
     )
     bench.progress(f"Long prompt (about {options.long_prompt_tokens:,} tokens)…")
     text = bench.host.call(lambda m: long_message(m, options.long_prompt_tokens))
-    long = measure_prompt(bench, text, bench.host.call(lambda m: count_tokens(m, text)))
+    long = measure_prompt(bench, text, bench.host.call(lambda m: m.count_tokens(text)))
     bench.progress("Cancellation…")
     cancel = measure_cancel(bench, text)
     follow_ups = []

@@ -149,7 +149,7 @@ def measure_text(model: LoadedModel, passages: Sequence[MeterPassage], options: 
     with SurprisalScan(model, cancel, options.keep_fraction) as scan:
         for index, passage, text in scored_pieces(passages):
             encoded = text.encode("utf-8")
-            tokens = model.llama.tokenize(encoded, add_bos=False, special=False)
+            tokens = model.text_tokens(text)
             bits = float(scan.feed(tokens).sum()) if tokens else 0.0
             figures = PassageSurprisal(index, passage.label, len(encoded), len(tokens), bits)
             every.append(figures)

@@ -26,7 +26,7 @@ from typing import Any
 from engine.chat_session import ChatSession
 from engine.document_context import document_context
 from engine.errors import EngineError
-from engine.filler_text import count_tokens, sentences
+from engine.filler_text import sentences
 from engine.generation import GenerationOptions
 from engine.loader import LoadedModel, LoadOptions
 from engine.model_host import ModelHost
@@ -79,7 +79,7 @@ def haystack_chunks(model: LoadedModel, tokens: int, seed: int, needle: Needle |
         while len(text) < CHUNK_CHARS:
             text += next(source) + " "
         chunks.append(text.strip())
-        total += count_tokens(model, chunks[-1])
+        total += model.count_tokens(chunks[-1])
     if needle is not None:
         at = min(len(chunks) - 1, int(depth * len(chunks)))
         parts = chunks[at].split(". ")

@@ -135,10 +135,10 @@ class ContextPacker:
         # The same decision for every question (and for the pre-fill before the first, which has
         # none), or a document read whole on drop would be packed as passages when asked about.
         prefix = self.prefix_length(model, whole)
-        if prefix + QUESTION_ALLOWANCE <= usable and prefix + self.measure(model, question) <= budget:
+        if prefix + QUESTION_ALLOWANCE <= usable and prefix + model.count_tokens(question) <= budget:
             return self.finish(model, whole, history, question, best, start, reserve, FULL)
         brief = system_with_documents(self.system_prompt, self.documents, False, numbered)
-        room = usable - self.prefix_length(model, brief) - self.measure(model, question)
+        room = usable - self.prefix_length(model, brief) - model.count_tokens(question)
         chosen = []
         if self.options.passage_context:
             chosen = self.fill_passages(model, hits, int(room * (1 - HISTORY_SHARE)) - 64)
@@ -174,9 +174,6 @@ class ContextPacker:
         return rank_by_question_bits(model, len(prefix), asked, candidates,
                                      self.options.evidence_windows)
 
-    def measure(self, model: LoadedModel, text: str) -> int:
-        return len(model.llama.tokenize(text.encode("utf-8"), add_bos=False, special=False))
-
     def fill_passages(self, model: LoadedModel, hits: list[DocumentChunk], room: int) -> list:
         """The best hits until `room` tokens are used, then their neighbours while room is left:
         with a small budget, six hits tell a small model more than two hits and their neighbours."""
@@ -194,7 +191,7 @@ class ContextPacker:
             if chunk is None or place in chosen:
                 continue
             if chunk.chunk_id not in self._chunk_tokens:
-                self._chunk_tokens[chunk.chunk_id] = self.measure(model, chunk.text)
+                self._chunk_tokens[chunk.chunk_id] = model.count_tokens(chunk.text)
             cost = self._chunk_tokens[chunk.chunk_id] + 16  # number and label
             if used + cost > room:
                 continue
@@ -250,7 +247,7 @@ class ContextPacker:
                 continue
             key = f"document:{document.document_id}:{len(document.chunks)}"
             if key not in model.memo:
-                model.memo[key] = self.measure(model, document_block(number, document))
+                model.memo[key] = model.count_tokens(document_block(number, document))
             counts[document.document_id] = model.memo[key]
         return counts
 

@@ -17,19 +17,15 @@ from engine.loader import LoadedModel
 from engine.token_surprisal import continuation_bits
 
 
-def tokens_of(model: LoadedModel, text: str) -> list[int]:
-    return model.llama.tokenize(text.encode("utf-8"), add_bos=False, special=False)
-
-
 def rank_by_question_bits(model: LoadedModel, base: int, question: str,
                           candidates: Sequence[Evidence], keep: int) -> list[Evidence]:
     """The `keep` candidates that save the most bits of `question`, best first, each with its
     `bits_saved`. `base` is how many cached tokens (the prefix) the scoring reads after."""
-    asked = tokens_of(model, " " + question.strip())
-    alone = continuation_bits(model, base, tokens_of(model, "\n\nQuestion:"), asked)
+    asked = model.text_tokens(" " + question.strip())
+    alone = continuation_bits(model, base, model.text_tokens("\n\nQuestion:"), asked)
     scored = []
     for rank, candidate in enumerate(candidates):
-        context = tokens_of(model, f"\n\n{candidate.text}\n\nQuestion:")
+        context = model.text_tokens(f"\n\n{candidate.text}\n\nQuestion:")
         if base + len(context) + len(asked) > model.n_ctx:
             continue
         saved = alone - continuation_bits(model, base, context, asked)

@@ -44,10 +44,6 @@ def sentences(rng: random.Random) -> Iterator[str]:
         yield " ".join(parts) + "."
 
 
-def count_tokens(model: LoadedModel, text: str) -> int:
-    return len(model.llama.tokenize(text.encode("utf-8"), add_bos=False, special=False))
-
-
 def filler_text(model: LoadedModel, target_tokens: int, rng: random.Random) -> str:
     """Varied English sentences adding up to about `target_tokens` tokens."""
     chosen: list[str] = []
@@ -56,5 +52,5 @@ def filler_text(model: LoadedModel, target_tokens: int, rng: random.Random) -> s
     while total < target_tokens:
         sentence = next(source)
         chosen.append(sentence)
-        total += count_tokens(model, " " + sentence)
+        total += model.count_tokens(" " + sentence)
     return " ".join(chosen)

@@ -63,6 +63,14 @@ class LoadedModel:
     def name(self) -> str:
         return self.ref.name
 
+    def text_tokens(self, text: str) -> list[int]:
+        """The tokens of plain text as it sits inside a prompt: no BOS, and a special token's
+        spelling in a document ("<|im_end|>") read as the characters it is."""
+        return self.llama.tokenize(text.encode("utf-8"), add_bos=False, special=False)
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.text_tokens(text))
+
 
 def gpu_offload_supported() -> bool:
     return bool(llama_cpp.llama_supports_gpu_offload())

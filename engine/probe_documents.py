@@ -10,7 +10,6 @@ import re
 from engine.document_prompt import DocumentChunk, PinnedDocument, document_block
 from engine.errors import EngineError
 from engine.evaluation.squad import Paragraph, load_articles
-from engine.filler_text import count_tokens
 from engine.loader import LoadedModel
 from engine.probe_records import Asked, ProbeOptions
 from storage.locations import Location
@@ -74,7 +73,7 @@ class DocumentMaker:
 
     def tokens(self, text: str) -> int:
         if text not in self.counts:
-            self.counts[text] = count_tokens(self.model, text) + 1  # and its line break
+            self.counts[text] = self.model.count_tokens(text) + 1  # and its line break
         return self.counts[text]
 
     def make(self, length: int, offset: int, depth: float, cluster: list[tuple[str, str]],
@@ -122,11 +121,11 @@ class DocumentMaker:
         document = PinnedDocument(PROBE_DOCUMENT_ID, "Collected articles", chunks)
         # Known up front, so the packer neither measures it again nor remembers it under an id.
         return PinnedDocument(PROBE_DOCUMENT_ID, document.title, chunks,
-                              count_tokens(self.model, document_block(1, document)))
+                              self.model.count_tokens(document_block(1, document)))
 
     def cut(self, text: str, room: int) -> str:
         """The leading sentences of `text` that fit in `room` tokens."""
         sentences = SENTENCE_END.split(text)
-        while sentences and count_tokens(self.model, " ".join(sentences)) + 1 > room:
+        while sentences and self.model.count_tokens(" ".join(sentences)) + 1 > room:
             sentences.pop()
         return " ".join(sentences)

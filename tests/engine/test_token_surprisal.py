@@ -11,7 +11,7 @@ import pytest
 
 from engine.document_prompt import DocumentChunk
 from engine.evidence import Evidence
-from engine.evidence_ranking import rank_by_question_bits, tokens_of
+from engine.evidence_ranking import rank_by_question_bits
 from engine.model_host import ModelHost
 from engine.token_surprisal import continuation_bits
 from storage.locations import Location
@@ -41,16 +41,16 @@ def test_bits_match_a_token_by_token_log_likelihood_and_keep_the_prefix(host: Mo
     def measure(model):
         llama = model.llama
         llama.n_tokens = 0
-        prefix = tokens_of(model, PREFIX)
+        prefix = model.text_tokens(PREFIX)
         llama.eval(prefix)
         base = llama.n_tokens
-        context, continuation = tokens_of(model, CONTEXT), tokens_of(model, CONTINUATION)
+        context, continuation = model.text_tokens(CONTEXT), model.text_tokens(CONTINUATION)
         first = continuation_bits(model, base, context, continuation)
         kept = (llama.n_tokens, list(llama.input_ids[:base]))
-        llama.eval(tokens_of(model, " Something else entirely, to overwrite the cells after it."))
+        llama.eval(model.text_tokens(" Something else entirely, to overwrite the cells after it."))
         again = continuation_bits(model, base, context, continuation)
         reference = reference_bits(model, base, context, continuation)
-        unrelated = continuation_bits(model, base, tokens_of(model, "\n\nBananas grow in warm places.\n\n"),
+        unrelated = continuation_bits(model, base, model.text_tokens("\n\nBananas grow in warm places.\n\n"),
                                       continuation)
         return base, prefix, first, kept, again, reference, unrelated
 
@@ -84,7 +84,7 @@ def test_the_model_ranks_first_the_window_that_answers_in_other_words(host: Mode
 
     def rank(model):
         model.llama.n_tokens = 0
-        model.llama.eval(tokens_of(model, "A history of the Dundee shipyards."))
+        model.llama.eval(model.text_tokens("A history of the Dundee shipyards."))
         return rank_by_question_bits(model, model.llama.n_tokens,
                                      "When was the Aurora launched?", candidates, keep=2)
 

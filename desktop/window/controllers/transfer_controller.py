@@ -13,6 +13,7 @@ import sqlite_utils
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QWidget
 
+from desktop.diagnostics.error_report import error_message
 from desktop.window.background import BackgroundTask, Progress, TaskRunner
 from storage import open_database
 from storage.conversation_export import SUFFIX_FORMATS, ExportedFile, export_conversation
@@ -74,14 +75,14 @@ class TransferController(QObject):
             return self._with_database(lambda db: export_conversation(db, conversation_id, path, format_))
 
         return self.runner.run("export-conversation", work, on_done=self.exported.emit,
-                               on_failed=lambda error: self.failed.emit(str(error)))
+                               on_failed=lambda error: self.failed.emit(error_message(error)))
 
     def import_file(self, path: Path) -> BackgroundTask:
         def work(_progress: Progress, _cancel: threading.Event) -> ImportedConversation:
             return self._with_database(lambda db: import_file(db, path))
 
         return self.runner.run("import-conversation", work, on_done=self.imported.emit,
-                               on_failed=lambda error: self.failed.emit(str(error)))
+                               on_failed=lambda error: self.failed.emit(error_message(error)))
 
     def _with_database(self, job: Callable[[sqlite_utils.Database], Result]) -> Result:
         db = open_database(self.database)
