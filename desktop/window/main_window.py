@@ -31,6 +31,7 @@ from desktop.window.background import TaskRunner
 from desktop.window.banner import Banner
 from desktop.window.chat_pane import ChatPane
 from desktop.window.controllers.chat_controller import ChatController
+from desktop.window.controllers.compression_controller import CompressionController, compression_refusal
 from desktop.window.controllers.document_controller import DocumentController
 from desktop.window.controllers.transfer_controller import (
     TransferController,
@@ -41,10 +42,11 @@ from desktop.window.controllers.transfer_controller import (
 )
 from desktop.window.controllers.voice_controller import STOPPED, VoiceController
 from desktop.window.conversation_list import ConversationList
+from desktop.window.dialogs.compression_dialog import CompressionDialog
 from desktop.window.dialogs.model_picker import ModelPickerDialog, bundled_models
 from desktop.window.dialogs.settings_dialog import SettingsDialog
 from desktop.window.dialogs.shortcuts_dialog import ShortcutsDialog
-from desktop.window.document_viewer import DocumentViewer, find_cited_passage
+from desktop.window.document_viewer import CitedPassage, DocumentViewer, find_cited_passage
 from desktop.window.theme import apply_theme
 from engine.model_host import ModelCard
 from media.speech_to_text import parse_tokenizer_ahead
@@ -85,6 +87,8 @@ class MainWindow(QMainWindow):
         self.chat.model_sampling = settings.model_sampling
         self.documents = DocumentController(database, self.runner, self)
         self.transfer = TransferController(database, self.runner, self)
+        self.compression = CompressionController(database, self.chat.host, self.runner, parent=self)
+        self.compression_view: CompressionDialog | None = None
         self.banner = Banner(self)
         self.sidebar = ConversationList(self)
         self.pane = ChatPane(self.store, self.chat, self.documents, self)
@@ -154,6 +158,7 @@ class MainWindow(QMainWindow):
         self._action(chat, "Focus message box", self.pane.composer.box.setFocus, "Ctrl+L")
         model = bar.addMenu("&Model")
         self._action(model, "Choose model…", self.choose_model, "Ctrl+M")
+        self._action(model, "Measure compression of a document…", self.measure_compression)
         self._action(model, "Settings…", self.open_settings, QKeySequence.StandardKey.Preferences)
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "Keyboard shortcuts", self.show_shortcuts,
@@ -170,6 +175,9 @@ class MainWindow(QMainWindow):
         self.pane.conversations_changed.connect(self.refresh_sidebar)
         self.pane.view.citation_clicked.connect(self.open_citation)
         self.pane.document_panel.add_requested.connect(self.choose_documents)
+        self.pane.document_panel.measure_requested.connect(self.measure_compression)
+        for asked in (self.pane.composer.send, self.pane.composer.edit, self.pane.composer.regenerate):
+            asked.connect(self._question_waits)
         self.chat.model_loading.connect(self._model_loading)
         self.chat.model_loaded.connect(self._model_loaded)
         self.chat.model_failed.connect(self._model_failed)
@@ -271,9 +279,34 @@ class MainWindow(QMainWindow):
             self.banner.show_message("That passage is no longer stored (its document was removed).",
                                      "warning")
             return
+        self.show_passage(passage)
+
+    def show_passage(self, passage: CitedPassage) -> None:
         if self.viewer is None:
             self.viewer = DocumentViewer(self)
         self.viewer.show_passage(passage)
+
+    def measure_compression(self, document_id: int | None = None) -> None:
+        """The compression meter's window for a document pinned to the open conversation: the one
+        given, else the one chosen in the documents list, else the only one."""
+        chosen = self.pane.document_panel.chosen_document(document_id)
+        ready = self.chat.card is not None and not self.chat.loading
+        problem = compression_refusal(chosen is not None, ready, self.voice.active,
+                                      self.compression.measuring)
+        if problem is not None or chosen is None:
+            self.banner.show_message(problem or "", "warning")
+            return
+        if self.compression_view is None:
+            self.compression_view = CompressionDialog(self.compression, self)
+            self.compression_view.passage_chosen.connect(self.show_passage)
+        self.compression_view.measure(*chosen)
+
+    def _question_waits(self, *_asked: object) -> None:
+        """The model's thread runs one call at a time: a question waits for the meter."""
+        if self.compression.measuring is not None:
+            self.banner.show_message(f"The model is measuring “{self.compression.measuring}”; your "
+                                     "question is answered when it finishes (or cancel the "
+                                     "measurement).", "info")
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if event.mimeData().hasUrls():
@@ -384,6 +417,9 @@ class MainWindow(QMainWindow):
         elif self.chat.card is None:
             self.banner.show_message("Voice mode needs a model: wait for it to load, or open one "
                                      "(Ctrl+Shift+O).", "warning")
+        elif self.compression.measuring is not None:
+            self.banner.show_message("The model is measuring a document: cancel the measurement "
+                                     "to start a call.", "warning")
         else:
             self.voice.start(self.pane.ensure_conversation(), self.settings)
         self.actions_by_name["Voice call"].setChecked(self.voice.active)
