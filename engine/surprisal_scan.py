@@ -27,11 +27,13 @@ LN2 = math.log(2.0)
 LOGITS_BUDGET_BYTES = 64 * 1024 * 1024  # logits held per batch: 128 rows of Gemma 3's 262K vocabulary
 
 
-def log_softmax_rows(rows: np.ndarray) -> np.ndarray:
-    """ln p over each row of logits (float64 for the sums: a book adds up millions of them)."""
-    peak = rows.max(axis=1, keepdims=True)
-    shifted = rows - peak
-    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True, dtype=np.float64))
+def log_normalisers(rows: np.ndarray) -> np.ndarray:
+    """ln of each row's softmax denominator (summed in float64: a book adds up millions of them);
+    ln p(token) is then the token's logit minus its row's normaliser, with no full row of
+    probabilities ever made."""
+    peak = rows.max(axis=1)
+    sums = np.exp(rows - peak[:, None]).sum(axis=1, dtype=np.float64)
+    return peak + np.log(sums)
 
 
 class SurprisalScan:
@@ -58,7 +60,8 @@ class SurprisalScan:
         self.fed = 0  # tokens of the text scored so far
         # (first token scored after a shift, first token of the text still in the window then)
         self.shift_log: list[tuple[int, int]] = []
-        self.next_row: np.ndarray | None = None  # ln p of the token that comes next
+        # The last position's logits and normaliser: they give ln p of the token that comes next.
+        self.next_row: tuple[np.ndarray, float] | None = None
         self.batch = llama_cpp.llama_batch_init(self.step, 0, 1)
         self.closed = False
         forget_memory(model)
@@ -78,12 +81,15 @@ class SurprisalScan:
             piece = list(tokens[begin : begin + self.step])
             if self.n_past + len(piece) > self.n_ctx:
                 self._make_room()
-            rows = self._decode(piece, scored=True)
+            logits, normalisers = self._decode(piece, scored=True)
             assert self.next_row is not None
-            bits[begin] = -self.next_row[piece[0]]
+            last_logits, last_normaliser = self.next_row
+            bits[begin] = last_normaliser - float(last_logits[piece[0]])
             if len(piece) > 1:
-                bits[begin + 1 : begin + len(piece)] = -rows[np.arange(len(piece) - 1), piece[1:]]
-            self.next_row = rows[-1]
+                following = np.asarray(piece[1:])
+                picked = logits[np.arange(len(piece) - 1), following].astype(np.float64)
+                bits[begin + 1 : begin + len(piece)] = normalisers[:-1] - picked
+            self.next_row = (logits[-1].copy(), float(normalisers[-1]))
             self.recent.extend(piece)
             self.fed += len(piece)
         return bits / LN2
@@ -123,9 +129,9 @@ class SurprisalScan:
             self._decode(kept[begin : begin + self.step], scored=False)
         self.next_row = saved_row
 
-    def _decode(self, tokens: list[int], scored: bool) -> np.ndarray:
-        """Decode `tokens` at the end of the cache; with `scored`, their ln p rows (and the last
-        one as the prediction for what comes next)."""
+    def _decode(self, tokens: list[int], scored: bool) -> tuple[np.ndarray, np.ndarray]:
+        """Decode `tokens` at the end of the cache; with `scored`, their logits and each row's
+        normaliser (and the last as the prediction for what comes next, at the start)."""
         batch = self.batch
         batch.n_tokens = len(tokens)
         for i, token in enumerate(tokens):
@@ -139,10 +145,10 @@ class SurprisalScan:
             raise ScoringFailed(status)
         self.n_past += len(tokens)
         if not scored:
-            return np.empty((0, self.n_vocab))
+            return np.empty((0, self.n_vocab), dtype=np.float32), np.empty(0)
         logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits(self.llama._ctx.ctx),
                                        shape=(len(tokens), self.n_vocab))
-        rows = log_softmax_rows(logits)
+        normalisers = log_normalisers(logits)
         if len(tokens) == 1 and self.next_row is None:
-            self.next_row = rows[0]
-        return rows
+            self.next_row = (logits[0].copy(), float(normalisers[0]))
+        return logits, normalisers
