@@ -13,18 +13,23 @@ ifeq ($(shell uname -m),x86_64)
 CPU_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON
 endif
 
-.PHONY: run test lint gpu bench screenshots clean
+.PHONY: run test lint gpu bench screenshots clean system-packages
 
-$(STAMP): pyproject.toml
+# The Debian packages the app (and, for `make test`, the suite) needs: installed when run as root,
+# otherwise named with the command that installs them, before anything is built.
+system-packages:
+	@tools/system-packages $(if $(filter test,$(MAKECMDGOALS)),test,run)
+
+$(STAMP): pyproject.toml | system-packages
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	CMAKE_ARGS="$(CPU_CMAKE_ARGS)" CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) $(BIN)/python -m pip install -e '.[dev]'
 	touch $(STAMP)
 
-run: $(STAMP)
+run: system-packages $(STAMP)
 	$(BIN)/longwit
 
-test: $(STAMP)
+test: system-packages $(STAMP)
 	$(BIN)/ruff check .
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
 
