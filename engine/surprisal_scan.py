@@ -11,7 +11,6 @@ model's thread.
 
 from __future__ import annotations
 
-import math
 import threading
 from collections import deque
 from collections.abc import Sequence
@@ -22,18 +21,9 @@ import numpy as np
 from engine.errors import ScoringCancelled, ScoringFailed
 from engine.kv_cache import forget_memory, memory
 from engine.loader import LoadedModel
+from engine.token_surprisal import LN2, fill_batch, log_normalisers
 
-LN2 = math.log(2.0)
 LOGITS_BUDGET_BYTES = 64 * 1024 * 1024  # logits held per batch: 128 rows of Gemma 3's 262K vocabulary
-
-
-def log_normalisers(rows: np.ndarray) -> np.ndarray:
-    """ln of each row's softmax denominator (summed in float64: a book adds up millions of them);
-    ln p(token) is then the token's logit minus its row's normaliser, with no full row of
-    probabilities ever made."""
-    peak = rows.max(axis=1)
-    sums = np.exp(rows - peak[:, None]).sum(axis=1, dtype=np.float64)
-    return peak + np.log(sums)
 
 
 class SurprisalScan:
@@ -132,15 +122,8 @@ class SurprisalScan:
     def _decode(self, tokens: list[int], scored: bool) -> tuple[np.ndarray, np.ndarray]:
         """Decode `tokens` at the end of the cache; with `scored`, their logits and each row's
         normaliser (and the last as the prediction for what comes next, at the start)."""
-        batch = self.batch
-        batch.n_tokens = len(tokens)
-        for i, token in enumerate(tokens):
-            batch.token[i] = token
-            batch.pos[i] = self.n_past + i
-            batch.n_seq_id[i] = 1
-            batch.seq_id[i][0] = 0
-            batch.logits[i] = scored
-        status = llama_cpp.llama_decode(self.llama._ctx.ctx, batch)
+        fill_batch(self.batch, tokens, self.n_past, [scored] * len(tokens))
+        status = llama_cpp.llama_decode(self.llama._ctx.ctx, self.batch)
         if status != 0:
             raise ScoringFailed(status)
         self.n_past += len(tokens)

@@ -25,10 +25,26 @@ from engine.loader import LoadedModel
 LN2 = math.log(2.0)
 
 
-def log_softmax_at(row: np.ndarray, token: int) -> float:
-    """ln p(token) under one position's logits."""
-    peak = float(row.max())
-    return float(row[token]) - peak - math.log(float(np.exp(row - peak).sum()))
+def log_normalisers(rows: np.ndarray) -> np.ndarray:
+    """ln of each row's softmax denominator (summed in float64: a book adds up millions of them);
+    ln p(token) is then the token's logit minus its row's normaliser, with no full row of
+    probabilities ever made."""
+    peak = rows.max(axis=1)
+    sums = np.exp(rows - peak[:, None]).sum(axis=1, dtype=np.float64)
+    return peak + np.log(sums)
+
+
+def fill_batch(batch: llama_cpp.llama_batch, tokens: Sequence[int], first_position: int,
+               logits: Sequence[bool]) -> None:
+    """Put `tokens` in `batch` at consecutive positions of sequence 0, asking for the logits of
+    those whose flag is set."""
+    batch.n_tokens = len(tokens)
+    for i, token in enumerate(tokens):
+        batch.token[i] = token
+        batch.pos[i] = first_position + i
+        batch.n_seq_id[i] = 1
+        batch.seq_id[i][0] = 0
+        batch.logits[i] = logits[i]
 
 
 def continuation_bits(model: LoadedModel, base: int, context: Sequence[int],
@@ -60,22 +76,16 @@ def continuation_bits(model: LoadedModel, base: int, context: Sequence[int],
     try:
         for start in range(0, len(tokens), step):
             piece = tokens[start : start + step]
-            batch.n_tokens = len(piece)
-            for i, token in enumerate(piece):
-                position = start + i
-                batch.token[i] = token
-                batch.pos[i] = base + position
-                batch.n_seq_id[i] = 1
-                batch.seq_id[i][0] = 0
-                batch.logits[i] = first <= position < len(tokens) - 1
+            fill_batch(batch, piece, base + start,
+                       [first <= start + i < len(tokens) - 1 for i in range(len(piece))])
             status = llama_cpp.llama_decode(ctx, batch)
             if status != 0:
                 raise ScoringFailed(status)
             for i in range(len(piece)):
                 if batch.logits[i]:
                     row = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(ctx, i),
-                                                shape=(n_vocab,))
-                    total -= log_softmax_at(row, tokens[start + i + 1])
+                                                shape=(1, n_vocab))
+                    total += float(log_normalisers(row)[0]) - float(row[0, tokens[start + i + 1]])
     finally:
         llama_cpp.llama_memory_seq_rm(memory(model), -1, base, -1)
         llama_cpp.llama_batch_free(batch)
