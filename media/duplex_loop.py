@@ -34,7 +34,7 @@ from media.audio_backend import FRAME_SAMPLES, SAMPLE_RATE, AudioBackend
 from media.echo_canceller import EchoCanceller, NearEndGate
 from media.speakable import SpeechChunker
 from media.speech_to_text import SpeechToText, Transcript
-from media.spoken_reply import Spoken, SpokenReply, heard_text
+from media.spoken_reply import Spoken, SpokenReply, heard_text, voiced_span
 from media.text_to_speech import TextToSpeech
 from media.turn_end import silence_to_end
 from media.vad import ShortPause, SpeechResumed, SpeechStarted, TurnDetector, TurnEnded, VadOptions
@@ -229,8 +229,8 @@ class DuplexLoop:
         """Under the playback lock: let the reply play, starting with what it holds."""
         reply.released = True
         self._cancel = reply.cancel
-        for text, audio in reply.held:
-            self._play(text, audio, reply)
+        for text, audio, lengths in reply.held:
+            self._play(text, audio, reply, lengths)
         reply.held.clear()
 
     def _barge_in(self, onset_s: float) -> None:
@@ -371,18 +371,20 @@ class DuplexLoop:
     def _speak(self, clause: str, reply: SpokenReply) -> None:
         """Synthesize a clause and queue it, or hold it while the reply waits for its turn to be sure."""
         audio = self.tts.synthesize(clause)
+        lengths = self.tts.word_lengths(clause)  # to say how much of it was heard, if cut
         with self._playback_lock:
             if reply.cancel.is_set() or not self._running.is_set() or not len(audio):
                 return
             if reply.released:
-                self._play(clause, audio, reply)
+                self._play(clause, audio, reply, lengths)
             else:
-                reply.held.append((clause, audio))
+                reply.held.append((clause, audio, lengths))
 
-    def _play(self, clause: str, audio: np.ndarray, reply: SpokenReply) -> None:
+    def _play(self, clause: str, audio: np.ndarray, reply: SpokenReply,
+              lengths: tuple[int, ...] = ()) -> None:
         """Under the playback lock: queue the clause after what is playing."""
         start = self.backend.play(audio)
-        reply.spoken.append(Spoken(clause, start, len(audio)))
+        reply.spoken.append(Spoken(clause, start, len(audio), lengths, voiced_span(audio)))
         if reply.first_audio_s is None:
             reply.first_audio_s = self.now_s
 

@@ -17,6 +17,9 @@ import numpy as np
 
 from media.audio_backend import SAMPLE_RATE
 
+# Stress, length and word-break marks in Piper's phonemes: not sounds, so not counted in a word's length.
+SILENT_MARKS = frozenset("ˈˌː ")
+
 if TYPE_CHECKING:
     from piper import PiperVoice
 
@@ -100,6 +103,16 @@ class TextToSpeech:
         tail = resampler.resample_chunk(np.zeros(0, dtype=np.float32), last=True)
         if len(tail):
             yield np.clip(tail, -1.0, 1.0)
+
+    def word_lengths(self, text: str) -> tuple[int, ...]:
+        """Phonemes in each whitespace-separated word of `text` (at least 1; punctuation that makes
+        a pause counts as one): how long each word takes to say, relative to the others, so that
+        a clause cut mid-way can be clipped to the words that were heard."""
+        voice = self.voice
+        return tuple(
+            max(1, sum(1 for sentence in voice.phonemize(word) for p in sentence if p not in SILENT_MARKS))
+            for word in text.split()
+        )
 
     def synthesize(self, text: str) -> np.ndarray:
         """The whole text as one 16 kHz mono float32 array (empty when there is nothing to say)."""
