@@ -18,13 +18,15 @@ from engine.chat_format import ChatMessage
 from engine.citations import Citation
 from engine.context_packer import ContextPacker, PackedContext, PackingOptions
 from engine.conversation_window import PackedPrompt, answer_reserve, fit_conversation
+from engine.deliberation import Deliberation
 from engine.document_answer import DocumentAnswerFilter, checked_answer
 from engine.document_prompt import DocumentChunk, PinnedDocument
-from engine.generation import GenerationOptions, GenerationResult, abort_when
+from engine.generation import GenerationOptions, GenerationResult, abort_when, generate
 from engine.loader import LoadedModel
 from engine.model_host import ModelHost, PreparedPrompt, ReplyStream
 from engine.state_cache import PrefixOutcome, StateCache
 from storage import ConversationStore, MessageStats
+from storage.answer_samples import AnswerSample, AnswerSamples
 from storage.citations import CitationStore
 from storage.word_timings import WordTiming
 
@@ -70,6 +72,7 @@ class Reply:
     unsupported: bool = False  # cut or replaced: the passages did not hold what the model wrote
     not_found: bool = False  # the reply says the documents do not hold the answer
     stopped_unsupported: bool = False  # generation was stopped by the support check, not a person
+    deliberation: Deliberation | None = None  # deliberate mode: the samples this answer was chosen from
 
     def __iter__(self) -> Iterator[str]:
         try:
@@ -140,6 +143,9 @@ class Reply:
                     self.notices.append("The answer was cut where it stopped following the passages.")
             self.message_id = self.session.save_answer(self.result, self.text, self.citations,
                                                        stopped_by_person)
+            if self.deliberation is not None and self.deliberation.groups is not None:
+                self.session.save_samples(self.message_id, self.deliberation)
+                self.notices.append(self.deliberation.summary() + ".")
             self.session.log_answer(self)
             if self.context is not None:
                 self.session.record_token_counts(self.context.document_tokens)
@@ -187,8 +193,10 @@ class ChatSession:
             if m.role in ("user", "assistant")
         ]
 
-    def ask(self, text: str, words: Sequence[WordTiming] = ()) -> Reply:
-        """Save the question (a spoken one with its `words`' timings) and start streaming the answer."""
+    def ask(self, text: str, words: Sequence[WordTiming] = (),
+            deliberation: Deliberation | None = None) -> Reply:
+        """Save the question (a spoken one with its `words`' timings) and start streaming the answer;
+        with a `deliberation`, several answers are written and the one most agree with comes whole."""
         user_message_id = self.store.add_message(self.conversation_id, "user", text, words=words)
         logger.debug("question in conversation %d: %r", self.conversation_id, text)
         history = self.history()
@@ -221,9 +229,12 @@ class ChatSession:
             reply_box[0].context = context
             return PreparedPrompt(context.tokens, prefix.read_tokens if prefix else 0)
 
-        reply = Reply(ReplyStream(), self, user_message_id)
+        reply = Reply(ReplyStream(), self, user_message_id, deliberation=deliberation)
         reply_box.append(reply)
-        reply.stream = self.host.stream(pack, self.options, stops)
+        if deliberation is not None:
+            deliberation.question = text
+        write = deliberation.write if deliberation is not None else generate
+        reply.stream = self.host.stream(pack, self.options, stops, write)
         return reply
 
     def prefill(self, cancel: threading.Event | None = None) -> PackedContext | None:
@@ -293,6 +304,16 @@ class ChatSession:
                     reply.message_id, self.conversation_id, mode, result.prompt_tokens,
                     result.cached_tokens, result.completion_tokens, result.finish_reason)
         logger.debug("answer %s: %r", reply.message_id, reply.text)
+
+    def save_samples(self, message_id: int, deliberation: Deliberation) -> None:
+        """Keep every answer a deliberate answer was chosen from, with its group."""
+        groups = deliberation.groups
+        assert groups is not None
+        AnswerSamples(self.store.db).add(message_id, [
+            AnswerSample(index, text, groups.group_of(index), index == groups.chosen,
+                         deliberation.answers[index].completion_tokens)
+            for index, text in enumerate(deliberation.texts)
+        ])
 
     def save_answer(self, result: GenerationResult, text: str, citations: list[Citation],
                     cut: bool) -> int:

@@ -18,6 +18,7 @@ from engine.generation import GenerationOptions, GenerationResult, generate
 from engine.loader import LoadedModel, LoadOptions, load_model
 
 T = TypeVar("T")
+Writer = Callable[..., GenerationResult]  # generate(model, tokens, options, cancel, on_text, stops, …)
 POLL_S = 0.05
 
 
@@ -162,10 +163,12 @@ class ModelHost:
         prompt: Callable[[LoadedModel, threading.Event], PreparedPrompt] | Sequence[int],
         options: GenerationOptions,
         stops: Sequence[str] = (),
+        write: Writer = generate,
     ) -> ReplyStream:
         """Start generating; the prompt may be tokens or a function of (model, cancel event) that
         builds them on the model's thread, so that packing, restoring or pre-filling a saved
-        prefix and generation run back to back with nothing between."""
+        prefix and generation run back to back with nothing between. `write` is what writes the
+        answer: `generate`, or another with its signature (deliberate mode's several samples)."""
         reply = ReplyStream(options.read_ahead)
 
         def work() -> None:
@@ -175,7 +178,7 @@ class ModelHost:
                 prepared = prompt(model, reply.cancel_event) if callable(prompt) else prompt
                 tokens, read = (prepared.tokens, prepared.already_read) if isinstance(
                     prepared, PreparedPrompt) else (prepared, 0)
-                reply.close(generate(model, tokens, options, reply.cancel_event, reply.put, stops,
+                reply.close(write(model, tokens, options, reply.cancel_event, reply.put, stops,
                                      started, read, lambda: reply.held_s))
             except BaseException as error:
                 if reply.cancel_event.is_set():  # aborted while pre-filling: an empty cut answer

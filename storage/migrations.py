@@ -228,6 +228,22 @@ def m006_quoted_citations(db: sqlite_utils.Database) -> None:
         db.execute(f"ALTER TABLE message_citations ADD COLUMN {column}")
 
 
+def m007_answer_samples(db: sqlite_utils.Database) -> None:
+    """The answers a deliberate answer chose from: each sample's text, the group of agreeing
+    answers it fell in (0: the chosen group) and whether it is the one shown. They go with their
+    message however it is deleted (ON DELETE CASCADE, by hand as in m004)."""
+    db.execute(
+        "CREATE TABLE answer_samples ("
+        "message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE, "
+        "ordinal INTEGER NOT NULL, "
+        "content TEXT NOT NULL, "
+        "answer_group INTEGER NOT NULL, "
+        "chosen INTEGER NOT NULL DEFAULT 0, "
+        "completion_tokens INTEGER, "
+        "PRIMARY KEY (message_id, ordinal))"
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     m001_initial,
     m002_documents,
@@ -235,4 +251,5 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     m004_word_timings,
     m005_model_probes,
     m006_quoted_citations,
+    m007_answer_samples,
 ]

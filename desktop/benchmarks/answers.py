@@ -21,6 +21,7 @@ from typing import Any
 
 from engine.chat_benchmark import machine
 from engine.chat_session import ChatSession, Reply
+from engine.deliberation import Deliberation
 from engine.document_context import document_context
 from engine.evaluation.baseline import NaiveBaseline
 from engine.evaluation.corpus import CorpusOptions, EvalDocument, build_corpus
@@ -48,6 +49,7 @@ class AnswerBenchmarkOptions:
     # PackingOptions fields to change, to measure what each part of the packer is worth
     # ({"evidence_windows": 0}, {"passage_context": False}, {"neighbours": 0}).
     packing: dict[str, Any] = field(default_factory=dict)
+    deliberate: int | None = None  # answer in deliberate mode with this many samples
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,7 @@ class AnswerRecord:
     # Whether a passage put right before the question holds a gold answer: retrieval's part in
     # the result, apart from the model's reading (None for an unanswerable question).
     gold_shown: bool | None
+    agreeing: int | None = None  # deliberate mode: how many samples agreed with the answer shown
 
 
 def score(question: Question, answer: str) -> tuple[bool, bool]:
@@ -102,9 +105,10 @@ class ModelRun:
     """One model's pass over the corpus, in a scratch home with its own database and states."""
 
     def __init__(self, host: ModelHost, card: ModelCard, home: Path, report: Report,
-                 packing: dict[str, Any] | None = None) -> None:
+                 packing: dict[str, Any] | None = None, deliberate: int | None = None) -> None:
         self.host, self.card, self.home, self.report = host, card, home, report
         self.packing = packing or {}
+        self.deliberate = deliberate
         self.database = home / "longwit.db"
         self.db = open_database(self.database)
         self.conversations = ConversationStore(self.db)
@@ -124,10 +128,14 @@ class ModelRun:
         return session
 
     def longwit(self, document: EvalDocument, document_id: int, question: Question) -> AnswerRecord:
-        reply = self.session(document_id).ask(question.text)
+        deliberation = Deliberation(self.deliberate) if self.deliberate else None
+        reply = self.session(document_id).ask(question.text, deliberation=deliberation)
         for _piece in reply:
             pass
-        return self.record(document, question, "longwit", reply.text, reply)
+        record = self.record(document, question, "longwit", reply.text, reply)
+        if deliberation is not None and deliberation.groups is not None:
+            record = replace(record, agreeing=deliberation.groups.agreeing)
+        return record
 
     def record(self, document: EvalDocument, question: Question, system: str, answer: str,
                reply: Reply | None = None, ttft_s: float | None = None, prompt_tokens: int = 0,
@@ -221,7 +229,7 @@ def run_answer_benchmark(options: AnswerBenchmarkOptions, models_dir: Path, repo
                               "n_threads": card.n_threads})
                 home = Path(folder) / card.name
                 home.mkdir()
-                run = ModelRun(host, card, home, report, options.packing)
+                run = ModelRun(host, card, home, report, options.packing, options.deliberate)
                 try:
                     for document in corpus:
                         report(f"{card.name}: {document.name} ({document.format}, "
@@ -239,6 +247,7 @@ def run_answer_benchmark(options: AnswerBenchmarkOptions, models_dir: Path, repo
                                     for d in corpus)},
         "models": cards,
         "packing": options.packing,
+        "deliberate": options.deliberate,
         "machine": machine(),
         "prefills": prefills,
         "records": [asdict(r) for r in records],

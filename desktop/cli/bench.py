@@ -223,10 +223,12 @@ def packing_overrides(_ctx: click.Context, _param: click.Parameter, values: tupl
                    "passage_context=false, neighbours=0; repeatable.")
 @click.option("--threads", "n_threads", type=click.IntRange(min=1), default=None,
               help="CPU threads for the model (default: all cores).")
+@click.option("--deliberate", type=click.IntRange(min=2, max=20), default=None, metavar="K",
+              help="Answer in deliberate mode: K samples, the one most agree with shown.")
 @reports_errors
 def bench_answers(json_path: Path | None, models: tuple[str, ...], sizes: tuple[str, ...],
                   questions: int, per_document: int | None, seed: int, baseline: bool,
-                  packing: dict, n_threads: int | None) -> None:
+                  packing: dict, n_threads: int | None, deliberate: int | None) -> None:
     """Accuracy on real documents with human-written questions, against a naive BM25 baseline."""
     from desktop.benchmarks.answers import BUNDLED_MODELS, AnswerBenchmarkOptions, run_answer_benchmark
     from desktop.cli.answer_report import format_answers_table, summarize
@@ -236,7 +238,8 @@ def bench_answers(json_path: Path | None, models: tuple[str, ...], sizes: tuple[
     corpus = CorpusOptions(seed=seed, questions_per_bucket=questions, buckets=sizes)
     options = AnswerBenchmarkOptions(models=models or BUNDLED_MODELS, corpus=corpus,
                                      questions_per_document=per_document, baseline=baseline,
-                                     packing=packing, load=LoadOptions(n_threads=n_threads))
+                                     packing=packing, load=LoadOptions(n_threads=n_threads),
+                                     deliberate=deliberate)
     result = run_answer_benchmark(options, longwit_home() / "models",
                                   lambda line: click.echo(line, err=True))
     result["summary"] = summarize(result["records"])

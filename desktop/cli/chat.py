@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -21,6 +22,7 @@ from desktop.cli.support import (
 )
 from desktop.reply_stats import speed_parts
 from engine.chat_session import DEFAULT_SYSTEM_PROMPT, ChatSession, Reply
+from engine.deliberation import DEFAULT_SAMPLES, Deliberation
 from engine.document_context import document_context
 from engine.generation import GenerationOptions
 from engine.model_host import ModelCard
@@ -105,6 +107,45 @@ def stats_line(reply: Reply) -> str:
     return "(" + " · ".join(parts) + ")"
 
 
+class DeliberationProgress:
+    """"answer 2 of 5 written, about 6 s left" on stderr, from the model's thread."""
+
+    def __init__(self, samples: int) -> None:
+        self.first_done: float | None = None
+        click.echo(f"[deliberating: {samples} answers, the one most of them agree with is shown; "
+                   "each after the first costs about its own writing time; Ctrl-C stops]", err=True)
+
+    def __call__(self, done: int, total: int) -> None:
+        # The first answer also reads the prompt; the others reuse it and cost their own tokens.
+        now = time.perf_counter()
+        self.first_done = self.first_done or now
+        tail = ""
+        if 1 < done < total:
+            left = (now - self.first_done) / (done - 1) * (total - done)
+            tail = f", about {left:.0f} s left"
+        click.echo(f"\r[answer {done} of {total} written{tail}]   ", err=True, nl=done == total)
+
+
+def deliberation_for(samples: int | None) -> Deliberation | None:
+    if samples is None:
+        return None
+    return Deliberation(samples, on_progress=DeliberationProgress(samples))
+
+
+def print_deliberation(reply: Reply) -> None:
+    """The answers that disagreed with the one shown, one per group."""
+    deliberation = reply.deliberation
+    if deliberation is None:
+        return
+    for other in deliberation.others():
+        click.secho(f"  other answer: {one_line(other)}", err=True, dim=True)
+
+
+def one_line(text: str, width: int = 160) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
 def stream_reply(reply: Reply, show_stats: bool = False) -> bool:
     """Print the answer as it arrives; returns False if Ctrl-C stopped it (it is saved as cut)."""
     try:
@@ -122,6 +163,7 @@ def stream_reply(reply: Reply, show_stats: bool = False) -> bool:
     print_sources(reply)
     for notice in reply.notices:
         click.echo(f"[{notice}]", err=True)
+    print_deliberation(reply)
     if show_stats:
         click.secho(stats_line(reply), err=True, dim=True)
     return True
@@ -143,6 +185,11 @@ def conversation_options(command):
                            help="Sampling temperature; 0 always picks the likeliest token "
                                 "(default: the model's own; 0 for answers about documents)."
                            )(command)
+    command = click.option("--deliberate", "samples", type=click.IntRange(min=2, max=20),
+                           is_flag=False, flag_value=DEFAULT_SAMPLES, default=None, metavar="[K]",
+                           help=f"Write K answers (default {DEFAULT_SAMPLES}) and show the one most "
+                                "of them agree with, with how many agree; K times the writing time."
+                           )(command)
     command = click.option("--id", "conversation_id", type=int, default=None,
                            help="Continue the conversation with this id.")(command)
     command = click.option("--continue", "-c", "resume", is_flag=True,
@@ -155,7 +202,7 @@ def conversation_options(command):
 @conversation_options
 @model_options
 @reports_errors
-def ask(question, resume, conversation_id, max_tokens, temperature, system, docs, **model):
+def ask(question, resume, conversation_id, samples, max_tokens, temperature, system, docs, **model):
     """Answer one question, streamed to the terminal."""
     text = " ".join(question).strip()
     if not text:
@@ -167,7 +214,7 @@ def ask(question, resume, conversation_id, max_tokens, temperature, system, docs
         context = pinned_context(store, chosen, docs, card)
         options = generation_options_for(host, context is not None, max_tokens, temperature)
         session = ChatSession(host, store, chosen, system, options, documents=context)
-        if not stream_reply(session.ask(text)):
+        if not stream_reply(session.ask(text, deliberation=deliberation_for(samples))):
             sys.exit(EXIT_INTERRUPTED)
     finally:
         host.close()
@@ -177,7 +224,7 @@ def ask(question, resume, conversation_id, max_tokens, temperature, system, docs
 @conversation_options
 @model_options
 @reports_errors
-def chat(resume, conversation_id, max_tokens, temperature, system, docs, **model):
+def chat(resume, conversation_id, samples, max_tokens, temperature, system, docs, **model):
     """An interactive, streaming chat."""
     with contextlib.suppress(ImportError):
         import readline  # noqa: F401  (line editing and history for input())
@@ -192,13 +239,13 @@ def chat(resume, conversation_id, max_tokens, temperature, system, docs, **model
         click.echo(f"Conversation {chosen}. {CHAT_HELP}", err=True)
         for message in store.messages(chosen)[-4:]:
             click.echo(f"{message.role}> {message.content}", err=True)
-        chat_loop(session, store, card.name, system, options)
+        chat_loop(session, store, card.name, system, options, samples)
     finally:
         host.close()
 
 
 def chat_loop(session: ChatSession, store: ConversationStore, model_name: str, system: str,
-              options: GenerationOptions) -> None:
+              options: GenerationOptions, samples: int | None = None) -> None:
     while True:
         try:
             line = input("you> ")
@@ -218,4 +265,4 @@ def chat_loop(session: ChatSession, store: ConversationStore, model_name: str, s
             continue
         if not text:
             continue
-        stream_reply(session.ask(text), show_stats=True)
+        stream_reply(session.ask(text, deliberation=deliberation_for(samples)), show_stats=True)
