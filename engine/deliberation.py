@@ -22,15 +22,19 @@ from engine.loader import LoadedModel
 DEFAULT_SAMPLES = 5
 SAMPLE_TEMPERATURE = 0.7  # at least this warm for the samples after the first
 SAMPLE_TOP_K = 40
+SAMPLE_MIN_TOKENS = 32
 SEED = 20_261_205  # the samples' seeds are SEED + 1…: the same question gets the same samples
 
 Progress = Callable[[int, int], None]  # (samples finished, samples in all), from the model thread
 
 
-def sample_options(options: GenerationOptions) -> GenerationOptions:
-    """The options of the samples after the first: the person's, warm enough to differ."""
+def sample_options(options: GenerationOptions, first_tokens: int) -> GenerationOptions:
+    """The options of the samples after the first: the person's, warm enough to differ, and at
+    most twice as long as the first answer (warm samples of a small model ramble on; what they
+    answer is in their first sentences, and the cost stays about K times one answer)."""
+    longest = max(SAMPLE_MIN_TOKENS, 2 * first_tokens)
     return replace(options, temperature=max(options.temperature, SAMPLE_TEMPERATURE),
-                   top_k=max(options.top_k, SAMPLE_TOP_K))
+                   top_k=max(options.top_k, SAMPLE_TOP_K), max_tokens=min(options.max_tokens, longest))
 
 
 @dataclass
@@ -82,7 +86,8 @@ class Deliberation:
                 if cancel.is_set():
                     break
                 llama.set_seed(SEED + index)
-                sampled = options if index == 0 else sample_options(options)
+                sampled = options if index == 0 else sample_options(
+                    options, self.answers[0].completion_tokens)
                 result = generate(model, tokens, sampled, cancel, lambda _piece: None, stops,
                                   started if index == 0 else None, already_read if index == 0 else 0)
                 if result.finish_reason == "cancelled":

@@ -53,6 +53,19 @@ def test_ask_answers_and_a_second_process_sees_the_conversation(longwit_home: Pa
     assert asked.stdout.strip()[:30] in shown.stdout
 
 
+def test_ask_deliberately_says_how_many_answers_agree_and_keeps_the_samples(longwit_home: Path) -> None:
+    asked = longwit(longwit_home, "ask", "--max-tokens", "16", "Name one colour.", "--deliberate", "3")
+    assert asked.returncode == 0, asked.stderr
+    assert "deliberating: 3 answers" in asked.stderr
+    agreeing = next(line for line in asked.stderr.splitlines() if "answers agree" in line)
+    assert agreeing.endswith("of 3 answers agree.]"), asked.stderr
+    others = [line for line in asked.stderr.splitlines() if "other answer:" in line]
+    assert len(others) == 3 - int(agreeing.strip("[").split()[0])
+    db = sqlite3.connect(longwit_home / "longwit.db")
+    assert db.execute("SELECT COUNT(*), SUM(chosen) FROM answer_samples").fetchone() == (3, 1)
+    db.close()
+
+
 def test_chat_continues_the_last_conversation(longwit_home: Path) -> None:
     first = longwit(longwit_home, "ask", "--max-tokens", "20", "My name is Ada.")
     assert first.returncode == 0, first.stderr
