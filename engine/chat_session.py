@@ -24,6 +24,7 @@ from engine.document_prompt import DocumentChunk, PinnedDocument
 from engine.generation import GenerationOptions, GenerationResult, abort_when, generate
 from engine.loader import LoadedModel
 from engine.model_host import ModelHost, PreparedPrompt, ReplyStream
+from engine.reasoning import ReasoningSplitter, opens_thinking, split_reasoning
 from engine.state_cache import PrefixOutcome, StateCache
 from storage import ConversationStore, MessageStats
 from storage.answer_samples import AnswerSample, AnswerSamples
@@ -73,17 +74,26 @@ class Reply:
     not_found: bool = False  # the reply says the documents do not hold the answer
     stopped_unsupported: bool = False  # generation was stopped by the support check, not a person
     deliberation: Deliberation | None = None  # deliberate mode: the samples this answer was chosen from
+    # A reasoning model's thinking is split off as it streams: never shown as the answer, read
+    # aloud or fed back. `on_thinking` gets it piece by piece (the window folds it away).
+    splitter: ReasoningSplitter = field(default_factory=ReasoningSplitter)
+    starts_thinking: bool = False  # the prompt opened the thinking tag (DeepSeek-R1's template)
+    on_thinking: Callable[[str], None] | None = None
+    thinking: str = ""
 
     def __iter__(self) -> Iterator[str]:
         try:
             for piece in self.stream:
-                shown = self.filtered(piece)
+                shown = self.filtered(self.answer_part(*self.splitter.feed(piece)))
                 if shown:
                     yield shown
                 if self.filter is not None and self.filter.unsupported:
                     self.stopped_unsupported = True
                     self.stream.cancel()  # nothing more of it will be shown
                     break
+            rest = self.filtered(self.answer_part(*self.splitter.flush()))
+            if rest:
+                yield rest
             tail = self.filter.flush() if self.filter else ""
             self.released += tail
             if tail:
@@ -99,12 +109,18 @@ class Reply:
         finally:
             self.finish()
 
+    def answer_part(self, thought: str, said: str) -> str:
+        """Hand the thinking to `on_thinking`; return the answer's part."""
+        if thought and self.on_thinking is not None:
+            self.on_thinking(thought)
+        return said
+
     def filtered(self, piece: str) -> str:
         """The piece as the person should see it: unknown citation numbers removed, and about
         documents, only sentences the passages support."""
         if self.filter is None and self.context is not None and self.context.check is not None:
             self.filter = DocumentAnswerFilter(self.context.check)
-        if self.filter is None:
+        if self.filter is None or not piece:
             return piece
         shown = self.filter.feed(piece)
         self.released += shown
@@ -129,20 +145,20 @@ class Reply:
         """Wait for the end of generation and save the answer (once), cut or whole."""
         if self.result is None:
             self.result = self.stream.wait()
-            self.text = self.result.text
+            self.thinking, answer = split_reasoning(self.result.text, self.starts_thinking)
+            self.text = answer
             stopped_by_person = self.result.finish_reason == "cancelled" and not self.stopped_unsupported
             if self.context is not None and self.context.check is not None:
                 # The same filter as the stream, so the saved text is what was shown (a reader
                 # that stopped early saw a prefix of it). An answer a person stopped is kept as far
                 # as it went, checked but not replaced.
-                checked = checked_answer(self.result.text, self.context.check,
-                                         complete=not stopped_by_person)
+                checked = checked_answer(answer, self.context.check, complete=not stopped_by_person)
                 self.text, self.citations = checked.text, checked.citations
                 self.unsupported, self.not_found = checked.unsupported, checked.not_found
                 if self.unsupported and not self.not_found:
                     self.notices.append("The answer was cut where it stopped following the passages.")
             self.message_id = self.session.save_answer(self.result, self.text, self.citations,
-                                                       stopped_by_person)
+                                                       stopped_by_person, self.thinking)
             if self.deliberation is not None and self.deliberation.groups is not None:
                 self.session.save_samples(self.message_id, self.deliberation)
                 self.notices.append(self.deliberation.summary() + ".")
@@ -210,6 +226,15 @@ class ChatSession:
         reply_box: list[Reply] = []
 
         def pack(model: LoadedModel, cancel: threading.Event) -> PreparedPrompt:
+            prepared = lay_out(model, cancel)
+            thinking = opens_thinking(model.llama.detokenize(prepared.tokens[-8:]).decode(
+                "utf-8", errors="replace"))
+            reply_box[0].starts_thinking = reply_box[0].splitter.inside = thinking
+            if deliberation is not None:
+                deliberation.starts_thinking = thinking
+            return prepared
+
+        def lay_out(model: LoadedModel, cancel: threading.Event) -> PreparedPrompt:
             if self.packer is None:
                 return PreparedPrompt(self.pack_chat(model, history))
             context = self.packer.pack(model, history, hits, self.window_start)
@@ -316,7 +341,7 @@ class ChatSession:
         ])
 
     def save_answer(self, result: GenerationResult, text: str, citations: list[Citation],
-                    cut: bool) -> int:
+                    cut: bool, reasoning: str = "") -> int:
         card = self.host.card
         stats = MessageStats(
             prompt_tokens=result.prompt_tokens,
@@ -333,6 +358,7 @@ class ChatSession:
             model=card.name if card else None,
             stats=stats,
             cut=cut,
+            reasoning=reasoning,
         )
         if citations:
             CitationStore(self.store.db).add(

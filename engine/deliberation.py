@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from engine.answer_agreement import AnswerGroups, group_answers
 from engine.generation import GenerationOptions, GenerationResult, generate
 from engine.loader import LoadedModel
+from engine.reasoning import split_reasoning
 
 DEFAULT_SAMPLES = 5
 SAMPLE_TEMPERATURE = 0.7  # at least this warm for the samples after the first
@@ -46,10 +47,12 @@ class Deliberation:
     on_progress: Progress | None = None
     answers: list[GenerationResult] = field(default_factory=list)
     groups: AnswerGroups | None = None
+    starts_thinking: bool = False  # the prompt opened a thinking tag: each sample starts inside it
 
     @property
     def texts(self) -> list[str]:
-        return [a.text.strip() for a in self.answers]
+        """Each sample's answer, its thinking left out."""
+        return [split_reasoning(a.text, self.starts_thinking)[1].strip() for a in self.answers]
 
     @property
     def chosen(self) -> int | None:

@@ -43,6 +43,7 @@ class Message:
     cut: bool
     created: str
     stats: MessageStats
+    reasoning: str = ""  # a reasoning model's thinking before the answer; never sent back to it
 
 
 @dataclass(frozen=True)
@@ -91,16 +92,20 @@ def insert_message(
     cut: bool,
     created: str,
     words: Sequence[WordTiming] = (),
+    reasoning: str = "",
 ) -> int:
     """Write one message (and its words) inside the caller's transaction; `add_message` adds the
     conversation's bookkeeping, and an import writes many messages with their own times."""
     stats = stats or MessageStats()
+    columns = ["conversation_id", "role", "content", "model", "prompt_tokens", "completion_tokens",
+               "ttft_s", "tokens_per_s", "duration_s", "cached_tokens", "cut", "created"]
+    values = [conversation_id, role, content, model, stats.prompt_tokens, stats.completion_tokens,
+              stats.ttft_s, stats.tokens_per_s, stats.duration_s, stats.cached_tokens, int(cut), created]
+    if reasoning:  # only a reasoning model's answers have it
+        columns.append("reasoning")
+        values.append(reasoning)
     cursor = db.execute(
-        "INSERT INTO messages (conversation_id, role, content, model, prompt_tokens, "
-        "completion_tokens, ttft_s, tokens_per_s, duration_s, cached_tokens, cut, created) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [conversation_id, role, content, model, stats.prompt_tokens, stats.completion_tokens,
-         stats.ttft_s, stats.tokens_per_s, stats.duration_s, stats.cached_tokens, int(cut), created],
+        f"INSERT INTO messages ({', '.join(columns)}) VALUES ({', '.join('?' * len(values))})", values
     )
     message_id = int(cursor.lastrowid)
     if words:
@@ -193,9 +198,10 @@ class ConversationStore:
         stats: MessageStats | None = None,
         cut: bool = False,
         words: Sequence[WordTiming] = (),
+        reasoning: str = "",
     ) -> int:
         """Commit one message and touch its conversation, in one transaction; a spoken message's
-        `words` (when each was said) are committed with it."""
+        `words` (when each was said) are committed with it, a reasoning model's thinking too."""
         stamp = now()
         with translated_errors(self.path), self.db.conn:
             self.db.execute("BEGIN IMMEDIATE")
@@ -206,7 +212,7 @@ class ConversationStore:
                 raise ConversationNotFound(conversation_id)
             message_id = insert_message(
                 self.db, conversation_id, role, content, model=model, stats=stats, cut=cut,
-                created=stamp, words=words,
+                created=stamp, words=words, reasoning=reasoning,
             )
             new_title = title[0] or (title_from(content) if role == "user" else "")
             self.db.execute(
@@ -247,12 +253,13 @@ class ConversationStore:
         with translated_errors(self.path):
             rows = self.db.execute(
                 "SELECT id, conversation_id, role, content, model, cut, created, prompt_tokens, "
-                "completion_tokens, ttft_s, tokens_per_s, duration_s, cached_tokens "
+                "completion_tokens, ttft_s, tokens_per_s, duration_s, cached_tokens, reasoning "
                 "FROM messages WHERE conversation_id = ? ORDER BY id",
                 [conversation_id],
             ).fetchall()
         return [
-            Message(*row[:5], bool(row[5]), row[6], MessageStats(*row[7:])) for row in rows
+            Message(*row[:5], bool(row[5]), row[6], MessageStats(*row[7:13]), row[13] or "")
+            for row in rows
         ]
 
     def search(self, text: str, limit: int = 50) -> list[SearchHit]:

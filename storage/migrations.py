@@ -244,6 +244,12 @@ def m007_answer_samples(db: sqlite_utils.Database) -> None:
     )
 
 
+def m008_message_reasoning(db: sqlite_utils.Database) -> None:
+    """A reasoning model's thinking, kept beside its answer: shown folded, never fed back into later
+    turns (only `content` is), so it cannot live in `content`."""
+    db.execute("ALTER TABLE messages ADD COLUMN reasoning TEXT")
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     m001_initial,
     m002_documents,
@@ -252,4 +258,5 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     m005_model_probes,
     m006_quoted_citations,
     m007_answer_samples,
+    m008_message_reasoning,
 ]

@@ -147,7 +147,9 @@ def one_line(text: str, width: int = 160) -> str:
 
 
 def stream_reply(reply: Reply, show_stats: bool = False) -> bool:
-    """Print the answer as it arrives; returns False if Ctrl-C stopped it (it is saved as cut)."""
+    """Print the answer as it arrives (a reasoning model's thinking dimmed, on stderr); returns
+    False if Ctrl-C stopped it (it is saved as cut)."""
+    reply.on_thinking = lambda thought: click.secho(thought, err=True, dim=True, nl=False)
     try:
         for piece in reply:
             click.echo(piece, nl=False)
