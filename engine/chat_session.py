@@ -23,12 +23,15 @@ from engine.document_answer import DocumentAnswerFilter, checked_answer
 from engine.document_prompt import DocumentChunk, PinnedDocument
 from engine.generation import GenerationOptions, GenerationResult, abort_when, generate
 from engine.loader import LoadedModel
+from engine.memory_context import MemoryBlock, fit_memories, model_counter, with_memory
+from engine.memory_proposals import propose_memories
 from engine.model_host import ModelHost, PreparedPrompt, ReplyStream
 from engine.reasoning import ReasoningSplitter, opens_thinking, split_reasoning
 from engine.state_cache import PrefixOutcome, StateCache
 from storage import ConversationStore, MessageStats
 from storage.answer_samples import AnswerSample, AnswerSamples
 from storage.citations import CitationStore
+from storage.memory_store import Memory, MemoryStore, Saved
 from storage.word_timings import WordTiming
 
 DEFAULT_SYSTEM_PROMPT = (
@@ -80,6 +83,8 @@ class Reply:
     starts_thinking: bool = False  # the prompt opened the thinking tag (DeepSeek-R1's template)
     on_thinking: Callable[[str], None] | None = None
     thinking: str = ""
+    memory: MemoryBlock | None = None  # the person's memories in the prompt, and any left out
+    proposals: list[Saved] = field(default_factory=list)  # memories the question asked to keep
 
     def __iter__(self) -> Iterator[str]:
         try:
@@ -166,6 +171,8 @@ class Reply:
             if self.context is not None:
                 self.session.record_token_counts(self.context.document_tokens)
             self.notices.extend(self.session.window_notices())
+            if self.memory is not None and self.memory.notice():
+                self.notices.append(str(self.memory.notice()))
             if self.result.finish_reason == "length" and self.result.completion_tokens:
                 self.notices.append("The answer stopped at the token limit.")
             if self.result.finish_reason == "repetition":
@@ -184,13 +191,17 @@ class ChatSession:
         system_prompt: str = DEFAULT_SYSTEM_PROMPT,
         options: GenerationOptions | None = None,
         documents: DocumentContext | None = None,
+        memory: bool = False,
     ) -> None:
+        """With `memory`, the person's memories go into the system prompt and what the questions
+        ask to remember is proposed (engine/memory_context, engine/memory_proposals)."""
         self.host = host
         self.store = store
         self.conversation_id = conversation_id
         self.system_prompt = system_prompt
         self.options = options or GenerationOptions()
         self.documents = documents
+        self.memories = MemoryStore(store.db) if memory else None
         self.packer = None
         if documents and documents.documents:
             cache = documents.state_cache
@@ -215,6 +226,8 @@ class ChatSession:
         with a `deliberation`, several answers are written and the one most agree with comes whole."""
         user_message_id = self.store.add_message(self.conversation_id, "user", text, words=words)
         logger.debug("question in conversation %d: %r", self.conversation_id, text)
+        proposals = self.propose_memories(text, user_message_id)
+        remembered = self.remembered()
         history = self.history()
         hits = self.documents.search(text, RETRIEVED_PASSAGES) if self.packer and self.documents else []
         if self.packer is None:
@@ -235,8 +248,11 @@ class ChatSession:
             return prepared
 
         def lay_out(model: LoadedModel, cancel: threading.Event) -> PreparedPrompt:
+            reply_box[0].memory = block = self.memory_block(model, remembered)
+            system = with_memory(self.system_prompt, block)
             if self.packer is None:
-                return PreparedPrompt(self.pack_chat(model, history))
+                return PreparedPrompt(self.pack_chat(model, history, system))
+            self.packer.system_prompt = system
             context = self.packer.pack(model, history, hits, self.window_start)
             cache = self.documents.state_cache if self.documents else None
             prefix = None
@@ -254,7 +270,8 @@ class ChatSession:
             reply_box[0].context = context
             return PreparedPrompt(context.tokens, prefix.read_tokens if prefix else 0)
 
-        reply = Reply(ReplyStream(), self, user_message_id, deliberation=deliberation)
+        reply = Reply(ReplyStream(), self, user_message_id, deliberation=deliberation,
+                      proposals=proposals)
         reply_box.append(reply)
         if deliberation is not None:
             deliberation.question = text
@@ -271,8 +288,11 @@ class ChatSession:
         packer, cache = self.packer, self.documents.state_cache
         history = [*self.history(), ChatMessage("user", "?")]
         stop = cancel or threading.Event()
+        remembered = self.remembered()
 
         def work(model: LoadedModel) -> PackedContext:
+            packer.system_prompt = with_memory(self.system_prompt,
+                                               self.memory_block(model, remembered))
             context = packer.pack(model, history, [], self.window_start)
             if cache is not None:
                 cache.prepare(model, context.tokens, context.prefix_tokens, stop, context.prefix_text)
@@ -297,8 +317,32 @@ class ChatSession:
                 for d in documents.documents
             ]
 
-    def pack_chat(self, model: LoadedModel, history: list[ChatMessage]) -> list[int]:
-        system = ChatMessage("system", self.system_prompt) if self.system_prompt else None
+    def propose_memories(self, text: str, message_id: int) -> list[Saved]:
+        """What the question asks to remember: proposed, or saved at once with auto-save on."""
+        if self.memories is None:
+            return []
+        return propose_memories(self.memories, text, message_id,
+                                self.memories.settings().auto_save)
+
+    def remembered(self) -> tuple[list[Memory], int] | None:
+        """The memories in effect here and their token budget, read on the caller's thread (which
+        owns the connection); None without memory."""
+        if self.memories is None:
+            return None
+        budget = self.memories.settings().budget_tokens
+        return self.memories.in_effect(self.conversation_id), budget
+
+    @staticmethod
+    def memory_block(model: LoadedModel,
+                     remembered: tuple[list[Memory], int] | None) -> MemoryBlock | None:
+        """The memories that fit, measured in this model's tokens (on the model's thread)."""
+        if remembered is None:
+            return None
+        memories, budget = remembered
+        return fit_memories(memories, budget, model_counter(model))
+
+    def pack_chat(self, model: LoadedModel, history: list[ChatMessage], system_text: str) -> list[int]:
+        system = ChatMessage("system", system_text) if system_text else None
         reserve = answer_reserve(model, self.options.max_tokens)
         self.last_packing = fit_conversation(model, system, history, self.window_start, reserve)
         self.window_start = self.last_packing.start

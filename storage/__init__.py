@@ -1,5 +1,5 @@
 """The one SQLite database: schema, migrations, conversations, messages, documents and their
-chunks, the models used and what each model file can really read."""
+chunks, the person's memories, the models used and what each model file can really read."""
 
 from storage.conversations import Conversation, ConversationStore, Message, MessageStats, SearchHit
 from storage.database import open_database
@@ -11,8 +11,10 @@ from storage.errors import (
     DatabaseUnusable,
     DocumentAlreadyStored,
     DocumentNotFound,
+    MemoryNotFound,
     StorageError,
 )
+from storage.memory_store import Memory, MemorySettings, MemoryStore
 from storage.model_probes import ProbeRecord, ProbeStore
 from storage.model_uses import ModelUse, ModelUseLog
 from storage.paths import database_path, log_path, longwit_home
@@ -31,6 +33,10 @@ __all__ = [
     "DocumentAlreadyStored",
     "DocumentNotFound",
     "DocumentStore",
+    "Memory",
+    "MemoryNotFound",
+    "MemorySettings",
+    "MemoryStore",
     "Message",
     "MessageStats",
     "ModelUse",

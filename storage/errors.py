@@ -121,3 +121,25 @@ class ExportNotWritten(ArchiveError):
             f"The conversation could not be written to {path} ({reason}); choose a folder you can "
             "write to, with room on its disk."
         )
+
+
+class MemoryNotFound(StorageError):
+    def __init__(self, memory_id: int) -> None:
+        super().__init__(
+            f"There is no memory {memory_id}; `longwit memory list --all` lists the ones there are."
+        )
+
+
+class MemoryEmpty(StorageError):
+    def __init__(self) -> None:
+        super().__init__("A memory needs some text; write the fact to remember.")
+
+
+class MemoryNotProposed(StorageError):
+    """Only a proposal can be rejected: an accepted memory is forgotten instead."""
+
+    def __init__(self, memory_id: int, status: str) -> None:
+        super().__init__(
+            f"Memory {memory_id} is {status}, not proposed; `longwit memory forget {memory_id}` "
+            "deletes it."
+        )

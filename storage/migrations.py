@@ -250,6 +250,44 @@ def m008_message_reasoning(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE messages ADD COLUMN reasoning TEXT")
 
 
+def m009_memories(db: sqlite_utils.Database) -> None:
+    """Facts about the person that Longwit keeps in every prompt (`storage/memory_store`), the
+    earlier texts of each fact, and a small table of settings that the command line and the engine
+    read as well as the window (the first: whether memories are saved without asking).
+
+    A memory applies everywhere (no conversation) or in one conversation, and goes with it. Its
+    source message only says where a proposal came from, so deleting that message keeps the memory.
+    A fact that is edited, or replaced by a newer one about the same subject, keeps its earlier texts
+    in `memory_history`, which goes with the memory when it is forgotten. By hand, for ON DELETE."""
+    db.execute(
+        "CREATE TABLE memories ("
+        "id INTEGER PRIMARY KEY, "
+        "text TEXT NOT NULL, "
+        "conversation_id INTEGER REFERENCES conversations(id) ON DELETE CASCADE, "
+        "pinned INTEGER NOT NULL DEFAULT 0, "
+        "status TEXT NOT NULL CHECK (status IN ('proposed', 'accepted', 'rejected')), "
+        "subject TEXT, "
+        "source_message_id INTEGER REFERENCES messages(id) ON DELETE SET NULL, "
+        "created TEXT NOT NULL, "
+        "updated TEXT NOT NULL)"
+    )
+    db.execute("CREATE INDEX memories_status_scope ON memories (status, conversation_id)")
+    db.execute("CREATE INDEX memories_source ON memories (source_message_id)")
+    db.execute(
+        "CREATE TABLE memory_history ("
+        "id INTEGER PRIMARY KEY, "
+        "memory_id INTEGER NOT NULL REFERENCES memories(id) ON DELETE CASCADE, "
+        "text TEXT NOT NULL, "
+        "written TEXT NOT NULL, "
+        "replaced TEXT NOT NULL, "
+        "how TEXT NOT NULL CHECK (how IN ('edited', 'replaced')))"
+    )
+    db.execute("CREATE INDEX memory_history_memory ON memory_history (memory_id, id)")
+    db.execute(
+        "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated TEXT NOT NULL)"
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     m001_initial,
     m002_documents,
@@ -259,4 +297,5 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     m006_quoted_citations,
     m007_answer_samples,
     m008_message_reasoning,
+    m009_memories,
 ]

@@ -29,6 +29,7 @@ from engine.model_host import ModelCard
 from engine.sampling_defaults import generation_options_for
 from media.ingest import file_sha256, ingest_file
 from storage import ConversationStore, DocumentStore, database_path, longwit_home
+from storage.memory_store import PROPOSED
 
 PREFIX_WORDS = {
     "warm": "already in memory",
@@ -98,6 +99,20 @@ def print_sources(reply: Reply) -> None:
         click.echo(f"[{line}]", err=True)
 
 
+def print_memory_proposals(reply: Reply) -> None:
+    """One line per memory the question asked to keep: proposed (waiting for a yes), or saved at
+    once when the person turned auto-save on."""
+    for saved in reply.proposals:
+        memory = saved.memory
+        if memory.status == PROPOSED:
+            click.echo(f"Proposed memory #{memory.id}: {memory.text} "
+                       f"(longwit memory accept {memory.id})", err=True)
+        elif saved.new:
+            replaced = "".join(f"; it replaces #{old.id}" for old in saved.replaced)
+            click.echo(f"Remembered #{memory.id}: {memory.text}{replaced} "
+                       f"(longwit memory forget {memory.id})", err=True)
+
+
 def stats_line(reply: Reply) -> str:
     result = reply.result
     if result is None:
@@ -160,12 +175,14 @@ def stream_reply(reply: Reply, show_stats: bool = False) -> bool:
         click.echo("")
         click.echo(f"[stopped; the partial answer was saved as message {reply.message_id}]",
                    err=True)
+        print_memory_proposals(reply)
         return False
     click.echo("")
     print_sources(reply)
     for notice in reply.notices:
         click.echo(f"[{notice}]", err=True)
     print_deliberation(reply)
+    print_memory_proposals(reply)
     if show_stats:
         click.secho(stats_line(reply), err=True, dim=True)
     return True
@@ -215,7 +232,7 @@ def ask(question, resume, conversation_id, samples, max_tokens, temperature, sys
         chosen = pick_conversation(store, resume, conversation_id, card.name)
         context = pinned_context(store, chosen, docs, card)
         options = generation_options_for(host, context is not None, max_tokens, temperature)
-        session = ChatSession(host, store, chosen, system, options, documents=context)
+        session = ChatSession(host, store, chosen, system, options, documents=context, memory=True)
         if not stream_reply(session.ask(text, deliberation=deliberation_for(samples))):
             sys.exit(EXIT_INTERRUPTED)
     finally:
@@ -236,7 +253,7 @@ def chat(resume, conversation_id, samples, max_tokens, temperature, system, docs
         chosen = pick_conversation(store, resume, conversation_id, card.name)
         context = pinned_context(store, chosen, docs, card)
         options = generation_options_for(host, context is not None, max_tokens, temperature)
-        session = ChatSession(host, store, chosen, system, options, documents=context)
+        session = ChatSession(host, store, chosen, system, options, documents=context, memory=True)
         click.echo(describe(card), err=True)
         click.echo(f"Conversation {chosen}. {CHAT_HELP}", err=True)
         for message in store.messages(chosen)[-4:]:
@@ -259,7 +276,7 @@ def chat_loop(session: ChatSession, store: ConversationStore, model_name: str, s
             return
         if text == "/new":
             session = ChatSession(session.host, store, store.create(model=model_name), system,
-                                  options)
+                                  options, memory=True)
             click.echo(f"[conversation {session.conversation_id}]", err=True)
             continue
         if text == "/help":

@@ -13,6 +13,7 @@ from desktop.cli.bench import bench
 from desktop.cli.chat import ask, chat
 from desktop.cli.compress import compress
 from desktop.cli.docs import docs
+from desktop.cli.memory import memory
 from desktop.cli.models import models
 from desktop.cli.probe import probe
 from desktop.cli.support import open_store, reports_errors, start_command_log
@@ -110,6 +111,7 @@ main.add_command(ask)
 main.add_command(bench)
 main.add_command(voice)
 main.add_command(docs)
+main.add_command(memory)
 main.add_command(models)
 main.add_command(probe)
 main.add_command(compress)
