@@ -48,7 +48,8 @@ class VoiceChat:
     """Replies from the loaded model, saved to the database at `db_path`, in the conversation
     `conversation_id` (a new one when not given). With `documents`, questions are answered over the
     documents pinned to the conversation, as `longwit chat --doc` does (their citation marks are not
-    spoken: the loop's speakable text drops them)."""
+    spoken: the loop's speakable text drops them). The person's memories are in the prompt as in
+    chat, and "remember that …" said aloud is proposed like a typed one."""
 
     def __init__(self, host: ModelHost, db_path: Path, system_prompt: str,
                  options: GenerationOptions, conversation_id: int | None = None, *,
@@ -75,7 +76,8 @@ class VoiceChat:
         if conversation_id not in sessions:
             sessions[conversation_id] = ChatSession(self.host, self.store(), conversation_id,
                                                     self.system_prompt, self.options,
-                                                    documents=self.pinned_documents(conversation_id))
+                                                    documents=self.pinned_documents(conversation_id),
+                                                    memory=True)
         return sessions[conversation_id]
 
     def pinned_documents(self, conversation_id: int) -> DocumentContext | None:

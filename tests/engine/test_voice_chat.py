@@ -22,6 +22,7 @@ from media.speech_to_text import SpeechToText, Word
 from media.text_to_speech import TextToSpeech
 from media.voice_events import LoopEvent, UserTurn
 from storage import ConversationStore, DocumentStore, ProbeStore, WordTimings
+from storage.memory_store import MemoryStore
 from tests.engine.documents_fixtures import NEEDLE_ANSWER, NEEDLE_QUESTION, document_with_needle
 from tests.engine.stored_documents import store_pinned
 
@@ -136,3 +137,16 @@ def test_spoken_question_is_answered_over_the_pinned_document(
     without = VoiceChat(host, store.path, VOICE_SYSTEM_PROMPT, options, conversation)
     list(without.respond(heard(NEEDLE_QUESTION), threading.Event()))
     assert without.last_reply is not None and without.last_reply.context is None
+
+
+def test_a_voice_turn_has_the_persons_memories_and_proposes_what_it_is_told_to_remember(
+    host: ModelHost, store: ConversationStore
+) -> None:
+    memories = MemoryStore(store.db)
+    kept = memories.add("My name is Ada.").memory
+    chat = VoiceChat(host, store.path, VOICE_SYSTEM_PROMPT, SHORT)
+    "".join(chat.respond(heard("Remember that I live in Lisbon. What is my name?"), threading.Event()))
+    reply = chat.last_reply
+    assert reply is not None and reply.memory is not None
+    assert [m.id for m in reply.memory.included] == [kept.id]
+    assert [m.text for m in memories.proposals()] == ["I live in Lisbon"]
