@@ -15,6 +15,7 @@ from desktop.cli.compress import compress
 from desktop.cli.docs import docs
 from desktop.cli.models import models
 from desktop.cli.probe import probe
+from desktop.cli.serve import serve
 from desktop.cli.support import open_store, reports_errors, start_command_log
 from desktop.cli.transfer import export, import_conversation
 from desktop.cli.voice import voice
@@ -113,5 +114,6 @@ main.add_command(docs)
 main.add_command(models)
 main.add_command(probe)
 main.add_command(compress)
+main.add_command(serve)
 main.add_command(export)
 main.add_command(import_conversation)

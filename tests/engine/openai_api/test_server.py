@@ -8,6 +8,7 @@ import json
 import socket
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import httpx2
 import openai
@@ -257,3 +258,10 @@ def test_a_body_over_the_limit_is_refused_as_it_arrives(api_url: str) -> None:
     response = httpx2.post(f"{api_url}{CHAT}", content=pieces(), timeout=60)
     assert response.status_code == 413 and response.json()["error"]["code"] == "request_too_large"
 
+
+def test_the_readme_s_python_example_runs(api_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    readme = (Path(__file__).parents[3] / "README.md").read_text()
+    section = readme[readme.index("### Serving other tools"):]
+    example = section.split("```python\n", 1)[1].split("```", 1)[0]
+    exec(example.replace("http://127.0.0.1:8080", api_url), {})
+    assert "completion_tokens" in capsys.readouterr().out
