@@ -41,6 +41,11 @@ class GenerationOptions:
     # None: never. Answers about documents use 16: a list of zeros in code may legitimately
     # repeat that long, a sentence quoted from a passage does not.
     repetition_tokens: int | None = 32
+    # The sampler's seed for this reply alone (the model's own seed is restored afterwards, so one
+    # seeded request does not make every later reply repeat itself); None: the model's.
+    seed: int | None = None
+    presence_penalty: float = 0.0  # what the OpenAI API calls them; llama.cpp applies both
+    frequency_penalty: float = 0.0
 
 
 REPEAT_MIN_TOKENS = 32
@@ -116,6 +121,22 @@ class StopStringFilter:
 
 
 @contextmanager
+def seeded(model: LoadedModel, seed: int | None) -> Iterator[None]:
+    """Sample with `seed` inside the block: llama-cpp-python builds its sampler from the model's
+    seed when generation starts, so the seed is set for the whole of it and put back after."""
+    if seed is None:
+        yield
+        return
+    llama = model.llama
+    own = llama._seed
+    llama.set_seed(seed & 0xFFFFFFFF)  # llama.cpp's seed is 32 bits
+    try:
+        yield
+    finally:
+        llama.set_seed(own)
+
+
+@contextmanager
 def abort_when(model: LoadedModel, cancel: threading.Event) -> Iterator[None]:
     """Let llama.cpp abort a decode in progress once `cancel` is set."""
 
@@ -177,7 +198,7 @@ def generate(
             pieces.append(text)
             on_text(text)
 
-    with abort_when(model, cancel):
+    with abort_when(model, cancel), seeded(model, options.seed):
         try:
             tokens = llama.generate(
                 prompt_tokens,
@@ -186,6 +207,8 @@ def generate(
                 min_p=options.min_p,
                 temp=options.temperature,
                 repeat_penalty=options.repeat_penalty,
+                presence_penalty=options.presence_penalty,
+                frequency_penalty=options.frequency_penalty,
             )
             for token in tokens if limit > 0 else ():
                 first_at = first_at or time.perf_counter()

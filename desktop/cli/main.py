@@ -16,6 +16,7 @@ from desktop.cli.docs import docs
 from desktop.cli.memory import memory
 from desktop.cli.models import models
 from desktop.cli.probe import probe
+from desktop.cli.serve import serve
 from desktop.cli.support import open_store, reports_errors, start_command_log
 from desktop.cli.transfer import export, import_conversation
 from desktop.cli.voice import voice
@@ -115,5 +116,6 @@ main.add_command(memory)
 main.add_command(models)
 main.add_command(probe)
 main.add_command(compress)
+main.add_command(serve)
 main.add_command(export)
 main.add_command(import_conversation)
