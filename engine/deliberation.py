@@ -82,24 +82,18 @@ class Deliberation:
         then hand on the chosen one whole. Its figures are the whole deliberation's: time to the
         chosen text, every sample's tokens."""
         started = started_at or time.perf_counter()
-        llama = model.llama
-        own_seed = llama._seed
-        try:
-            for index in range(self.samples):
-                if cancel.is_set():
-                    break
-                llama.set_seed(SEED + index)
-                sampled = options if index == 0 else sample_options(
-                    options, self.answers[0].completion_tokens)
-                result = generate(model, tokens, sampled, cancel, lambda _piece: None, stops,
-                                  started if index == 0 else None, already_read if index == 0 else 0)
-                if result.finish_reason == "cancelled":
-                    break
-                self.answers.append(result)
-                if self.on_progress is not None:
-                    self.on_progress(len(self.answers), self.samples)
-        finally:
-            llama.set_seed(own_seed)
+        for index in range(self.samples):
+            if cancel.is_set():
+                break
+            sampled = replace(options if index == 0 else sample_options(
+                options, self.answers[0].completion_tokens), seed=SEED + index)
+            result = generate(model, tokens, sampled, cancel, lambda _piece: None, stops,
+                              started if index == 0 else None, already_read if index == 0 else 0)
+            if result.finish_reason == "cancelled":
+                break
+            self.answers.append(result)
+            if self.on_progress is not None:
+                self.on_progress(len(self.answers), self.samples)
         if not self.answers:
             return GenerationResult.cancelled_before_start()
         self.groups = group_answers(self.texts, self.question)
