@@ -22,6 +22,7 @@ from typing import Any
 from engine.chat_benchmark import machine
 from engine.chat_session import ChatSession, Reply
 from engine.deliberation import Deliberation
+from engine.document_answer import checked_answer
 from engine.document_context import document_context
 from engine.evaluation.baseline import NaiveBaseline
 from engine.evaluation.corpus import CorpusOptions, EvalDocument, build_corpus
@@ -57,7 +58,7 @@ class AnswerRecord:
     """One question answered by one system."""
 
     model: str
-    system: str  # "longwit" or "baseline"
+    system: str  # "longwit", "baseline", or "single" (deliberate mode's plain first answer)
     bucket: str
     document: str
     format: str
@@ -109,6 +110,7 @@ class ModelRun:
         self.host, self.card, self.home, self.report = host, card, home, report
         self.packing = packing or {}
         self.deliberate = deliberate
+        self.single: list[AnswerRecord] = []  # deliberate mode's plain first answers, to add
         self.database = home / "longwit.db"
         self.db = open_database(self.database)
         self.conversations = ConversationStore(self.db)
@@ -135,7 +137,19 @@ class ModelRun:
         record = self.record(document, question, "longwit", reply.text, reply)
         if deliberation is not None and deliberation.groups is not None:
             record = replace(record, agreeing=deliberation.groups.agreeing)
+            self.single.append(self.first_sample(document, question, reply, deliberation))
         return record
+
+    def first_sample(self, document: EvalDocument, question: Question, reply: Reply,
+                     deliberation: Deliberation) -> AnswerRecord:
+        """Deliberate mode's first sample is the plain answer: checked as one would have been and
+        scored as system "single", the same question's plain answer from the same run."""
+        first = deliberation.answers[0]
+        text = deliberation.texts[0]
+        check = reply.context.check if reply.context else None
+        shown = checked_answer(text, check).text if check is not None else text
+        return self.record(document, question, "single", shown, ttft_s=first.ttft_s,
+                           prompt_tokens=first.prompt_tokens)
 
     def record(self, document: EvalDocument, question: Question, system: str, answer: str,
                reply: Reply | None = None, ttft_s: float | None = None, prompt_tokens: int = 0,
@@ -187,20 +201,19 @@ def run_document(run: ModelRun, document: EvalDocument, path: Path, text: str | 
     try:
         for question in questions:
             # Interleaved, so that the machine's mood is shared by both.
-            records.append(run.longwit(document, stored.id, question))
-            if naive is not None:
-                records.append(run.baseline(document, naive, question))
-            run.report(progress_line(records, naive is not None))
+            mine = run.longwit(document, stored.id, question)
+            other = run.baseline(document, naive, question) if naive is not None else None
+            records.extend(r for r in (mine, other, *run.single) if r is not None)
+            run.single.clear()
+            run.report(progress_line(mine, other))
     finally:
         if naive is not None:
             naive.close()
 
 
-def progress_line(records: list[AnswerRecord], baseline: bool) -> str:
-    mine = records[-2] if baseline else records[-1]
+def progress_line(mine: AnswerRecord, other: AnswerRecord | None) -> str:
     line = f"  {mine.bucket:<8} {'✓' if mine.correct else '✗'} Longwit: {one_line(mine.answer, 60)}"
-    if baseline:
-        other = records[-1]
+    if other is not None:
         line += f"  |  {'✓' if other.correct else '✗'} baseline: {one_line(other.answer, 40)}"
     return f"{line}  (gold: {mine.golds[0] if mine.golds else '—'})"
 

@@ -56,7 +56,7 @@ def summarize(records: list[dict]) -> list[dict]:
         mine = [r for r in records if r["model"] == model]
         buckets = [b for b in BUCKETS if any(r["bucket"] == b for r in mine)] + [ALL]
         for bucket in buckets:
-            for system in ("longwit", "baseline"):
+            for system in ("longwit", "single", "baseline"):
                 chosen = [r for r in mine if r["system"] == system and bucket in (ALL, r["bucket"])]
                 if chosen:
                     rows.append({"model": model, "bucket": bucket, "system": system,
@@ -74,12 +74,14 @@ def seconds(value: float | None) -> str:
 
 def format_answers_table(result: dict) -> str:
     rows = result["summary"]
-    header = ("model", "size", "system", "n", "accuracy", "vs baseline", "honest (unans.)",
+    header = ("model", "size", "system", "n", "accuracy", "vs baseline (or single)", "honest (unans.)",
               "refused (ans.)", "citation prec.", "gold shown", "TTFT p50")
     lines = []
     for row in rows:
-        other = next((r for r in rows if r["model"] == row["model"] and r["bucket"] == row["bucket"]
-                      and r["system"] == "baseline"), None)
+        # Against the baseline; without one, deliberate mode against its own plain first answers.
+        other = next((r for system in ("baseline", "single") for r in rows
+                      if r["model"] == row["model"] and r["bucket"] == row["bucket"]
+                      and r["system"] == system), None)
         delta = ""
         if row["system"] == "longwit" and other is not None:
             delta = f"{(row['accuracy'] - other['accuracy']) * 100:+.1f} pts"

@@ -56,3 +56,23 @@ def test_figures_count_honest_replies_and_citations_apart() -> None:
     assert result.refused_answerable == pytest.approx(1 / 3)
     assert result.citation_precision == 0.5
     assert [row["bucket"] for row in summarize([record(True)])] == ["page", "all"]
+
+
+@pytest.mark.slow
+def test_bench_answers_in_deliberate_mode_scores_its_plain_first_answer_beside(tmp_path: Path) -> None:
+    out = tmp_path / "deliberate.json"
+    arguments = ["bench", "answers", "--model", "smollm2-135m-instruct", "--sizes", "page",
+                 "--questions", "2", "--no-baseline", "--deliberate", "3", "--json", str(out)]
+    run = CliRunner().invoke(main, arguments, catch_exceptions=False)
+    assert run.exit_code == 0, run.output
+    result = json.loads(out.read_text())
+    assert result["deliberate"] == 3
+    longwit = [r for r in result["records"] if r["system"] == "longwit"]
+    single = [r for r in result["records"] if r["system"] == "single"]
+    assert [r["question_id"] for r in longwit] == [r["question_id"] for r in single]
+    assert all(1 <= r["agreeing"] <= 3 for r in longwit)
+    # When every sample agrees with the first, the answer shown is the plain one.
+    for mine, plain in zip(longwit, single, strict=True):
+        if mine["agreeing"] == 3:
+            assert mine["answer"] == plain["answer"]
+    assert {row["system"] for row in result["summary"]} == {"longwit", "single"}
