@@ -32,6 +32,7 @@ STYLE = """
   a.cite { text-decoration: none; font-weight: bold; }
   .role { font-weight: bold; }
   .meta { color: gray; font-size: small; }
+  .aside { color: gray; margin-left: 12px; }
 """  # the text browser's default style sheet
 
 
@@ -78,10 +79,55 @@ def sources_html(message_id: int | None, sources: Sequence[tuple[int, str]]) -> 
     return f'<p class="meta">Sources: {links}</p>'
 
 
+ASIDE_SCHEME = "aside"  # aside:<message id>:thinking|others, a folded part opened or closed
+
+
+def aside_link(message_id: int | None, part: str, label: str) -> str:
+    if message_id is None:
+        return html.escape(label)
+    return f'<a href="{ASIDE_SCHEME}:{message_id}:{part}">{html.escape(label)}</a>'
+
+
+def parse_aside_link(url: str) -> tuple[int, str] | None:
+    """(message id, "thinking" or "others") from an `aside:` link, or None for any other link."""
+    scheme, _, rest = url.partition(":")
+    message, _, part = rest.partition(":")
+    if scheme != ASIDE_SCHEME or not message.isdigit() or part not in ("thinking", "others"):
+        return None
+    return int(message), part
+
+
+def thinking_html(message_id: int | None, thinking: str, open_: bool) -> str:
+    """A reasoning model's thinking, folded to one line until opened."""
+    if not thinking:
+        return ""
+    words = len(thinking.split())
+    line = aside_link(message_id, "thinking", f"{'▾' if open_ else '▸'} Thinking ({words} words)")
+    body = f'<div class="aside">{markdown_html(thinking)}</div>' if open_ else ""
+    return f'<p class="meta">{line}</p>{body}'
+
+
+def others_html(message_id: int | None, agreement: str, others: Sequence[str], open_: bool) -> str:
+    """Deliberate mode: how many answers agreed, and the ones that did not, folded until opened."""
+    if not agreement:
+        return ""
+    if not others:
+        return f'<p class="meta">{html.escape(agreement)}</p>'
+    count = len(others)
+    label = f"{'▾ hide' if open_ else '▸ show'} the {count} other answer{'s' if count != 1 else ''}"
+    body = "".join(f'<div class="aside">{markdown_html(o)}</div>' for o in others) if open_ else ""
+    return f'<p class="meta">{html.escape(agreement)} · {aside_link(message_id, "others", label)}</p>{body}'
+
+
 def message_html(role: str, text: str, message_id: int | None = None, meta: str = "",
-                 sources: Sequence[tuple[int, str]] = ()) -> str:
-    """One message: who said it, its rendered text, its sources and a grey line of details."""
+                 sources: Sequence[tuple[int, str]] = (), thinking: str = "", agreement: str = "",
+                 others: Sequence[str] = (), opened: frozenset[str] = frozenset()) -> str:
+    """One message: who said it, a reasoning model's thinking (folded), its rendered text, its
+    sources, deliberate mode's agreement with the other answers (folded) and a grey line of details."""
     name = ROLE_NAMES.get(role, role)
     body = markdown_html(text, message_id) if text else "<p>…</p>"
     footer = f'<p class="meta">{html.escape(meta)}</p>' if meta else ""
-    return f'<p class="role">{name}</p>{body}{sources_html(message_id, sources)}{footer}<hr/>'
+    return (f'<p class="role">{name}</p>{thinking_html(message_id, thinking, "thinking" in opened)}'
+            f'{body}{sources_html(message_id, sources)}'
+            f'{others_html(message_id, agreement, others, "others" in opened)}{footer}<hr/>')
+

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from desktop.window.markdown_render import markdown_html, message_html, parse_citation_link
+from desktop.window.markdown_render import markdown_html, message_html, parse_aside_link, parse_citation_link
 
 
 def test_citation_marks_become_links_but_not_inside_code() -> None:
@@ -36,3 +36,26 @@ def test_only_cite_links_parse() -> None:
     assert parse_citation_link("cite:12:3") == (12, 3)
     assert parse_citation_link("https://example.org") is None
     assert parse_citation_link("cite:x:3") is None
+
+
+def test_thinking_is_folded_to_one_line_until_opened() -> None:
+    thinking = "The user asks for a colour. Blue will do."
+    closed = message_html("assistant", "Blue.", 7, thinking=thinking)
+    assert "Thinking (9 words)" in closed and "Blue will do" not in closed
+    assert 'href="aside:7:thinking"' in closed and parse_aside_link("aside:7:thinking") == (7, "thinking")
+    opened = message_html("assistant", "Blue.", 7, thinking=thinking, opened=frozenset({"thinking"}))
+    assert "Blue will do" in opened and opened.index("Blue will do") < opened.index("<p>Blue.</p>")
+
+
+def test_deliberate_answers_show_their_agreement_and_fold_the_others() -> None:
+    closed = message_html("assistant", "London.", 3, agreement="3 of 5 answers agree",
+                          others=["Valldemossa.", "Paris."])
+    assert "3 of 5 answers agree" in closed and "show the 2 other answers" in closed
+    assert "Valldemossa" not in closed
+    opened = message_html("assistant", "London.", 3, agreement="3 of 5 answers agree",
+                          others=["Valldemossa.", "Paris <b>now</b>."], opened=frozenset({"others"}))
+    assert "Valldemossa" in opened and "&lt;b&gt;" in opened  # other answers are rendered as text
+    unanimous = message_html("assistant", "London.", 3, agreement="5 of 5 answers agree")
+    assert "5 of 5 answers agree" in unanimous and "show" not in unanimous
+    assert parse_aside_link("aside:3:others") == (3, "others")
+    assert parse_aside_link("cite:3:1") is None and parse_aside_link("aside:x:others") is None
