@@ -3,21 +3,27 @@ a distinctive topic comes into a new one's prompt, fenced, after the history and
 question, and an unrelated question brings nothing; an unpinned document's passage comes with its
 place; recall turned off for a conversation brings nothing and stays off; an instruction in recalled
 text stays inside the fence, escaped; many long matches give only what fits, best first; the turn
-after a recall still reuses the cached system prompt; and a turn of the same conversation comes back
-only once it has left the window. Assertions are on the prompt and `Reply.recalled`, not on what a
+after a recall still reuses the cached system prompt; a turn of the same conversation comes back
+only once it has left the window; and with pinned documents the recalled texts come before the
+passages, outside the saved prefix. Assertions are on the prompt and `Reply.recalled`, not on what a
 135M model says."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from engine.chat_format import ChatMessage
 from engine.chat_session import ChatSession, Reply
 from engine.conversation_window import tokenize_prompt
+from engine.document_context import document_context
 from engine.generation import GenerationOptions
 from engine.kv_cache import common_prefix_length
 from engine.model_host import ModelHost
 from engine.recall import MESSAGE, PASSAGE
 from engine.recall_context import CLOSE, HEADER, OPEN
 from storage import ConversationStore, DocumentStore, NewChunk, open_database
+from tests.engine.documents_fixtures import NEEDLE_QUESTION, document_with_needle
+from tests.engine.stored_documents import store_pinned
 
 SHORT = GenerationOptions(max_tokens=8, temperature=0)
 TRIP = "We booked the Aurora Lodge in Reykjavik for the March trip; it faces the old harbour."
@@ -185,3 +191,23 @@ def test_a_turn_of_this_conversation_is_recalled_once_it_has_left_the_window(
     assert item.conversation_id == here and "green Pashley" in item.text
     assert "earlier in this conversation" in recalled_block(last_prompt(session))
 
+
+
+def test_with_pinned_documents_recall_comes_before_the_passages_outside_the_saved_prefix(
+    host: ModelHost, store: ConversationStore,
+) -> None:
+    _, booked = earlier_trip(store)
+    home = Path(store.path).parent
+    document_id = store_pinned(home, document_with_needle(chunk_count=3, depth=0.5))
+    here = store.create()
+    DocumentStore(store.db).pin(here, document_id)
+    context = document_context(DocumentStore(store.db), [document_id], home, store.path)
+    session = ChatSession(host, store, here, options=SHORT, documents=context, recall=True)
+    question = f"{ASKED[:-1]}, and {NEEDLE_QUESTION[0].lower()}{NEEDLE_QUESTION[1:]}"
+    reply = asked(session, question)
+    assert [item.message_id for item in reply.recalled] == [booked]
+    assert reply.context is not None and HEADER not in reply.context.prefix_text
+    prompt = prompt_text(host, reply.context.tokens)
+    assert len(reply.context.prefix_text) > 2000  # the document, in the saved prefix
+    assert prompt.index(HEADER) < prompt.index("[1] ") < prompt.rindex(f"Question: {question}")
+    assert all(item.kind == MESSAGE for item in reply.recalled)  # the pinned document is not recalled
