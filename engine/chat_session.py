@@ -4,7 +4,8 @@ The user's message is committed before the model starts, so nothing typed is los
 committed when it ends, marked as cut if it was cancelled, with its token counts and timings. With
 documents pinned, retrieval runs here (on the caller's thread, which owns its SQLite connection),
 packing and the saved-prefix work on the model's thread, and the answer's citations are resolved
-against the passages the model was actually shown.
+against the passages the model was actually shown. Recall works the same way: what may be recalled
+is read on the caller's thread, what fits is measured and placed on the model's.
 """
 
 from __future__ import annotations
@@ -228,6 +229,7 @@ class ChatSession:
         self.last_packing: PackedPrompt | None = None
 
     def turns(self) -> list[Message]:
+        """The conversation's user and assistant messages, with their ids (recall needs them)."""
         return [m for m in self.store.messages(self.conversation_id) if m.role in ("user", "assistant")]
 
     def history(self, turns: list[Message] | None = None) -> list[ChatMessage]:
