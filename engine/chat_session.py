@@ -4,7 +4,8 @@ The user's message is committed before the model starts, so nothing typed is los
 committed when it ends, marked as cut if it was cancelled, with its token counts and timings. With
 documents pinned, retrieval runs here (on the caller's thread, which owns its SQLite connection),
 packing and the saved-prefix work on the model's thread, and the answer's citations are resolved
-against the passages the model was actually shown.
+against the passages the model was actually shown. Recall works the same way: what may be recalled
+is read on the caller's thread, what fits is measured and placed on the model's.
 """
 
 from __future__ import annotations
@@ -27,11 +28,15 @@ from engine.memory_context import MemoryBlock, fit_memories, model_counter, with
 from engine.memory_proposals import propose_memories
 from engine.model_host import ModelHost, PreparedPrompt, ReplyStream
 from engine.reasoning import ReasoningSplitter, opens_thinking, split_reasoning
+from engine.recall import RecallCandidates, RecalledItem, RecallOptions, recall_candidates
+from engine.recall_context import RecallBlock, fit_recalled, recall_budget, with_recalled
 from engine.state_cache import PrefixOutcome, StateCache
-from storage import ConversationStore, MessageStats
+from engine.usable_context import usable_context
+from storage import ConversationStore, Message, MessageStats
 from storage.answer_samples import AnswerSample, AnswerSamples
 from storage.citations import CitationStore
 from storage.memory_store import Memory, MemoryStore, Saved
+from storage.recall_index import RecallIndex
 from storage.word_timings import WordTiming
 
 DEFAULT_SYSTEM_PROMPT = (
@@ -85,6 +90,9 @@ class Reply:
     thinking: str = ""
     memory: MemoryBlock | None = None  # the person's memories in the prompt, and any left out
     proposals: list[Saved] = field(default_factory=list)  # memories the question asked to keep
+    # Earlier conversations' turns and other documents' passages put before the question, with
+    # where each came from (engine/recall), best first.
+    recalled: list[RecalledItem] = field(default_factory=list)
 
     def __iter__(self) -> Iterator[str]:
         try:
@@ -192,9 +200,14 @@ class ChatSession:
         options: GenerationOptions | None = None,
         documents: DocumentContext | None = None,
         memory: bool = False,
+        recall: bool = False,
+        recall_options: RecallOptions | None = None,
     ) -> None:
         """With `memory`, the person's memories go into the system prompt and what the questions
-        ask to remember is proposed (engine/memory_context, engine/memory_proposals)."""
+        ask to remember is proposed (engine/memory_context, engine/memory_proposals). With
+        `recall`, a question that needs them brings the best earlier turns and document passages
+        from elsewhere before it, unless the person turned recall off for this conversation
+        (engine/recall, engine/recall_context)."""
         self.host = host
         self.store = store
         self.conversation_id = conversation_id
@@ -202,6 +215,8 @@ class ChatSession:
         self.options = options or GenerationOptions()
         self.documents = documents
         self.memories = MemoryStore(store.db) if memory else None
+        self.recall_index = RecallIndex(store.db) if recall else None
+        self.recall_options = recall_options or RecallOptions()
         self.packer = None
         if documents and documents.documents:
             cache = documents.state_cache
@@ -213,12 +228,12 @@ class ChatSession:
         self.window_start = 0
         self.last_packing: PackedPrompt | None = None
 
-    def history(self) -> list[ChatMessage]:
-        return [
-            ChatMessage(m.role, m.content)
-            for m in self.store.messages(self.conversation_id)
-            if m.role in ("user", "assistant")
-        ]
+    def turns(self) -> list[Message]:
+        """The conversation's user and assistant messages, with their ids (recall needs them)."""
+        return [m for m in self.store.messages(self.conversation_id) if m.role in ("user", "assistant")]
+
+    def history(self, turns: list[Message] | None = None) -> list[ChatMessage]:
+        return [ChatMessage(m.role, m.content) for m in (self.turns() if turns is None else turns)]
 
     def ask(self, text: str, words: Sequence[WordTiming] = (),
             deliberation: Deliberation | None = None) -> Reply:
@@ -228,7 +243,9 @@ class ChatSession:
         logger.debug("question in conversation %d: %r", self.conversation_id, text)
         proposals = self.propose_memories(text, user_message_id)
         remembered = self.remembered()
-        history = self.history()
+        turns = self.turns()
+        history = self.history(turns)
+        recall = self.recall_candidates(text, turns)
         hits = self.documents.search(text, RETRIEVED_PASSAGES) if self.packer and self.documents else []
         if self.packer is None:
             stops = self.host.call(lambda model: model.chat_format.stop_strings())
@@ -250,10 +267,13 @@ class ChatSession:
         def lay_out(model: LoadedModel, cancel: threading.Event) -> PreparedPrompt:
             reply_box[0].memory = block = self.memory_block(model, remembered)
             system = with_memory(self.system_prompt, block)
+            recalled = self.recall_block(model, recall, system, history)
+            reply_box[0].recalled = recalled.items if recalled else []
             if self.packer is None:
-                return PreparedPrompt(self.pack_chat(model, history, system))
+                asked = ChatMessage("user", with_recalled(text, recalled))
+                return PreparedPrompt(self.pack_chat(model, [*history[:-1], asked], system))
             self.packer.system_prompt = system
-            context = self.packer.pack(model, history, hits, self.window_start)
+            context = self.packer.pack(model, history, hits, self.window_start, recalled=recalled)
             cache = self.documents.state_cache if self.documents else None
             prefix = None
             if cache is not None:
@@ -264,7 +284,7 @@ class ChatSession:
             with abort_when(model, cancel):
                 ranked = self.packer.rank_evidence(model, text, hits, context)
             if ranked is not None:
-                context = self.packer.pack(model, history, hits, self.window_start, ranked)
+                context = self.packer.pack(model, history, hits, self.window_start, ranked, recalled)
             self.last_packing = context.window
             self.window_start = context.window.start
             reply_box[0].context = context
@@ -331,6 +351,36 @@ class ChatSession:
             return None
         budget = self.memories.settings().budget_tokens
         return self.memories.in_effect(self.conversation_id), budget
+
+    def recall_candidates(self, text: str, turns: list[Message]) -> RecallCandidates | None:
+        """What may be recalled for the question, read on the caller's thread (which owns the
+        connection); None without recall, with recall off here, or when nothing qualifies. Turns
+        of this conversation before the window (as the last answer left it) may be recalled; the
+        visible ones, the question among them, are already in the prompt."""
+        if self.recall_index is None or not self.store.recall_enabled(self.conversation_id):
+            return None
+        visible = turns[min(self.window_start, len(turns) - 1)].id if turns else 0
+        items = recall_candidates(self.recall_index, text, self.conversation_id, visible,
+                                  self.recall_options)
+        if not items:
+            return None
+        usable = self.documents.usable_tokens if self.documents else None
+        if usable is None and self.host.card is not None:
+            usable = usable_context(self.store.db, self.host.card.path).tokens
+        return RecallCandidates(items, usable or self.recall_options.ceiling)
+
+    def recall_block(self, model: LoadedModel, recall: RecallCandidates | None, system: str,
+                     history: list[ChatMessage]) -> RecallBlock | None:
+        """The recalled texts that fit this turn's budget, measured in this model's tokens (on the
+        model's thread); texts the prompt already holds are left out."""
+        if recall is None:
+            return None
+        reserve = answer_reserve(model, self.options.max_tokens)
+        budget = recall_budget(recall.usable_tokens, model.n_ctx, reserve,
+                               model.count_tokens(history[-1].content), self.recall_options)
+        shown = [system, *(m.content for m in history[self.window_start:])]
+        return fit_recalled(recall.items, budget, model_counter(model), shown,
+                            self.recall_options.max_items)
 
     @staticmethod
     def memory_block(model: LoadedModel,

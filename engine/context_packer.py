@@ -33,6 +33,7 @@ from engine.evidence import Evidence, best_windows
 from engine.evidence_ranking import rank_by_question_bits
 from engine.kv_cache import common_prefix_length, reusable_prefix
 from engine.loader import LoadedModel
+from engine.recall_context import RecallBlock, with_recalled
 
 FULL, PASSAGES = "full", "passages"
 HISTORY_SHARE = 0.25  # of the budget kept for the conversation in passage mode
@@ -116,9 +117,11 @@ class ContextPacker:
         hits: list[DocumentChunk],
         start: int,
         evidence: list[Evidence] | None = None,
+        recalled: RecallBlock | None = None,
     ) -> PackedContext:
         """history ends with the question; hits are the retrieved chunks, best first; `evidence`,
-        when given, replaces the BM25 evidence windows (see `rank_evidence`)."""
+        when given, replaces the BM25 evidence windows (see `rank_evidence`); `recalled` texts from
+        earlier conversations and other documents go before the passages (engine/recall_context)."""
         reserve = min(self.options.answer_reserve, model.n_ctx // 4)
         budget = model.n_ctx - reserve
         usable = min(budget, self.options.usable_tokens or budget)
@@ -131,12 +134,14 @@ class ContextPacker:
                 for n, e in enumerate(evidence, start=1)]
         numbered = self.options.numbered
         whole = system_with_documents(self.system_prompt, self.documents, True, numbered)
-        question = question_with_passages(asked, best, numbered, self.options.question_first)
+        question = with_recalled(
+            question_with_passages(asked, best, numbered, self.options.question_first), recalled)
         # The same decision for every question (and for the pre-fill before the first, which has
         # none), or a document read whole on drop would be packed as passages when asked about.
         prefix = self.prefix_length(model, whole)
         if prefix + QUESTION_ALLOWANCE <= usable and prefix + model.count_tokens(question) <= budget:
-            return self.finish(model, whole, history, question, best, start, reserve, FULL)
+            return self.finish(model, whole, history, question, best, start, reserve, FULL,
+                               recalled=recalled)
         brief = system_with_documents(self.system_prompt, self.documents, False, numbered)
         room = usable - self.prefix_length(model, brief) - model.count_tokens(question)
         chosen = []
@@ -150,10 +155,11 @@ class ContextPacker:
         else:
             shown = [*number_passages(chosen, titles), *best]
         passages = [replace(p, number=n) for n, p in enumerate(shown, start=1)]
-        question = question_with_passages(asked, passages, numbered, self.options.question_first)
+        question = with_recalled(
+            question_with_passages(asked, passages, numbered, self.options.question_first), recalled)
         closest = passages[-1] if self.options.best_last and best else None
         return self.finish(model, brief, history, question, passages, start, reserve, PASSAGES,
-                           closest)
+                           closest, recalled)
 
     def rank_evidence(self, model: LoadedModel, asked: str, hits: list[DocumentChunk],
                       context: PackedContext) -> list[Evidence] | None:
@@ -210,6 +216,7 @@ class ContextPacker:
         reserve: int,
         mode: str,
         closest: SourcePassage | None = None,
+        recalled: RecallBlock | None = None,
     ) -> PackedContext:
         turns = [*history[:-1], ChatMessage("user", question)]
         window = fit_conversation(model, ChatMessage("system", system), turns, start, reserve,
@@ -220,13 +227,16 @@ class ContextPacker:
         prefix = min(self.prefix_length(model, system), len(window.tokens))
         return PackedContext(window.tokens, prefix, system, mode, passages, seen, window,
                              self.document_tokens(model),
-                             self.answer_check(mode, passages, history[-1].content, closest))
+                             self.answer_check(mode, passages, history[-1].content, closest,
+                                               recalled))
 
     def answer_check(self, mode: str, passages: list[SourcePassage], asked: str,
-                     closest: SourcePassage | None) -> AnswerCheck:
-        """What the answer may draw on: every passage shown and the question, and in full-context
-        mode the whole documents (read into word sets once per packer)."""
-        shown = ShownText.of((p.text for p in passages), question=asked)
+                     closest: SourcePassage | None,
+                     recalled: RecallBlock | None = None) -> AnswerCheck:
+        """What the answer may draw on: every passage shown, any recalled text, and the question,
+        and in full-context mode the whole documents (read into word sets once per packer)."""
+        recalled_texts = [item.text for item in recalled.items] if recalled else []
+        shown = ShownText.of([*(p.text for p in passages), *recalled_texts], question=asked)
         if mode == FULL:
             if self._whole_text is None:
                 self._whole_text = ShownText.of(c.text for d in self.documents for c in d.chunks)

@@ -49,12 +49,15 @@ class VoiceChat:
     `conversation_id` (a new one when not given). With `documents`, questions are answered over the
     documents pinned to the conversation, as `longwit chat --doc` does (their citation marks are not
     spoken: the loop's speakable text drops them). The person's memories are in the prompt as in
-    chat, and "remember that …" said aloud is proposed like a typed one."""
+    chat, "remember that …" said aloud is proposed like a typed one, and earlier conversations and
+    documents are recalled as in chat (`recall`; off where the person turned it off, and for the
+    benchmark, whose timings must not depend on what earlier runs left in its database)."""
 
     def __init__(self, host: ModelHost, db_path: Path, system_prompt: str,
                  options: GenerationOptions, conversation_id: int | None = None, *,
-                 documents: bool = False) -> None:
+                 documents: bool = False, recall: bool = True) -> None:
         self.host, self.db_path = host, db_path
+        self.recall = recall
         self.system_prompt = system_prompt
         self.options = options if options.read_ahead is not None else replace(options,
                                                                               read_ahead=VOICE_READ_AHEAD)
@@ -77,7 +80,7 @@ class VoiceChat:
             sessions[conversation_id] = ChatSession(self.host, self.store(), conversation_id,
                                                     self.system_prompt, self.options,
                                                     documents=self.pinned_documents(conversation_id),
-                                                    memory=True)
+                                                    memory=True, recall=self.recall)
         return sessions[conversation_id]
 
     def pinned_documents(self, conversation_id: int) -> DocumentContext | None:

@@ -173,6 +173,25 @@ class ConversationStore:
                 [title_from(title), now(), conversation_id],
             )
 
+    def recall_enabled(self, conversation_id: int) -> bool:
+        """Whether earlier conversations and documents may be recalled into this one (on unless
+        the person turned it off)."""
+        with translated_errors(self.path):
+            row = self.db.execute(
+                "SELECT recall FROM conversations WHERE id = ?", [conversation_id]
+            ).fetchone()
+        if row is None:
+            raise ConversationNotFound(conversation_id)
+        return bool(row[0])
+
+    def set_recall(self, conversation_id: int, enabled: bool) -> None:
+        """Turn recall into this conversation on or off; kept until changed again."""
+        self.get(conversation_id)
+        with translated_errors(self.path), self.db.conn:
+            self.db.execute(
+                "UPDATE conversations SET recall = ? WHERE id = ?", [int(enabled), conversation_id]
+            )
+
     def delete(self, conversation_id: int) -> None:
         self.get(conversation_id)
         with translated_errors(self.path), self.db.conn:

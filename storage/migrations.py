@@ -288,6 +288,13 @@ def m009_memories(db: sqlite_utils.Database) -> None:
     )
 
 
+def m010_conversation_recall(db: sqlite_utils.Database) -> None:
+    """Whether earlier conversations and documents may be recalled into a conversation
+    (engine/recall): on unless the person turned it off there. A column, not a table: it is one
+    flag per conversation and goes with the conversation's row however it is deleted."""
+    db.execute("ALTER TABLE conversations ADD COLUMN recall INTEGER NOT NULL DEFAULT 1")
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     m001_initial,
     m002_documents,
@@ -298,4 +305,5 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     m007_answer_samples,
     m008_message_reasoning,
     m009_memories,
+    m010_conversation_recall,
 ]

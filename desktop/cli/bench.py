@@ -131,7 +131,7 @@ def bench_voice(json_path: Path | None, turns: int, barge_ins: int, echo_turns: 
         card = host.load(choice.model, choice.load)
         with tempfile.TemporaryDirectory(prefix="longwit-bench-voice-") as folder:
             chat = VoiceChat(host, Path(folder) / "voice.db", VOICE_SYSTEM_PROMPT,
-                             GenerationOptions(max_tokens=max_tokens, temperature=0.0))
+                             GenerationOptions(max_tokens=max_tokens, temperature=0.0), recall=False)
             stt = SpeechToText()
             models = VoiceModels(stt, TextToSpeech(), chat.respond, chat.new_conversation, chat.alone,
                                  chat.retract)

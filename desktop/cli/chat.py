@@ -113,6 +113,22 @@ def print_memory_proposals(reply: Reply) -> None:
                        f"(longwit memory forget {memory.id})", err=True)
 
 
+def print_recalled(reply: Reply) -> None:
+    """One dim line per text recalled into the prompt, saying where it came from."""
+    for item in reply.recalled:
+        click.secho(f"recalled: {item.label}", err=True, dim=True)
+
+
+def apply_recall_choice(store: ConversationStore, conversation_id: int, recall: bool | None) -> None:
+    """--recall/--no-recall: kept with the conversation, for later turns and later commands."""
+    if recall is None:
+        return
+    store.set_recall(conversation_id, recall)
+    if not recall:
+        click.echo(f"[recall is off for conversation {conversation_id}; --recall turns it back on]",
+                   err=True)
+
+
 def stats_line(reply: Reply) -> str:
     result = reply.result
     if result is None:
@@ -176,6 +192,7 @@ def stream_reply(reply: Reply, show_stats: bool = False) -> bool:
         click.echo(f"[stopped; the partial answer was saved as message {reply.message_id}]",
                    err=True)
         print_memory_proposals(reply)
+        print_recalled(reply)
         return False
     click.echo("")
     print_sources(reply)
@@ -183,6 +200,7 @@ def stream_reply(reply: Reply, show_stats: bool = False) -> bool:
         click.echo(f"[{notice}]", err=True)
     print_deliberation(reply)
     print_memory_proposals(reply)
+    print_recalled(reply)
     if show_stats:
         click.secho(stats_line(reply), err=True, dim=True)
     return True
@@ -193,8 +211,15 @@ doc_option = click.option("--doc", "docs", multiple=True, metavar="PATH|ID",
                                "repeat for several. It stays with the conversation.")
 
 
+recall_option = click.option(
+    "--recall/--no-recall", default=None,
+    help="Bring in earlier conversations' turns and other documents' passages when a question needs "
+         "them (on by default); the choice is kept with the conversation.")
+
+
 def conversation_options(command):
     command = doc_option(command)
+    command = recall_option(command)
     command = click.option("--system", default=DEFAULT_SYSTEM_PROMPT, show_default=False,
                            help="System prompt.")(command)
     command = click.option("--max-tokens", type=click.IntRange(min=1), default=512,
@@ -221,7 +246,8 @@ def conversation_options(command):
 @conversation_options
 @model_options
 @reports_errors
-def ask(question, resume, conversation_id, samples, max_tokens, temperature, system, docs, **model):
+def ask(question, resume, conversation_id, samples, max_tokens, temperature, system, recall, docs,
+        **model):
     """Answer one question, streamed to the terminal."""
     text = " ".join(question).strip()
     if not text:
@@ -230,9 +256,11 @@ def ask(question, resume, conversation_id, samples, max_tokens, temperature, sys
     host, card = start_model(ModelChoice.from_options(**model), store)
     try:
         chosen = pick_conversation(store, resume, conversation_id, card.name)
+        apply_recall_choice(store, chosen, recall)
         context = pinned_context(store, chosen, docs, card)
         options = generation_options_for(host, context is not None, max_tokens, temperature)
-        session = ChatSession(host, store, chosen, system, options, documents=context, memory=True)
+        session = ChatSession(host, store, chosen, system, options, documents=context, memory=True,
+                              recall=True)
         if not stream_reply(session.ask(text, deliberation=deliberation_for(samples))):
             sys.exit(EXIT_INTERRUPTED)
     finally:
@@ -243,7 +271,7 @@ def ask(question, resume, conversation_id, samples, max_tokens, temperature, sys
 @conversation_options
 @model_options
 @reports_errors
-def chat(resume, conversation_id, samples, max_tokens, temperature, system, docs, **model):
+def chat(resume, conversation_id, samples, max_tokens, temperature, system, recall, docs, **model):
     """An interactive, streaming chat."""
     with contextlib.suppress(ImportError):
         import readline  # noqa: F401  (line editing and history for input())
@@ -251,9 +279,11 @@ def chat(resume, conversation_id, samples, max_tokens, temperature, system, docs
     host, card = start_model(ModelChoice.from_options(**model), store)
     try:
         chosen = pick_conversation(store, resume, conversation_id, card.name)
+        apply_recall_choice(store, chosen, recall)
         context = pinned_context(store, chosen, docs, card)
         options = generation_options_for(host, context is not None, max_tokens, temperature)
-        session = ChatSession(host, store, chosen, system, options, documents=context, memory=True)
+        session = ChatSession(host, store, chosen, system, options, documents=context, memory=True,
+                              recall=True)
         click.echo(describe(card), err=True)
         click.echo(f"Conversation {chosen}. {CHAT_HELP}", err=True)
         for message in store.messages(chosen)[-4:]:
@@ -276,7 +306,7 @@ def chat_loop(session: ChatSession, store: ConversationStore, model_name: str, s
             return
         if text == "/new":
             session = ChatSession(session.host, store, store.create(model=model_name), system,
-                                  options, memory=True)
+                                  options, memory=True, recall=True)
             click.echo(f"[conversation {session.conversation_id}]", err=True)
             continue
         if text == "/help":

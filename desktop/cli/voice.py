@@ -2,8 +2,9 @@
 (`--mic FILE --speaker OUT.wav [--echo]`), printing each turn with its timings. The turns are saved
 to the conversation as they happen (what the person said with the timing of each word); an
 interrupted answer is saved as what was actually heard. With `--doc`, or documents already pinned to
-a continued conversation, questions are answered over the documents. A device that goes away
-mid-call ends the call with one line and exit status 1."""
+a continued conversation, questions are answered over the documents; earlier conversations and
+documents are recalled as in `longwit chat` (`--no-recall` turns that off here). A device that goes
+away mid-call ends the call with one line and exit status 1."""
 
 from __future__ import annotations
 
@@ -13,7 +14,13 @@ from pathlib import Path
 
 import click
 
-from desktop.cli.chat import doc_option, pin_documents
+from desktop.cli.chat import (
+    apply_recall_choice,
+    doc_option,
+    pin_documents,
+    print_recalled,
+    recall_option,
+)
 from desktop.cli.support import (
     EXIT_INTERRUPTED,
     ModelChoice,
@@ -40,10 +47,13 @@ SETTLE_S = 1.0  # quiet this long after the script ends: the conversation is ove
 
 class PrintedConversation(VoiceConversation):
     """The stored voice conversation (engine/voice_conversation.py, shared with the window), each
-    turn printed as it happens."""
+    turn printed as it happens, an answer with what was recalled for it."""
 
     def on_event(self, event: LoopEvent) -> None:
         click.echo(describe_event(event))
+        reply = self.chat.last_reply
+        if isinstance(event, AssistantTurn) and reply is not None:
+            print_recalled(reply)
         super().on_event(event)
 
 
@@ -95,12 +105,14 @@ def run_until_done(loop: DuplexLoop, backend: FileAudioBackend | None, script_s:
               help="tiny.en, base (multilingual), or a faster-whisper model folder.")
 @click.option("--continue", "-c", "resume", is_flag=True, help="Continue the latest conversation.")
 @doc_option
+@recall_option
 @click.option("--max-tokens", type=click.IntRange(min=1), default=120, show_default=True)
 @click.option("--temperature", type=click.FloatRange(min=0.0, max=2.0),
               default=GenerationOptions.temperature, show_default=True)
 @model_options
 @reports_errors
-def voice(mic, speaker, echo, aec, speech_model, resume, docs, max_tokens, temperature, **model) -> None:
+def voice(mic, speaker, echo, aec, speech_model, resume, docs, recall, max_tokens, temperature,
+          **model) -> None:
     """A hands-free voice conversation you can interrupt."""
     if mic is None and (speaker is not None or echo):
         fail("--speaker and --echo go with --mic FILE.")
@@ -119,6 +131,7 @@ def voice(mic, speaker, echo, aec, speech_model, resume, docs, max_tokens, tempe
         conversation_id = (store.latest_id() if resume else None) or store.create("Voice conversation",
                                                                                  card.name)
         pin_documents(store, conversation_id, docs)  # a file is read in now, before the call
+        apply_recall_choice(store, conversation_id, recall)
     except BaseException:
         host.close()
         raise

@@ -1,6 +1,7 @@
 """VoiceChat, the engine half of the voice loop, with the real bundled model: a spoken question is
-saved with the timings of its words (end to end through the duplex loop on a real recording), and
-a conversation with pinned documents is answered over them, with no citation mark left to speak."""
+saved with the timings of its words (end to end through the duplex loop on a real recording), a
+conversation with pinned documents is answered over them, with no citation mark left to speak, and
+a spoken turn has the person's memories and recalls earlier conversations as a typed one does."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 import jiwer
 import pytest
 
+from engine.chat_session import ChatSession
 from engine.generation import GenerationOptions
 from engine.model_host import ModelHost
 from engine.voice_respond import VOICE_SYSTEM_PROMPT, VoiceChat
@@ -150,3 +152,26 @@ def test_a_voice_turn_has_the_persons_memories_and_proposes_what_it_is_told_to_r
     assert reply is not None and reply.memory is not None
     assert [m.id for m in reply.memory.included] == [kept.id]
     assert [m.text for m in memories.proposals()] == ["I live in Lisbon"]
+
+
+def test_a_voice_turn_recalls_earlier_conversations_and_is_recalled_as_spoken(
+    host: ModelHost, store: ConversationStore
+) -> None:
+    trip = store.create("Trip planning")
+    booked = store.add_message(trip, "user", "We booked the Aurora Lodge in Reykjavik for March.")
+    chat = VoiceChat(host, store.path, VOICE_SYSTEM_PROMPT, SHORT)
+    question = heard("Which lodge in Reykjavik did we book?",
+                     [Word("Which", 0.1, 0.3, 0.9), Word("lodge", 0.3, 0.6, 0.9)])
+    "".join(chat.respond(question, threading.Event()))
+    reply = chat.last_reply
+    assert reply is not None and [item.message_id for item in reply.recalled] == [booked]
+    # What was said in the call comes back in a typed conversation, marked as spoken.
+    typed = ChatSession(host, store, store.create(), options=SHORT, recall=True)
+    answer = typed.ask("Which lodge in Reykjavik was it?")
+    answer.finish()
+    [spoken] = [item for item in answer.recalled if item.spoken]
+    assert spoken.conversation_id == chat.conversation_id and spoken.label.endswith(", spoken")
+    # Turned off for the call's conversation, its next turn recalls nothing.
+    store.set_recall(chat.conversation_id, False)
+    "".join(chat.respond(heard("Which lodge in Reykjavik did we book?"), threading.Event()))
+    assert chat.last_reply is not None and chat.last_reply.recalled == []
