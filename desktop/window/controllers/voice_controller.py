@@ -178,6 +178,7 @@ class VoiceController(QObject):
             loop = DuplexLoop(audio, stt, tts, self._respond(call, talk),
                               lambda event: self._heard(call, event), retract=talk.retract)
             loop.on_clause = call.add_clause
+            loop.on_responder_end = talk.release_thread
             loop.warm_up()
             with call.lock:
                 if call.hung_up.is_set():
@@ -329,6 +330,8 @@ class VoiceController(QObject):
             call.starter.join()  # a call still warming up sees `hung_up` and never starts its loop
         if call.loop is not None:
             call.loop.stop()
+        if call.talk is not None:
+            call.talk.close()
         self._relay.post(self._finish, call)
 
     def _finish(self, call: Call) -> None:
