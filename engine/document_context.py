@@ -33,10 +33,12 @@ def pinned_documents(
 
 def document_context(
     store: DocumentStore, document_ids: list[int], home: Path, database: Path,
-    model_key: str | None = None,
+    model_key: str | None = None, states: StateCache | None = None,
 ) -> DocumentContext | None:
     """The documents and BM25 search the packer needs, plus the saved-state cache; `model_key`
-    names the model whose token counts to look up and record (see ChatSession)."""
+    names the model whose token counts to look up and record (see ChatSession). A caller that makes
+    many contexts passes one `states` of its own, to close its connection once (a new cache opens
+    one on the model's thread at first use)."""
     if not document_ids:
         return None
     documents = pinned_documents(store, document_ids, model_key)
@@ -46,5 +48,5 @@ def document_context(
         return [as_document_chunk(hit.chunk) for hit in hits]
 
     usable = usable_context(store.db, model_key).tokens if model_key else None
-    return DocumentContext(documents, search, StateCache(home / "states", database), model_key,
-                           store.set_token_count, usable)
+    states = states or StateCache(home / "states", database)
+    return DocumentContext(documents, search, states, model_key, store.set_token_count, usable)

@@ -143,6 +143,11 @@ class ModelHost:
 
     def load(self, name_or_path: str | None, options: LoadOptions) -> ModelCard:
         """Load a model, replacing the current one only once the new one has loaded."""
+        return wait_for(self.load_later(name_or_path, options))
+
+    def load_later(self, name_or_path: str | None, options: LoadOptions) -> Future[ModelCard]:
+        """`load` without waiting: the window's way, so that no thread of its own waits for it.
+        Loads queue behind each other (and behind answers) on the model's thread."""
 
         def work() -> ModelCard:
             model = load_model(name_or_path, options, self.models_dir)
@@ -152,7 +157,7 @@ class ModelHost:
             self.card = card_for(model)
             return self.card
 
-        return wait_for(self._executor.submit(work))
+        return self._executor.submit(work)
 
     def call(self, function: Callable[[LoadedModel], T]) -> T:
         """Run `function(model)` on the model's thread and return its result."""

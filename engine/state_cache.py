@@ -83,6 +83,13 @@ class StateCache:
             self._index = StateIndex(open_database(self.database))
         return self._index
 
+    def close(self) -> None:
+        """Close the index's connection; on the model's thread, which opened it. Used again, the
+        cache opens a new one."""
+        if self._index is not None:
+            self._index.db.conn.close()
+            self._index = None
+
     def known_prefix_length(self, model: LoadedModel, prefix_text: str) -> int | None:
         """The token count of a prefix text saved before, so a new process need not tokenize it
         just to find where the prefix ends."""

@@ -25,6 +25,10 @@ class VoiceConversation:
                               conversation_id, documents=True)
         self.respond = self.chat.respond
         self.retract = self.chat.retract  # undoes a reply begun at a pause the person talked through
+        # The loop's responder thread, as it ends, and whoever stops the loop, after: each closes
+        # the connection it opened.
+        self.release_thread = self.chat.release_thread
+        self.close = self.chat.close
 
     @property
     def conversation_id(self) -> int:

@@ -10,6 +10,7 @@ when asked for, the conversation's pinned documents are read there and searched 
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
@@ -18,8 +19,10 @@ from typing import Protocol
 
 from engine.chat_session import ChatSession, DocumentContext, Reply
 from engine.document_context import document_context
+from engine.errors import EngineError
 from engine.generation import GenerationOptions
 from engine.model_host import ModelHost
+from engine.state_cache import StateCache
 from storage import ConversationStore, DocumentStore, WordTiming, longwit_home, open_database
 
 # Pieces the model may write ahead of the voice loop: none. While the loop synthesizes a clause it does
@@ -63,6 +66,7 @@ class VoiceChat:
                                                                               read_ahead=VOICE_READ_AHEAD)
         self.documents = documents
         self._local = threading.local()
+        self._states = StateCache(longwit_home() / "states", db_path)  # its connection: the model's
         self.last_message_id: int | None = None  # the latest answer saved
         self.last_reply: Reply | None = None  # the latest answer, with the context it was given
         self._last_turn: HeardTurn | None = None  # the turn last_reply answers
@@ -72,6 +76,19 @@ class VoiceChat:
         if not hasattr(self._local, "store"):
             self._local.store = ConversationStore(open_database(self.db_path))
         return self._local.store
+
+    def release_thread(self) -> None:
+        """Close the calling thread's connection and forget its sessions (as the thread ends)."""
+        store = self._local.__dict__.pop("store", None)
+        self._local.__dict__.pop("sessions", None)
+        if store is not None:
+            store.db.conn.close()
+
+    def close(self) -> None:
+        """Close the saved-state cache's connection, on the model's thread that opened it; once the
+        replies have ended."""
+        with contextlib.suppress(EngineError):  # no model loaded: the cache never opened
+            self.host.call(lambda _model: self._states.close())
 
     def session(self, conversation_id: int) -> ChatSession:
         """One session per conversation and thread, so its window keeps its place across turns."""
@@ -91,7 +108,8 @@ class VoiceChat:
         documents = DocumentStore(self.store().db)
         pinned = [document.id for document in documents.pinned(conversation_id)]
         model_key = str(self.host.card.path) if self.host.card else None
-        return document_context(documents, pinned, longwit_home(), self.db_path, model_key)
+        return document_context(documents, pinned, longwit_home(), self.db_path, model_key,
+                                self._states)
 
     def new_conversation(self) -> int:
         """Later `respond` calls go to a new, empty conversation."""

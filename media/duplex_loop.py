@@ -114,6 +114,9 @@ class DuplexLoop:
         # Each clause as it is queued to play (responder thread), for a caller that shows what is said
         # as it is heard: it starts playing when `backend.playback_position()` passes its `start`.
         self.on_clause: Callable[[Spoken], None] | None = None
+        # Called on the responder thread as it ends, so that `respond` can close what it opened on
+        # that thread (its SQLite connection: one connection belongs to one thread).
+        self.on_responder_end: Callable[[], None] | None = None
 
     @property
     def now_s(self) -> float:
@@ -259,6 +262,13 @@ class DuplexLoop:
     # ---- responder thread -------------------------------------------------------------------
 
     def _answer(self) -> None:
+        try:
+            self._answer_turns()
+        finally:
+            if self.on_responder_end is not None:
+                self.on_responder_end()
+
+    def _answer_turns(self) -> None:
         while self._running.is_set():
             try:
                 job = self._turns.get(timeout=POLL_S)

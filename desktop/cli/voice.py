@@ -140,6 +140,7 @@ def voice(mic, speaker, echo, aec, speech_model, resume, docs, recall, max_token
     loop = DuplexLoop(backend or device_backend, SpeechToText(SpeechOptions(model=speech_model)),
                       TextToSpeech(), talk.respond, talk.on_event, LoopOptions(cancel_echo=aec),
                       retract=talk.retract)
+    loop.on_responder_end = talk.release_thread
     click.echo(describe(card), err=True)
     click.echo(f"Conversation {conversation_id}. Speak; interrupt any time"
                f"{'' if backend else ' (Ctrl-C to hang up)'}.", err=True)
@@ -153,6 +154,7 @@ def voice(mic, speaker, echo, aec, speech_model, resume, docs, recall, max_token
         sys.exit(EXIT_INTERRUPTED)
     finally:
         loop.stop()
+        talk.close()
         host.close()
     if loop.failure is not None:
         fail(loop.failure.message)

@@ -5,14 +5,17 @@ the work runs on its own Python thread with a cancel event and a progress callba
 progress, result or error is delivered on the GUI thread through `GuiRelay`, so no widget is ever
 touched from another thread. A task's error is logged where it is caught (an unexpected one with its
 traceback); the callback gets the error itself and words it with `error_message`. `shutdown()`
-cancels and joins them all, so closing the window leaves no thread behind.
+cancels and joins them all, so closing the window leaves no thread behind; `join_threads` is the one
+bounded join that every owner of a thread in the window uses, and it logs a thread that will not end.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +25,22 @@ from desktop.diagnostics.error_report import log_error
 
 Progress = Callable[[float, str], None]  # (fraction 0..1, what is happening)
 Work = Callable[[Progress, threading.Event], Any]
+
+logger = logging.getLogger(__name__)
+
+
+def join_threads(threads: Iterable[threading.Thread | None], timeout: float, owner: str) -> list[str]:
+    """Join the threads within `timeout` seconds in all (not each: closing the window must end);
+    returns and logs the names of any still running, which as daemons cannot hold the app open."""
+    deadline = time.monotonic() + timeout
+    started = [thread for thread in threads if thread is not None and thread.ident is not None]
+    for thread in started:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    left = [thread.name for thread in started if thread.is_alive()]
+    if left:
+        logger.warning("%s: %s still running %.0f s after being asked to stop", owner,
+                       ", ".join(left), timeout)
+    return left
 
 
 class GuiRelay(QObject):
@@ -37,7 +56,10 @@ class GuiRelay(QObject):
         """Queue `function(*args)` to run on the GUI thread; returns at once. If the relay's owner
         was closed meanwhile (a dialog deleted while its task ran), there is no one to tell: the
         result is dropped."""
-        with contextlib.suppress(RuntimeError):  # "Signal source has been deleted"
+        # A deleted source raises RuntimeError ("Signal source has been deleted") or, when the
+        # deletion races the emit, TypeError (" only accepts 0 argument(s), 1 given!"): seen in a
+        # thread of the model picker's that read a probe record while the test closed the picker.
+        with contextlib.suppress(RuntimeError, TypeError):
             self._call.emit(lambda: function(*args))
 
     @Slot(object)
@@ -113,4 +135,4 @@ class TaskRunner(QObject):
         """Cancel every task and wait for them; returns the names of any that did not stop."""
         for task in self.tasks:
             task.cancel()
-        return [task.name for task in self.tasks if not task.wait(timeout)]
+        return join_threads([task.thread for task in self.tasks], timeout, "background tasks")

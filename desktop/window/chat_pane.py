@@ -1,44 +1,39 @@
 """The open conversation: its messages, its documents and the composer, kept in step with what the
 chat and document controllers report. It holds which conversation is open; the controllers do the
-work off the GUI thread."""
+work off the GUI thread, and what it reads or writes in the database goes through the window's
+DatabaseThread, its result drawn when it comes back (if that conversation is still open)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
-from desktop.reply_stats import speed_parts
+from desktop.window import stored_conversations as stored
 from desktop.window.composer import Composer
 from desktop.window.controllers.chat_controller import ChatController, ContextUse, ReplyDone
 from desktop.window.controllers.document_controller import AddedDocuments, DocumentController
 from desktop.window.conversation_view import ConversationView, ShownMessage
+from desktop.window.database_thread import DatabaseThread
 from desktop.window.document_panel import DocumentPanel
-from desktop.window.document_viewer import citation_sources
+from desktop.window.stored_conversations import OpenedConversation
 from desktop.window.voice_panel import VoicePanel
-from storage import ConversationStore, DocumentStore, Message
-
-
-def meta_line(message: Message) -> str:
-    parts = ["stopped before the end"] if message.cut else []
-    stats = message.stats
-    parts += speed_parts(stats.completion_tokens, stats.ttft_s, stats.tokens_per_s)
-    if message.model:
-        parts.append(message.model)
-    return " · ".join(parts)
+from storage import ConversationStore, Document
 
 
 class ChatPane(QWidget):
     notice = Signal(str, str)  # message, kind ("error", "warning", "info")
     conversations_changed = Signal()
 
-    def __init__(self, store: ConversationStore, chat: ChatController, documents: DocumentController,
+    def __init__(self, db_thread: DatabaseThread, chat: ChatController, documents: DocumentController,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.store, self.chat, self.documents = store, chat, documents
-        self.document_store = DocumentStore(store.db)
+        self.db_thread, self.chat, self.documents = db_thread, chat, documents
         self.conversation_id: int | None = None
+        self.answering_in: int | None = None  # the conversation whose answer is streaming
+        self._creating: list[Callable[[int], None]] | None = None  # waiting for a new one's id
         self.view = ConversationView(self)
         self.document_panel = DocumentPanel(self)
         self.voice_panel = VoicePanel(self)  # shown while a voice call runs
@@ -75,6 +70,7 @@ class ChatPane(QWidget):
     # Which conversation ------------------------------------------------------------------------
 
     def open_conversation(self, conversation_id: int | None) -> None:
+        """Show a conversation (None: a new, empty one); its messages are drawn once read."""
         self.conversation_id = conversation_id
         self.composer.editing = False
         self.document_panel.show_context(None)
@@ -82,29 +78,69 @@ class ChatPane(QWidget):
             self.view.show_messages([])
             self.document_panel.show_documents([])
             return
-        messages = [m for m in self.store.messages(conversation_id) if m.role in ("user", "assistant")]
-        sources = citation_sources(self.document_store,
-                                   [m.id for m in messages if m.role == "assistant"])
-        self.view.show_messages([
-            ShownMessage(m.role, m.content, m.id, meta_line(m), tuple(sources.get(m.id, ())))
-            for m in messages
-        ])
-        self.document_panel.show_documents(self.document_store.pinned(conversation_id))
+        self.db_thread.run(f"reading conversation {conversation_id}",
+                           lambda db: stored.read_conversation(db, conversation_id), self._opened)
 
-    def ensure_conversation(self) -> int:
-        if self.conversation_id is None:
-            model = self.chat.card.name if self.chat.card else None
-            self.conversation_id = self.store.create(model=model)
+    def _opened(self, opened: OpenedConversation) -> None:
+        if opened.conversation_id != self.conversation_id:
+            return  # another one was opened meanwhile
+        streaming = self.answering_in == opened.conversation_id
+        messages = stored.without_unsaved_answer(opened.messages) if streaming else opened.messages
+        self.view.show_messages(messages, keep_streaming=streaming)
+        self.document_panel.show_documents(opened.documents)
+
+    def ensure_conversation(self, then: Callable[[int], None]) -> None:
+        """Call `then` with the open conversation's id, first creating it when it is a new one (a
+        question typed twice meanwhile goes to the same new conversation)."""
+        if self.conversation_id is not None:
+            then(self.conversation_id)
+            return
+        if self._creating is not None:
+            self._creating.append(then)
+            return
+        self._creating = [then]
+        model = self.chat.card.name if self.chat.card else None
+
+        def created(conversation_id: int) -> None:
+            waiting, self._creating = self._creating or [], None
+            if self.conversation_id is None:  # still on the new conversation
+                self.conversation_id = conversation_id
             self.conversations_changed.emit()
-        return self.conversation_id
+            for call in waiting:
+                call(conversation_id)
+
+        def failed(message: str) -> None:
+            self._creating = None
+            self.composer.set_answering(self.chat.busy)
+            self.notice.emit(f"The conversation could not be saved: {message}", "error")
+
+        self.db_thread.run("creating a conversation",
+                           lambda db: ConversationStore(db).create(model=model), created, failed)
+
+    def show_pinned(self, conversation_id: int) -> None:
+        """Redraw the documents list of `conversation_id` if it is still open, once read."""
+        def show(documents: list[Document]) -> None:
+            if conversation_id == self.conversation_id:
+                self.document_panel.show_documents(documents)
+
+        self.db_thread.run("reading the pinned documents",
+                           lambda db: stored.pinned(db, conversation_id), show)
+
+    def prefill_if_pinned(self) -> None:
+        """Pre-fill the open conversation's documents, if it has any (a new model was loaded)."""
+        conversation_id = self.conversation_id
+        if conversation_id is not None:
+            self.db_thread.run("reading the pinned documents",
+                               lambda db: stored.pinned(db, conversation_id),
+                               lambda documents: self.chat.prefill(conversation_id) if documents
+                               else None)
 
     # Asking ------------------------------------------------------------------------------------
 
     def send(self, text: str) -> None:
-        conversation_id = self.ensure_conversation()
         self.view.add_message(ShownMessage("user", text))
         self.composer.set_answering(True)
-        self.chat.ask(conversation_id, text)
+        self.ensure_conversation(lambda conversation_id: self.chat.ask(conversation_id, text))
 
     def edit_last(self, text: str) -> None:
         if self.conversation_id is None:
@@ -120,27 +156,34 @@ class ChatPane(QWidget):
         self.chat.regenerate(self.conversation_id)
 
     def bring_back_last(self) -> None:
-        if self.conversation_id is None or self.composer.answering:
+        conversation_id = self.conversation_id
+        if conversation_id is None or self.composer.answering:
             return
-        last = next((m for m in reversed(self.store.messages(self.conversation_id))
-                     if m.role == "user"), None)
-        if last is not None:
-            self.composer.bring_back(last.content)
+
+        def bring_back(question: str | None) -> None:
+            if question is not None and conversation_id == self.conversation_id \
+                    and not self.composer.answering:
+                self.composer.bring_back(question)
+
+        self.db_thread.run("reading the last question",
+                           lambda db: stored.last_question(db, conversation_id), bring_back)
 
     def stop(self) -> None:
         self.chat.stop()
         self.documents.cancel()
 
     def _reply_started(self, conversation_id: int) -> None:
+        self.answering_in = conversation_id
         if conversation_id == self.conversation_id:
-            self.open_conversation(conversation_id)  # shows the saved question (an edit replaced one)
             self.view.begin_answer()
+            self.open_conversation(conversation_id)  # shows the saved question (an edit replaced one)
 
     def _piece(self, conversation_id: int, text: str) -> None:
         if conversation_id == self.conversation_id:
             self.view.add_piece(text)
 
     def _reply_done(self, done: ReplyDone) -> None:
+        self.answering_in = None
         self.composer.set_answering(self.chat.busy)
         self.conversations_changed.emit()
         if done.conversation_id != self.conversation_id:
@@ -152,9 +195,10 @@ class ChatPane(QWidget):
             self.notice.emit(notice, "info")
         if done.context is not None and done.context.mode is not None:
             self.document_panel.show_context(done.context)
-            self.document_panel.show_documents(self.document_store.pinned(done.conversation_id))
+            self.show_pinned(done.conversation_id)
 
     def _reply_failed(self, conversation_id: int, message: str) -> None:
+        self.answering_in = None
         self.composer.set_answering(self.chat.busy)
         self.notice.emit(f"The answer failed: {message}", "error")
         if conversation_id == self.conversation_id:
@@ -167,14 +211,21 @@ class ChatPane(QWidget):
             self.notice.emit("Documents are still being read; drop more when they are done, or "
                              "cancel the reading.", "warning")
             return
-        self.documents.add(self.ensure_conversation(), paths)
+        self.ensure_conversation(lambda conversation_id: self.documents.add(conversation_id, paths))
         self.document_panel.show_busy("Reading…", 0.0)
 
     def remove_document(self, document_id: int) -> None:
-        if self.conversation_id is not None:
-            self.document_store.unpin(self.conversation_id, document_id)
-            self.document_panel.show_documents(self.document_store.pinned(self.conversation_id))
-            self.chat.prefill(self.conversation_id)
+        conversation_id = self.conversation_id
+        if conversation_id is None:
+            return
+
+        def unpinned(documents: list[Document]) -> None:
+            if conversation_id == self.conversation_id:
+                self.document_panel.show_documents(documents)
+            self.chat.prefill(conversation_id)  # after the unpin, which the pre-fill reads
+
+        self.db_thread.run("unpinning a document",
+                           lambda db: stored.unpin(db, conversation_id, document_id), unpinned)
 
     def _reading(self, conversation_id: int, share: float, message: str) -> None:
         if conversation_id == self.conversation_id:
@@ -187,7 +238,7 @@ class ChatPane(QWidget):
     def _documents_added(self, added: AddedDocuments) -> None:
         self.document_panel.show_busy(None)
         if added.conversation_id == self.conversation_id:
-            self.document_panel.show_documents(self.document_store.pinned(added.conversation_id))
+            self.show_pinned(added.conversation_id)
         problems = list(added.failed)
         if added.left_out:
             problems.append(f"{added.left_out:,} more files were left out: at most "
@@ -212,7 +263,7 @@ class ChatPane(QWidget):
         self.document_panel.show_busy(None)
         if conversation_id == self.conversation_id:
             self.document_panel.show_context(use)
-            self.document_panel.show_documents(self.document_store.pinned(conversation_id))
+            self.show_pinned(conversation_id)
 
     def _prefill_failed(self, conversation_id: int, message: str) -> None:
         self.document_panel.show_busy(None)

@@ -2,7 +2,8 @@
 the list of conversations (double-click or F2 to rename, Delete to delete with undo).
 
 It shows what it is given and says what the person asked for; the window does the reading and
-writing through the stores."""
+writing through the stores, off the GUI thread: what comes back after the search box changed is
+not shown."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from storage import Conversation, SearchHit
 SEARCH_DELAY_MS = 200  # wait for a pause in typing before searching
 ID_ROLE = Qt.ItemDataRole.UserRole
 MESSAGE_ROLE = Qt.ItemDataRole.UserRole + 1
+TITLE_ROLE = Qt.ItemDataRole.UserRole + 2  # the stored title, "" when it has none
 
 
 class ConversationList(QWidget):
@@ -67,26 +69,54 @@ class ConversationList(QWidget):
         action.triggered.connect(slot)
         self.items.addAction(action)
 
+    def searching(self) -> str:
+        return self.search.text().strip()
+
     def show_conversations(self, conversations: list[Conversation], current: int | None) -> None:
-        self._fill([(c.title or "New conversation", c.id, None, f"{c.message_count} messages")
+        """The list, unless a search was typed since it was asked for (its hits are on their way)."""
+        if self.searching():
+            return
+        self._fill([(c.title or "New conversation", c.id, None, f"{c.message_count} messages", c.title)
                     for c in conversations], current)
 
-    def show_hits(self, hits: list[SearchHit]) -> None:
-        """Search results: one row per matching message, under its conversation's title."""
+    def show_hits(self, text: str, hits: list[SearchHit]) -> None:
+        """Search results for `text`: one row per matching message, under its conversation's title;
+        nothing if the search box says something else by now."""
+        if text != self.searching():
+            return
         rows = []
         for hit in hits:
             snippet = " ".join(hit.snippet.split())
             rows.append((f"{hit.conversation_title or 'Conversation'}\n  {hit.role}: {snippet}",
-                         hit.conversation_id, hit.message_id, hit.created[:16]))
+                         hit.conversation_id, hit.message_id, hit.created[:16], hit.conversation_title))
         self._fill(rows, None)
 
-    def _fill(self, rows: list[tuple[str, int, int | None, str]], current: int | None) -> None:
+    def title_of(self, conversation_id: int) -> str:
+        """The stored title of a conversation shown here ("" when untitled or not shown)."""
+        for row in range(self.items.count()):
+            item = self.items.item(row)
+            if item.data(ID_ROLE) == conversation_id:
+                return item.data(TITLE_ROLE) or ""
+        return ""
+
+    def remove_conversation(self, conversation_id: int) -> None:
+        """Take its rows (a list row, or search hits) off the list at once."""
+        self._filling = True
+        for row in reversed(range(self.items.count())):
+            if self.items.item(row).data(ID_ROLE) == conversation_id:
+                self.items.takeItem(row)
+                self.items.setCurrentItem(None)  # not the next row: it was not chosen
+        self._filling = False
+
+    def _fill(self, rows: list[tuple[str, int, int | None, str, str | None]],
+              current: int | None) -> None:
         self._filling = True
         self.items.clear()
-        for text, conversation_id, message_id, tip in rows:
+        for text, conversation_id, message_id, tip, title in rows:
             item = QListWidgetItem(text)
             item.setData(ID_ROLE, conversation_id)
             item.setData(MESSAGE_ROLE, message_id)
+            item.setData(TITLE_ROLE, title or "")
             item.setToolTip(tip)
             self.items.addItem(item)
             if conversation_id == current and message_id is None:

@@ -45,11 +45,18 @@ class ConversationView(QTextBrowser):
         self._redraw = QTimer(self, singleShot=True, interval=STREAM_REDRAW_MS)
         self._redraw.timeout.connect(self._draw_stream)
 
-    def show_messages(self, messages: list[ShownMessage]) -> None:
+    def show_messages(self, messages: list[ShownMessage], keep_streaming: bool = False) -> None:
+        """Show these messages; with `keep_streaming`, the answer being written stays after them
+        (the messages were read from the database while it streamed)."""
+        streaming = self.streaming if keep_streaming else None
         self.messages = list(messages)
         self.streaming = None
         self._redraw.stop()
         self.setHtml("".join(m.html() for m in messages))
+        if streaming is not None:
+            self.begin_answer()
+            self.streaming = streaming
+            self._draw_stream()
         self._scroll_to_end()
 
     def add_message(self, message: ShownMessage) -> None:

@@ -2,7 +2,8 @@
 went wrong, menus and shortcuts for everything frequent, and files dropped anywhere on it.
 
 It wires widgets to controllers and remembers its geometry; reading, answering and loading happen
-in the controllers, off the GUI thread.
+in the controllers, off the GUI thread, and so does every SQL statement (`DatabaseThread`). Closing
+it joins every thread it started, each owner with a bounded wait.
 """
 
 from __future__ import annotations
@@ -17,9 +18,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKe
 from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
-    QLabel,
     QMainWindow,
-    QProgressBar,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -32,6 +31,7 @@ from desktop.window.banner import Banner
 from desktop.window.chat_pane import ChatPane
 from desktop.window.controllers.chat_controller import ChatController
 from desktop.window.controllers.compression_controller import CompressionController, compression_refusal
+from desktop.window.controllers.conversation_controller import ConversationController
 from desktop.window.controllers.document_controller import DocumentController
 from desktop.window.controllers.transfer_controller import (
     TransferController,
@@ -42,15 +42,17 @@ from desktop.window.controllers.transfer_controller import (
 )
 from desktop.window.controllers.voice_controller import STOPPED, VoiceController
 from desktop.window.conversation_list import ConversationList
+from desktop.window.database_thread import DatabaseThread
 from desktop.window.dialogs.compression_dialog import CompressionDialog
 from desktop.window.dialogs.model_picker import ModelPickerDialog, bundled_models
 from desktop.window.dialogs.settings_dialog import SettingsDialog
 from desktop.window.dialogs.shortcuts_dialog import ShortcutsDialog
 from desktop.window.document_viewer import CitedPassage, DocumentViewer, find_cited_passage
+from desktop.window.model_status import ModelStatus
 from desktop.window.theme import apply_theme
 from engine.model_host import ModelCard
 from media.speech_to_text import parse_tokenizer_ahead
-from storage import ConversationStore, ModelUseLog, open_database
+from storage import ConversationStore, DocumentStore, ModelUse, ModelUseLog
 from storage.conversation_import import ImportedConversation
 
 UNDO_MS = 8000  # how long a deleted conversation can be brought back
@@ -64,12 +66,6 @@ def prepare_speech(settings: AppSettings) -> None:
         parse_tokenizer_ahead(settings.speech_options())
 
 
-def describe_card(card: ModelCard) -> str:
-    gpu = "GPU: all layers" if card.gpu_layers < 0 else (
-        f"GPU: {card.gpu_layers} layers" if card.gpu_layers else "CPU")
-    return f"{card.name} · {card.n_ctx:,}-token context · {gpu} · {card.n_threads} threads"
-
-
 class MainWindow(QMainWindow):
     def __init__(self, settings: AppSettings, qsettings: QSettings, database: Path, home: Path) -> None:
         super().__init__()
@@ -77,10 +73,12 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self.settings, self.qsettings = settings, qsettings
         self.database, self.home = database, home
-        self.store = ConversationStore(open_database(database))
+        self.db_thread = DatabaseThread(database, self)  # the window's only connection
         prepare_speech(settings)
         self.runner = TaskRunner(self)
-        self.chat = ChatController(database, home, self)
+        self.dialog_runners: list[TaskRunner] = []  # dialogs' own tasks, joined when the window closes
+        self.conversations = ConversationController(self.db_thread, self)
+        self.chat = ChatController(database, home, self.db_thread, self)
         self.voice = VoiceController(self.chat.host, database, parent=self)
         self.chat.system_prompt = settings.system_prompt
         self.chat.options = settings.generation_options()
@@ -91,18 +89,12 @@ class MainWindow(QMainWindow):
         self.compression_view: CompressionDialog | None = None
         self.banner = Banner(self)
         self.sidebar = ConversationList(self)
-        self.pane = ChatPane(self.store, self.chat, self.documents, self)
+        self.pane = ChatPane(self.db_thread, self.chat, self.documents, self)
         self.viewer: DocumentViewer | None = None
         self.picker: ModelPickerDialog | None = None
         self.settings_dialog: SettingsDialog | None = None
-        self.hidden_conversations: set[int] = set()  # deleted, waiting for undo
-        self.model_label = QLabel("No model loaded", self)
-        self.model_busy = QProgressBar(self)  # moves while a model loads (llama.cpp reports no steps)
-        self.model_busy.setRange(0, 0)
-        self.model_busy.setMaximumWidth(120)
-        self.model_busy.hide()
-        self.statusBar().addPermanentWidget(self.model_busy)
-        self.statusBar().addPermanentWidget(self.model_label)
+        self.model_status = ModelStatus(self)
+        self.statusBar().addPermanentWidget(self.model_status)
         self._build_layout()
         self.actions_by_name: dict[str, QAction] = {}
         self._build_menus()
@@ -168,9 +160,13 @@ class MainWindow(QMainWindow):
     def _connect(self) -> None:
         self.sidebar.chosen.connect(self.open_conversation)
         self.sidebar.new_requested.connect(self.new_conversation)
-        self.sidebar.rename_requested.connect(self.rename_conversation)
+        self.sidebar.rename_requested.connect(self.conversations.rename)
         self.sidebar.delete_requested.connect(self.delete_conversation)
         self.sidebar.search_changed.connect(self.search)
+        self.conversations.listed.connect(
+            lambda listed: self.sidebar.show_conversations(listed, self.pane.conversation_id))
+        self.conversations.found.connect(self.sidebar.show_hits)
+        self.db_thread.failed.connect(lambda message: self.banner.show_message(message, "error"))
         self.pane.notice.connect(lambda message, kind: self.banner.show_message(message, kind))
         self.pane.conversations_changed.connect(self.refresh_sidebar)
         self.pane.view.citation_clicked.connect(self.open_citation)
@@ -178,7 +174,7 @@ class MainWindow(QMainWindow):
         self.pane.document_panel.measure_requested.connect(self.measure_compression)
         for asked in (self.pane.composer.send, self.pane.composer.edit, self.pane.composer.regenerate):
             asked.connect(self._question_waits)
-        self.chat.model_loading.connect(self._model_loading)
+        self.chat.model_loading.connect(self.model_status.loading)
         self.chat.model_loaded.connect(self._model_loaded)
         self.chat.model_failed.connect(self._model_failed)
         self.pane.voice_panel.connect_to(self.voice)
@@ -194,10 +190,8 @@ class MainWindow(QMainWindow):
     # Conversations -----------------------------------------------------------------------------
 
     def refresh_sidebar(self) -> None:
-        if self.sidebar.search.text().strip():
-            return  # showing search results; they refresh when the search changes
-        conversations = [c for c in self.store.list(limit=500) if c.id not in self.hidden_conversations]
-        self.sidebar.show_conversations(conversations, self.pane.conversation_id)
+        if not self.sidebar.searching():  # search results refresh when the search changes
+            self.conversations.refresh()
 
     def open_conversation(self, conversation_id: int, _message_id: object = None) -> None:
         if conversation_id != self.pane.conversation_id:
@@ -208,36 +202,22 @@ class MainWindow(QMainWindow):
         self.pane.composer.box.setFocus()
         self.sidebar.items.clearSelection()
 
-    def rename_conversation(self, conversation_id: int, title: str) -> None:
-        self.store.rename(conversation_id, title)
-        self.refresh_sidebar()
-
     def delete_conversation(self, conversation_id: int) -> None:
         """Hidden at once, deleted when the undo offer expires (or the window closes)."""
-        self.hidden_conversations.add(conversation_id)
+        title = self.sidebar.title_of(conversation_id) or "The conversation"
+        self.conversations.hide(conversation_id)
+        self.sidebar.remove_conversation(conversation_id)
         if self.pane.conversation_id == conversation_id:
             self.pane.open_conversation(None)
-        self.refresh_sidebar()
-        title = self.store.get(conversation_id).title or "The conversation"
-
-        def undo() -> None:
-            self.hidden_conversations.discard(conversation_id)
-            self.refresh_sidebar()
-
-        def delete_for_good() -> None:
-            if conversation_id in self.hidden_conversations:
-                self.store.delete(conversation_id)
-                self.hidden_conversations.discard(conversation_id)
-
-        self.banner.show_message(f"“{title}” was deleted.", "info", "Undo", undo, UNDO_MS,
-                                 delete_for_good)
+        self.banner.show_message(f"“{title}” was deleted.", "info", "Undo",
+                                 lambda: self.conversations.restore(conversation_id), UNDO_MS,
+                                 lambda: self.conversations.delete_hidden(conversation_id))
 
     def search(self, text: str) -> None:
-        if not text:
+        if text:
+            self.conversations.search(text)
+        else:
             self.refresh_sidebar()
-            return
-        hits = [h for h in self.store.search(text) if h.conversation_id not in self.hidden_conversations]
-        self.sidebar.show_hits(hits)
 
     def focus_search(self) -> None:
         self.sidebar.search.setFocus()
@@ -250,9 +230,14 @@ class MainWindow(QMainWindow):
         if conversation_id is None:
             self.banner.show_message("Open a conversation to export it.", "warning")
             return
-        target = target or ask_export_target(self, self.store.get(conversation_id).title)
-        if target is not None:
-            self.transfer.export(conversation_id, *target)
+
+        def export(title: str) -> None:
+            chosen = target or ask_export_target(self, title)
+            if chosen is not None:
+                self.transfer.export(conversation_id, *chosen)
+
+        self.db_thread.run("reading a conversation's title",
+                           lambda db: ConversationStore(db).get(conversation_id).title, export)
 
     def import_conversation(self, path: Path | None = None) -> None:
         """A JSON export read in as a new conversation, off the GUI thread; `path` stands in for
@@ -274,12 +259,15 @@ class MainWindow(QMainWindow):
             self.pane.add_documents([Path(p) for p in paths])
 
     def open_citation(self, message_id: int, number: int) -> None:
-        passage = find_cited_passage(self.pane.document_store, message_id, number)
-        if passage is None:
-            self.banner.show_message("That passage is no longer stored (its document was removed).",
-                                     "warning")
-            return
-        self.show_passage(passage)
+        def show(passage: CitedPassage | None) -> None:
+            if passage is None:
+                self.banner.show_message("That passage is no longer stored (its document was "
+                                         "removed).", "warning")
+            else:
+                self.show_passage(passage)
+
+        self.db_thread.run("reading a cited passage", lambda db: find_cited_passage(
+            DocumentStore(db), message_id, number), show)
 
     def show_passage(self, passage: CitedPassage) -> None:
         if self.viewer is None:
@@ -343,9 +331,15 @@ class MainWindow(QMainWindow):
             self.choose_model(Path(path))
 
     def choose_model(self, path: Path | None = None) -> None:
-        """The model picker (not modal): bundled and recent models, load settings, memory estimate."""
-        recent = ModelUseLog(self.store.db).recent()
-        picker = ModelPickerDialog(self.settings, bundled_models(), recent, self.home / "models", self)
+        """The model picker (not modal): bundled and recent models, load settings, memory estimate;
+        it opens once the recent models are read."""
+        self.db_thread.run("reading the recent models", lambda db: ModelUseLog(db).recent(),
+                           lambda recent: self._open_picker(recent, path))
+
+    def _open_picker(self, recent: list[ModelUse], path: Path | None) -> None:
+        picker = ModelPickerDialog(self.settings, bundled_models(), recent, self.home / "models", self,
+                                   database=self.database)
+        self.dialog_runners = [r for r in self.dialog_runners if r.busy()] + picker.task_runners()
         if path is not None:
             picker.select_path(path)
         picker.model_chosen.connect(self._model_chosen)
@@ -389,22 +383,14 @@ class MainWindow(QMainWindow):
                  ("Edit last message (empty box)", "Up")]
         ShortcutsDialog(rows, self).open()
 
-    def _model_loading(self, name: str) -> None:
-        self.model_label.setText(f"Loading {Path(name).name}…")
-        self.model_busy.show()
-
     def _model_loaded(self, card: ModelCard) -> None:
-        self.model_busy.hide()
-        self.model_label.setText(describe_card(card))
+        self.model_status.show_model(card)
         self.statusBar().showMessage(f"Loaded {card.name} in {card.load_s:.1f} s", 5000)
-        if self.pane.conversation_id is not None and self.pane.document_store.pinned(
-                self.pane.conversation_id):
-            self.chat.prefill(self.pane.conversation_id)
+        self.pane.prefill_if_pinned()
 
     def _model_failed(self, message: str) -> None:
-        self.model_busy.hide()
         card = self.chat.card
-        self.model_label.setText(describe_card(card) if card else "No model loaded")
+        self.model_status.show_model(card)
         keep = f" Still using {card.name}." if card else " Choose another model (Ctrl+Shift+O)."
         self.banner.show_message(f"The model could not be loaded: {message}{keep}", "error")
 
@@ -421,7 +407,8 @@ class MainWindow(QMainWindow):
             self.banner.show_message("The model is measuring a document: cancel the measurement "
                                      "to start a call.", "warning")
         else:
-            self.voice.start(self.pane.ensure_conversation(), self.settings)
+            self.pane.ensure_conversation(lambda conversation_id: self.voice.start(conversation_id,
+                                                                                   self.settings))
         self.actions_by_name["Voice call"].setChecked(self.voice.active)
 
     def _voice_turn_saved(self, conversation_id: int) -> None:
@@ -454,8 +441,9 @@ class MainWindow(QMainWindow):
             if self.picker is not None:
                 self.picker.close()  # stops a model download, keeping its part for Resume
         voice_stopped = self.voice.close()  # before the model it talks through is released
-        left = self.runner.shutdown(timeout=10.0)
-        self.closed_cleanly = self.chat.close() and not left and voice_stopped
+        left = [name for runner in (self.runner, *self.dialog_runners) for name in runner.shutdown()]
+        chat_stopped = self.chat.close()  # a load under way ends and queues its record first
+        self.closed_cleanly = self.db_thread.close() and chat_stopped and not left and voice_stopped
         event.accept()
 
 

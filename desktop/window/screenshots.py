@@ -10,7 +10,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QEventLoop, QSettings, QTimer
 from PySide6.QtWidgets import QWidget
 
 from desktop.window.app_settings import AppSettings
@@ -28,6 +28,17 @@ def save(widget: QWidget, folder: Path, name: str, saved: list[Path]) -> None:
     path = folder / f"{name}.png"
     widget.grab().save(str(path))
     saved.append(path)
+
+
+def settle(window) -> None:
+    """Wait until what the window asked its database thread for has been drawn (twice over: a read's
+    result may ask for another, as a new conversation's id asks for the list)."""
+    for _ in range(2):
+        loop = QEventLoop()
+        window.db_thread.run("waiting for the window's reads", lambda _db: None,
+                             lambda _none, reached=loop: reached.quit())
+        QTimer.singleShot(int(TIMEOUT_S * 1000), loop.quit)
+        loop.exec()
 
 
 def voice_call(window, folder: Path, out: Path, saved: list[Path]) -> None:
@@ -74,15 +85,18 @@ def take_screenshots(out: Path, progress: Callable[[str], None]) -> list[Path]:
         progress("An answer with Markdown…")
         window.pane.send(MARKDOWN_QUESTION)
         wait_for(window.chat.reply_done, TIMEOUT_S, "The answer")
+        settle(window)
         save(window, out, "02-answer", saved)
         progress("A document, its gauge and a citation…")
         window.drop_paths([write_document(folder, 20_000)])
         wait_for(window.chat.prefilled, TIMEOUT_S, "Pre-filling the document")
         window.pane.send("What did the river pilot repair?")
         done = wait_for(window.chat.reply_done, TIMEOUT_S, "The answer")[0]
+        settle(window)
         save(window, out, "03-documents", saved)
         if done.citations and done.message_id is not None:
             window.open_citation(done.message_id, done.citations[0].number)
+            settle(window)
             if window.viewer is not None:
                 save(window.viewer, out, "04-citation", saved)
                 window.viewer.close()

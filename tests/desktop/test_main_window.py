@@ -11,13 +11,21 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 
 from desktop.window.main_window import UNDO_MS
-from storage import ConversationStore, open_database
-from tests.desktop.window_helpers import ANSWER_MS, ask, open_test_window
+from storage import ConversationStore
+from tests.desktop.window_helpers import (
+    ANSWER_MS,
+    ask,
+    open_test_window,
+    own_database,
+    sidebar_rows,
+    stored_messages,
+)
+
+SHOWN_MS = 5000  # what the window reads on its database thread is drawn within this
 
 
 def stored(window) -> list[tuple[str, str, bool]]:
-    store = ConversationStore(open_database(window.database))
-    return [(m.role, m.content, m.cut) for m in store.messages(window.pane.conversation_id)]
+    return [(m.role, m.content, m.cut) for m in stored_messages(window)]
 
 
 def test_an_answer_streams_into_the_view_and_is_saved(qtbot, longwit_home: Path) -> None:
@@ -33,8 +41,7 @@ def test_an_answer_streams_into_the_view_and_is_saved(qtbot, longwit_home: Path)
     word = max(re.findall(r"[A-Za-z]{3,}", done.text), key=len)  # Markdown marks render as layout
     assert "Name three colours." in shown and word in shown
     assert window.pane.composer.action.text() == "Send"
-    titles = [window.sidebar.items.item(i).text() for i in range(window.sidebar.items.count())]
-    assert titles == ["Name three colours."]
+    qtbot.waitUntil(lambda: sidebar_rows(window) == ["Name three colours."], timeout=SHOWN_MS)
 
 
 def test_stop_keeps_the_part_already_written(qtbot, longwit_home: Path) -> None:
@@ -56,17 +63,17 @@ def test_edit_last_message_and_regenerate_replace_the_last_turn(qtbot, longwit_h
     ask(qtbot, window, "What is the capital of France?")
     box = window.pane.composer.box
     qtbot.keyClick(box, Qt.Key.Key_Up)
-    assert box.toPlainText() == "What is the capital of France?"
+    qtbot.waitUntil(lambda: box.toPlainText() == "What is the capital of France?", timeout=SHOWN_MS)
     box.setPlainText("What is the capital of Italy?")
     with qtbot.waitSignal(window.chat.reply_done, timeout=ANSWER_MS):
         qtbot.keyClick(box, Qt.Key.Key_Return)
     messages = stored(window)
     assert messages[0][:2] == ("user", "What is the capital of Italy?")
     assert len(messages) == 2
-    before = ConversationStore(open_database(window.database)).messages(window.pane.conversation_id)[-1]
+    before = stored_messages(window)[-1]
     with qtbot.waitSignal(window.chat.reply_done, timeout=ANSWER_MS) as again:
         window.actions_by_name["Regenerate answer"].trigger()
-    after = ConversationStore(open_database(window.database)).messages(window.pane.conversation_id)
+    after = stored_messages(window)
     assert len(after) == 2 and after[-1].id == again.args[0].message_id
     assert after[-1].created > before.created  # a new answer, not the old one kept
     assert "What is the capital of France?" not in window.pane.view.plain_text()
@@ -76,15 +83,21 @@ def test_deleting_a_conversation_can_be_undone_then_happens(qtbot, longwit_home:
     window = open_test_window(qtbot, longwit_home)
     ask(qtbot, window, "Remember the word tangerine.")
     conversation_id = window.pane.conversation_id
+    qtbot.waitUntil(lambda: window.sidebar.items.count() == 1, timeout=SHOWN_MS)
     window.sidebar.items.setCurrentRow(0)
     window.sidebar.delete_current()
     assert window.sidebar.items.count() == 0 and "deleted" in window.banner.message()
     qtbot.mouseClick(window.banner.action, Qt.MouseButton.LeftButton)
-    assert window.sidebar.items.count() == 1
+    qtbot.waitUntil(lambda: window.sidebar.items.count() == 1, timeout=SHOWN_MS)
     window.sidebar.items.setCurrentRow(0)
     window.sidebar.delete_current()
     qtbot.wait(UNDO_MS + 500)
-    assert all(c.id != conversation_id for c in ConversationStore(open_database(window.database)).list())
+
+    def gone() -> bool:
+        with own_database(window) as db:
+            return all(c.id != conversation_id for c in ConversationStore(db).list())
+
+    qtbot.waitUntil(gone, timeout=SHOWN_MS)
 
 
 def test_search_finds_messages_across_conversations(qtbot, longwit_home: Path) -> None:
@@ -96,13 +109,14 @@ def test_search_finds_messages_across_conversations(qtbot, longwit_home: Path) -
     window.sidebar.search.setText("aardvarks")
 
     def rows() -> list[str]:
-        return [window.sidebar.items.item(i).text() for i in range(window.sidebar.items.count())]
+        return sidebar_rows(window)
 
     qtbot.waitUntil(lambda: bool(rows()) and all("aardvarks" in row.lower() for row in rows()),
-                    timeout=5000)
+                    timeout=SHOWN_MS)
     window.sidebar.items.setCurrentRow(0)
     assert window.pane.conversation_id == first
-    assert "Tell me about aardvarks." in window.pane.view.plain_text()
+    qtbot.waitUntil(lambda: "Tell me about aardvarks." in window.pane.view.plain_text(),
+                    timeout=SHOWN_MS)
 
 
 def test_closing_during_an_answer_saves_it_and_stops_every_thread(qtbot, longwit_home: Path) -> None:
@@ -117,7 +131,7 @@ def test_closing_during_an_answer_saves_it_and_stops_every_thread(qtbot, longwit
     assert window.closed_cleanly
     left = [t.name for t in threading.enumerate() if t not in before and t.name.startswith("longwit")]
     assert not left, left
-    messages = ConversationStore(open_database(window.database)).messages(conversation_id)
+    messages = stored_messages(window, conversation_id)
     assert [m.role for m in messages] == ["user", "assistant"] and messages[1].cut
 
 
@@ -155,8 +169,8 @@ def test_menu_actions_open_their_dialogs(qtbot, longwit_home: Path) -> None:
     """Through the menu's own actions, as a click or shortcut does: Qt hands each slot a `checked`
     flag, which once reached choose_model as its path and raised instead of opening the picker."""
     window = open_test_window(qtbot, longwit_home)
-    window.actions_by_name["Choose model…"].trigger()
-    assert window.picker.isVisible()
+    window.actions_by_name["Choose model…"].trigger()  # it opens once the recent models are read
+    qtbot.waitUntil(lambda: window.picker is not None and window.picker.isVisible(), timeout=SHOWN_MS)
     window.picker.close()
     window.actions_by_name["Settings…"].trigger()
     assert window.settings_dialog.isVisible()

@@ -33,9 +33,10 @@ from media.audio_errors import AudioError, NoAudioDevice
 from media.file_audio import FileAudioBackend
 from media.speech_to_text import SpeechToText
 from media.voice_events import AssistantTurn, BargeIn
-from storage import ConversationStore, Message, open_database
+from storage import Message, database_path
+from tests.desktop.sql_watch import watch_sql
 from tests.desktop.test_voice_cli import normalise, script, silence
-from tests.desktop.window_helpers import ask, open_test_window
+from tests.desktop.window_helpers import ask, open_test_window, stored_messages
 
 START_MS = 60_000  # opening the audio and loading whisper and Piper
 TURN_MS = 90_000  # a spoken question answered and played, in real time on a busy 2-core machine
@@ -76,7 +77,7 @@ class Heard:
 
 
 def stored(window: MainWindow, conversation_id: int) -> list[Message]:
-    return ConversationStore(open_database(window.database)).messages(conversation_id)
+    return stored_messages(window, conversation_id)
 
 
 def start_call(qtbot, window: MainWindow) -> None:
@@ -95,9 +96,11 @@ def hang_up(qtbot, window: MainWindow) -> None:
 
 
 @pytest.mark.slow
-def test_a_spoken_turn_is_captioned_answered_and_shown(qtbot, longwit_home: Path, tmp_path: Path) -> None:
+def test_a_spoken_turn_is_captioned_answered_and_shown(qtbot, longwit_home: Path, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     question = "How many legs does a spider have?"
     mic = script(tmp_path / "mic.wav", 0.5, question, 0.5)
+    watch = watch_sql(monkeypatch, database_path())
     window = open_test_window(qtbot, longwit_home)
     window.settings = replace(window.settings, max_tokens=24)  # read when the call starts
     window.voice.backend_factory = lambda: FileAudioBackend(mic, tail_silence_s=TAIL_S)
@@ -130,6 +133,11 @@ def test_a_spoken_turn_is_captioned_answered_and_shown(qtbot, longwit_home: Path
     shown = window.pane.view.plain_text()
     assert said in shown and messages[1].content.split()[0] in shown
     assert not heard.failures and not window.banner.message()
+    # The call's connections (the responder thread's, the state cache's) were closed with it.
+    opened = watch.opened_on()
+    assert "voice-responder" in opened and watch.left_open().count("voice-responder") == 0, opened
+    window.close()
+    assert window.closed_cleanly and watch.left_open() == [], opened
 
 
 class CutsIn(FileAudioBackend):

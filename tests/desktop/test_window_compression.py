@@ -22,7 +22,7 @@ from desktop.window.dialogs.compression_dialog import STOPPED
 from desktop.window.stall_meter import StallMeter
 from engine.compression_meter import measure_compression
 from storage import DocumentStore, open_database
-from tests.desktop.window_helpers import ANSWER_MS, ask, drop_files, open_test_window
+from tests.desktop.window_helpers import ANSWER_MS, ask, drop_files, open_test_window, stored_messages
 
 SECTIONS = {
     "Harbour": "The harbour of Velmora was rebuilt in 1887 after the great flood. Its new stone quay "
@@ -48,7 +48,13 @@ def window_with_document(qtbot, home: Path, folder: Path):
     window = open_test_window(qtbot, home)
     with qtbot.waitSignal(window.chat.prefilled, timeout=ANSWER_MS):
         drop_files(window, [write_document(folder)])
+    documents_shown(qtbot, window)
     return window
+
+
+def documents_shown(qtbot, window) -> None:
+    """Wait for the documents list, read on the window's database thread after the pre-fill."""
+    qtbot.waitUntil(lambda: window.pane.document_panel.rows.count() > 0, timeout=ANSWER_MS)
 
 
 def held_meter(monkeypatch: pytest.MonkeyPatch) -> tuple[threading.Event, threading.Event]:
@@ -79,6 +85,7 @@ def test_measuring_a_pinned_document_shows_the_meters_figures_and_map(qtbot, lon
     assert "Choose one of the documents" in window.banner.message()  # none pinned yet
     with qtbot.waitSignal(window.chat.prefilled, timeout=ANSWER_MS):
         drop_files(window, [write_document(tmp_path)])
+    documents_shown(qtbot, window)
     panel = window.pane.document_panel
     assert panel.measure_button.isVisibleTo(window)
     heard: list[tuple[float, str, bool]] = []
@@ -189,7 +196,7 @@ def test_a_question_asked_while_measuring_waits_then_is_answered(qtbot, longwit_
     assert "measuring" in window.banner.message()
     go.set()
     qtbot.waitUntil(lambda: order == ["measured", "answered"], timeout=ANSWER_MS)
-    messages = window.store.messages(window.pane.conversation_id)
+    messages = stored_messages(window)
     assert messages[-1].role == "assistant" and messages[-1].content and not messages[-1].cut
 
 

@@ -35,8 +35,10 @@ def test_a_dropped_document_is_read_prefilled_and_cited(qtbot, longwit_home: Pat
         drop_and_wait(qtbot, window, [document])
     use = prefilled.args[1]
     panel = window.pane.document_panel
-    assert panel.rows.count() == 1 and "velmora" in panel.rows.item(0).text().lower()
-    assert "tokens" in panel.rows.item(0).text()
+    # Read again on the window's database thread after the pre-fill, with its token count.
+    qtbot.waitUntil(lambda: panel.rows.count() == 1 and "tokens" in panel.rows.item(0).text(),
+                    timeout=ANSWER_MS)
+    assert "velmora" in panel.rows.item(0).text().lower()
     assert use.mode == "full" and use.used_tokens > sum(use.document_tokens.values()) > 20
     assert panel.gauge.isVisibleTo(window) and panel.gauge.value() == use.used_tokens
     assert "Full context" in panel.mode.text()
@@ -47,8 +49,8 @@ def test_a_dropped_document_is_read_prefilled_and_cited(qtbot, longwit_home: Pat
     link = f"cite:{done.message_id}:{number}"
     assert link in window.pane.view.toHtml()
     window.pane.view.anchorClicked.emit(QUrl(link))  # what a click on the link sends
+    qtbot.waitUntil(lambda: window.viewer is not None and window.viewer.isVisible(), timeout=ANSWER_MS)
     viewer = window.viewer
-    assert viewer is not None and viewer.isVisible()
     assert "Velmora" in viewer.where.text()
     cited = done.citations[0].quote.split()[0]
     assert cited in viewer.highlighted.replace("\u2029", "\n")
@@ -84,9 +86,10 @@ def test_a_folder_with_too_many_files_is_capped_with_a_message(qtbot, longwit_ho
 
 def picker_for_drop(qtbot, window, path: Path):
     """Drop a .gguf: the model picker opens on it and reads its header off the GUI thread."""
-    drop_files(window, [path])
+    drop_files(window, [path])  # it opens once the recent models are read
+    qtbot.waitUntil(lambda: window.picker is not None and window.picker.isVisible(),
+                    timeout=MODEL_LOAD_MS)
     picker = window.picker
-    assert picker is not None and picker.isVisible()
     qtbot.waitUntil(lambda: not picker.checking, timeout=MODEL_LOAD_MS)
     return picker
 
@@ -123,7 +126,7 @@ def test_switching_models_mid_conversation_keeps_it(qtbot, longwit_home: Path, m
     with qtbot.waitSignal(window.chat.model_loaded, timeout=MODEL_LOAD_MS) as loaded:
         picker.accept()
     assert loaded.args[0].name != "smollm2-135m-instruct"
-    assert "gemma" in window.model_label.text().lower()
+    assert "gemma" in window.model_status.label.text().lower()
     done = ask(qtbot, window, "And what is a harbour?")
     messages = ConversationStore(open_database(window.database)).messages(window.pane.conversation_id)
     assert [m.role for m in messages] == ["user", "assistant", "user", "assistant"]

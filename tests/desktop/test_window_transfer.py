@@ -17,9 +17,11 @@ from desktop.window.controllers.transfer_controller import export_target
 from desktop.window.main_window import MainWindow
 from storage import database_path, open_database
 from storage.conversation_export import export_conversation
+from tests.desktop.window_helpers import own_database, sidebar_rows, stored_messages
 from tests.storage.conversation_samples import PASSAGES, stored_sample, table_counts
 
 TASK_MS = 20_000
+SHOWN_MS = 5000
 
 
 def open_window(qtbot, home: Path) -> MainWindow:
@@ -35,6 +37,7 @@ def exported_elsewhere(tmp_path: Path) -> Path:
     db = open_database(tmp_path / "elsewhere.db")
     path = tmp_path / "velmora.json"
     export_conversation(db, stored_sample(db).conversation_id, path)
+    db.conn.close()
     return path
 
 
@@ -49,7 +52,8 @@ def test_the_save_dialogs_filter_picks_the_format_unless_the_name_has_a_suffix()
 def test_export_from_the_menu_writes_the_open_conversation(
         qtbot, longwit_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     window = open_window(qtbot, longwit_home)
-    sample = stored_sample(window.store.db)
+    with own_database(window) as db:
+        sample = stored_sample(db)
     window.refresh_sidebar()
     window.open_conversation(sample.conversation_id)
     target = tmp_path / "velmora"
@@ -85,27 +89,29 @@ def test_import_from_the_menu_opens_the_conversation_with_its_quoted_sources(
         window.actions_by_name["Import conversation…"].trigger()
     imported = done.args[0]
     assert window.pane.conversation_id == imported.conversation_id
-    assert window.sidebar.items.count() == 1
-    assert "Who kept the light?" in window.sidebar.items.item(0).text()
+    qtbot.waitUntil(lambda: len(sidebar_rows(window)) == 1, timeout=SHOWN_MS)
+    assert "Who kept the light?" in sidebar_rows(window)[0]
     assert "2 of its sources are kept as quoted passages" in window.banner.message()
-    assert "Ansel Marrow kept it" in window.pane.view.plain_text()
+    qtbot.waitUntil(lambda: "Ansel Marrow kept it" in window.pane.view.plain_text(), timeout=SHOWN_MS)
     assert "Velmora harbour records, p. 3" in window.pane.view.plain_text()
 
-    answer = window.store.messages(imported.conversation_id)[1]
+    answer = stored_messages(window, imported.conversation_id)[1]
     window.pane.view.anchorClicked.emit(QUrl(f"cite:{answer.id}:1"))
+    qtbot.waitUntil(lambda: window.viewer is not None and window.viewer.isVisible(), timeout=SHOWN_MS)
     viewer = window.viewer
-    assert viewer is not None and viewer.isVisible()
     assert "its document is not stored here" in viewer.where.text()
     assert viewer.highlighted.replace("\u2029", "\n") == PASSAGES[1]
 
 
 def test_a_bad_file_is_a_banner_and_changes_nothing(qtbot, longwit_home: Path, tmp_path: Path) -> None:
     window = open_window(qtbot, longwit_home)
-    stored_sample(window.store.db)
-    before = table_counts(window.store.db)
+    with own_database(window) as db:
+        stored_sample(db)
+        before = table_counts(db)
     path = tmp_path / "notes.json"
     path.write_text("# Notes\n\nnot an export", encoding="utf-8")
     with qtbot.waitSignal(window.transfer.failed, timeout=TASK_MS):
         window.import_conversation(path)
     assert "is not a JSON file" in window.banner.message()
-    assert table_counts(window.store.db) == before
+    with own_database(window) as db:
+        assert table_counts(db) == before

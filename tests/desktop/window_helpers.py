@@ -3,15 +3,18 @@ real SQLite file under the test's LONGWIT_HOME, settings in an INI file of the t
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import sqlite_utils
 from PySide6.QtCore import QMimeData, QPoint, QPointF, QSettings, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 
 from desktop.window.app_settings import AppSettings, save_settings
 from desktop.window.main_window import MainWindow, start_when_shown
-from storage import database_path
+from storage import ConversationStore, Message, database_path, open_database
 
 MODEL_LOAD_MS = 120_000
 ANSWER_MS = 120_000
@@ -27,6 +30,28 @@ def open_test_window(qtbot, home: Path, **settings: object) -> MainWindow:
     with qtbot.waitSignal(window.chat.model_loaded, timeout=MODEL_LOAD_MS):
         start_when_shown(window)
     return window
+
+
+@contextmanager
+def own_database(window: MainWindow) -> Iterator[sqlite_utils.Database]:
+    """The test's own connection to the window's database file (the window's own is its
+    DatabaseThread's), closed afterwards."""
+    db = open_database(window.database)
+    try:
+        yield db
+    finally:
+        db.conn.close()
+
+
+def stored_messages(window: MainWindow, conversation_id: int | None = None) -> list[Message]:
+    """The messages of a conversation (the open one by default), as stored."""
+    with own_database(window) as db:
+        return ConversationStore(db).messages(conversation_id or window.pane.conversation_id)
+
+
+def sidebar_rows(window: MainWindow) -> list[str]:
+    items = window.sidebar.items
+    return [items.item(i).text() for i in range(items.count())]
 
 
 def drop_files(window: MainWindow, paths: list[Path]) -> None:

@@ -1,17 +1,20 @@
 """What the window asks of the model, done off the GUI thread: load a model, answer, stop, edit the last
 question, regenerate, and pre-fill a conversation's documents.
 
-The model lives on the ModelHost's thread; the conversations are read and written on one more
-thread of our own (`longwit-conversations`), which owns its SQLite connection and one ChatSession
-per conversation (one connection per thread, DESIGN.md). The GUI thread only posts jobs and receives
-signals; nothing here blocks it.
+The model lives on the ModelHost's thread, and loads run there too (no thread waits for them: the
+load's future reports back); the conversations are read and written on one more thread of our own
+(`longwit-conversations`), which owns its SQLite connection and one ChatSession per conversation
+(one connection per thread, DESIGN.md). The GUI thread only posts jobs and receives signals; nothing
+here blocks it. `close` ends both threads and closes every connection they opened.
 """
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,16 +22,21 @@ from PySide6.QtCore import QObject, Signal
 
 from desktop.diagnostics.error_report import report_error
 from desktop.reply_stats import speed_parts
-from desktop.window.background import GuiRelay
+from desktop.window.background import GuiRelay, join_threads
+from desktop.window.database_thread import DatabaseThread
 from engine.chat_session import DEFAULT_SYSTEM_PROMPT, ChatSession, Reply
 from engine.citations import Citation
 from engine.context_packer import PackedContext
 from engine.document_context import document_context
+from engine.errors import EngineError
 from engine.generation import GenerationOptions
 from engine.loader import LoadOptions
 from engine.model_host import ModelCard, ModelHost
 from engine.sampling_defaults import for_documents, generation_options_for
+from engine.state_cache import StateCache
 from storage import ConversationStore, DocumentStore, ModelUseLog, open_database
+
+JOIN_S = 15.0  # closing waits this long for the answer being cancelled
 
 
 @dataclass(frozen=True)
@@ -82,16 +90,19 @@ class ChatController(QObject):
     prefilled = Signal(int, object)  # conversation id, ContextUse
     prefill_failed = Signal(int, str)
 
-    def __init__(self, database: Path, home: Path, parent: QObject | None = None) -> None:
+    def __init__(self, database: Path, home: Path, db_thread: DatabaseThread,
+                 parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.database, self.home = database, home
+        self.database, self.home, self.db_thread = database, home, db_thread
         self.host = ModelHost(home / "models")
+        # One cache for every session's documents: its connection lives on the model's thread.
+        self._states = StateCache(home / "states", database)
         self.relay = GuiRelay(self)
         self.system_prompt = DEFAULT_SYSTEM_PROMPT
         self.options = GenerationOptions(max_tokens=1024)
         self.model_sampling = True  # the model's own sampling instead of `options`' numbers
         self.card: ModelCard | None = None
-        self.loading = False
+        self._loads: list[Future[ModelCard]] = []  # asked for and not yet reported, oldest first
         self._jobs: queue.Queue[Callable[[], None] | None] = queue.Queue()
         self._sessions: dict[int, tuple[tuple, ChatSession]] = {}
         self._store: ConversationStore | None = None
@@ -104,11 +115,15 @@ class ChatController(QObject):
     # The conversation thread ---------------------------------------------------------------
 
     def _serve(self) -> None:
-        while (job := self._jobs.get()) is not None:
-            try:
-                job()
-            except BaseException as error:  # a job reports its own errors; this is a last guard
-                self.relay.post(self.model_failed.emit, report_error(error, "a conversation job"))
+        try:
+            while (job := self._jobs.get()) is not None:
+                try:
+                    job()
+                except BaseException as error:  # a job reports its own errors; this is a last guard
+                    self.relay.post(self.model_failed.emit, report_error(error, "a conversation job"))
+        finally:
+            if self._store is not None:
+                self._store.db.conn.close()
 
     def _conversations(self) -> ConversationStore:
         if self._store is None:
@@ -127,7 +142,7 @@ class ChatController(QObject):
         if known is not None and known[0] == key:
             return known[1]
         context = document_context(documents, pinned, self.home, self.database,
-                                   str(card.path) if card else None)
+                                   str(card.path) if card else None, self._states)
         options = self.options
         if self.model_sampling and card is not None:
             options = generation_options_for(self.host, False, self.options.max_tokens)
@@ -143,31 +158,45 @@ class ChatController(QObject):
 
     # Model ---------------------------------------------------------------------------------
 
+    @property
+    def loading(self) -> bool:
+        return bool(self._loads)
+
     def load_model(self, name_or_path: str | None, options: LoadOptions) -> None:
-        """Load in the background; the current model keeps answering until the new one is ready."""
-        self.loading = True
-        self.model_loading.emit(name_or_path or "the default model")
+        """Load in the background; the current model keeps answering until the new one is ready.
+        A second load asked for meanwhile runs after the first, and only the last one is announced:
+        the window shows the model the person chose last."""
+        name = name_or_path or "the default model"
+        self.model_loading.emit(name)
+        load = self.host.load_later(name_or_path, options)
+        self._loads.append(load)
 
-        def work() -> None:
+        def finished(future: Future[ModelCard]) -> None:  # on the model's thread
             try:
-                card = self.host.load(name_or_path, options)
-                ModelUseLog(open_database(self.database)).record(str(card.path), card.name, card.n_ctx)
+                card = future.result()
             except Exception as error:
-                self.relay.post(self._load_failed,
-                                report_error(error, f"loading {name_or_path or 'the default model'}"))
+                self.relay.post(self._load_failed, future, report_error(error, f"loading {name}"))
                 return
-            self.relay.post(self._loaded, card)
+            self.db_thread.run(f"recording the use of {card.name}", lambda db: ModelUseLog(db).record(
+                str(card.path), card.name, card.n_ctx))
+            self.relay.post(self._loaded, future, card)
 
-        threading.Thread(target=work, name="longwit-model-load", daemon=True).start()
+        load.add_done_callback(finished)
 
-    def _loaded(self, card: ModelCard) -> None:
-        self.loading = False
+    def _loaded(self, load: Future[ModelCard], card: ModelCard) -> None:
         self.card = card
-        self.model_loaded.emit(card)
+        if self._settled(load):
+            self.model_loaded.emit(card)
 
-    def _load_failed(self, message: str) -> None:
-        self.loading = False
-        self.model_failed.emit(message)
+    def _load_failed(self, load: Future[ModelCard], message: str) -> None:
+        if self._settled(load):
+            self.model_failed.emit(message)
+
+    def _settled(self, load: Future[ModelCard]) -> bool:
+        """Forget a finished load; True if it was the last one asked for (the one to announce)."""
+        last = self._loads[-1] is load
+        self._loads.remove(load)
+        return last
 
     # Answers ---------------------------------------------------------------------------------
 
@@ -270,11 +299,13 @@ class ChatController(QObject):
 
     # Shutting down ----------------------------------------------------------------------------
 
-    def close(self, timeout: float = 15.0) -> bool:
-        """Stop what is running, finish the queue and release the model; True if all stopped."""
+    def close(self, timeout: float = JOIN_S) -> bool:
+        """Stop what is running, finish the queue, close the connections and release the model (a
+        load under way ends first); True if all stopped."""
         self.stop()
         self._jobs.put(None)
-        self._thread.join(timeout)
-        stopped = not self._thread.is_alive()
+        stopped = not join_threads([self._thread], timeout, "the conversations")
+        with contextlib.suppress(EngineError):  # no model was loaded: the cache never opened
+            self.host.call(lambda _model: self._states.close())
         self.host.close()
         return stopped

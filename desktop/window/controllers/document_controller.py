@@ -64,8 +64,16 @@ class DocumentController(QObject):
               cancel: threading.Event) -> AddedDocuments:
         progress(0.0, "Looking at the files…")
         files, empty = expand_paths(paths)
+        documents = DocumentStore(open_database(self.database))  # the task's own, closed at its end
+        try:
+            return self._ingest(conversation_id, files, empty, documents, progress, cancel)
+        finally:
+            documents.db.conn.close()
+
+    def _ingest(self, conversation_id: int, files: list[Path], empty: list[Path],
+                documents: DocumentStore, progress: Progress,
+                cancel: threading.Event) -> AddedDocuments:
         left_out = max(0, len(files) - MAX_FILES_PER_DROP)
-        documents = DocumentStore(open_database(self.database))
         result = AddedDocuments(conversation_id, left_out=left_out)
         chosen = [*files[:MAX_FILES_PER_DROP], *empty]
         count = max(1, min(len(files), MAX_FILES_PER_DROP))

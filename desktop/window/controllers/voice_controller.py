@@ -26,7 +26,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from desktop.diagnostics.error_report import details_hint, report_error
 from desktop.window.app_settings import AppSettings
-from desktop.window.background import GuiRelay
+from desktop.window.background import GuiRelay, join_threads
 from engine.model_host import ModelHost
 from engine.voice_conversation import VoiceConversation
 from media.audio_backend import AudioBackend
@@ -130,6 +130,7 @@ class VoiceController(QObject):
         self._call: Call | None = None
         self._speech: tuple[SpeechOptions, VoiceOptions, SpeechToText, TextToSpeech] | None = None
         self._relay = GuiRelay(self)
+        self._threads: list[threading.Thread] = []  # starting and stopping calls, joined by close()
         self._timer = QTimer(self, interval=METER_MS)
         self._timer.timeout.connect(self._tick)
 
@@ -150,9 +151,14 @@ class VoiceController(QObject):
             return
         call = self._call = Call(conversation_id)
         self._set_state(STARTING)
-        call.starter = threading.Thread(target=self._open, args=(call, settings), name="longwit-voice-start",
-                                         daemon=True)
-        call.starter.start()
+        call.starter = self._start_thread("longwit-voice-start", lambda: self._open(call, settings))
+
+    def _start_thread(self, name: str, target: Callable[[], None]) -> threading.Thread:
+        """A thread of this controller's, kept until it ends so that `close` can join it."""
+        thread = threading.Thread(target=target, name=name, daemon=True)
+        self._threads = [t for t in self._threads if t.is_alive()] + [thread]
+        thread.start()
+        return thread
 
     def _open(self, call: Call, settings: AppSettings) -> None:
         """The starting thread: audio first (the likeliest to fail, and the quickest), then the models."""
@@ -172,6 +178,7 @@ class VoiceController(QObject):
             loop = DuplexLoop(audio, stt, tts, self._respond(call, talk),
                               lambda event: self._heard(call, event), retract=talk.retract)
             loop.on_clause = call.add_clause
+            loop.on_responder_end = talk.release_thread
             loop.warm_up()
             with call.lock:
                 if call.hung_up.is_set():
@@ -316,15 +323,15 @@ class VoiceController(QObject):
             call.hung_up.set()
         self._timer.stop()
         self.level_changed.emit(0.0)
-        call.stopper = threading.Thread(target=self._close_call, args=(call,), name="longwit-voice-stop",
-                                        daemon=True)
-        call.stopper.start()
+        call.stopper = self._start_thread("longwit-voice-stop", lambda: self._close_call(call))
 
     def _close_call(self, call: Call) -> None:
         if call.starter is not None:
             call.starter.join()  # a call still warming up sees `hung_up` and never starts its loop
         if call.loop is not None:
             call.loop.stop()
+        if call.talk is not None:
+            call.talk.close()
         self._relay.post(self._finish, call)
 
     def _finish(self, call: Call) -> None:
@@ -337,15 +344,12 @@ class VoiceController(QObject):
         self.call_ended.emit()
 
     def close(self, timeout: float = JOIN_S) -> bool:
-        """Hang up and wait for the call's threads (for the window closing); True if they all ended."""
+        """Hang up and wait for the calls' threads, a call that ended a moment ago included (for the
+        window closing); True if they all ended."""
         call = self._call
-        if call is None:
-            return True
-        self.hang_up()
-        stopped = True
-        for thread in (call.starter, call.stopper):
-            if thread is not None:
-                thread.join(timeout)
-                stopped = stopped and not thread.is_alive()
-        self._finish(call)
-        return stopped
+        if call is not None:
+            self.hang_up()
+        left = join_threads(self._threads, timeout, "the voice call")
+        if call is not None:
+            self._finish(call)
+        return not left

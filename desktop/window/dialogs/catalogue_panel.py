@@ -54,7 +54,7 @@ class CataloguePanel(QWidget):
         self._offload = offload
         self._kv_type = kv_type
         self._options = options or DownloadOptions()
-        self._runner = TaskRunner(self)
+        self.runner = TaskRunner(self)
         self._task: BackgroundTask | None = None
         self._active: CatalogueEntry | None = None  # the entry being downloaded
         self._build()
@@ -168,7 +168,7 @@ class CataloguePanel(QWidget):
         self.progress.setValue(0)
         self.progress.show()
         self._show_status(f"Downloading {entry.title}…")
-        self._task = self._runner.run(f"download {entry.name}", work, on_done=self._done,
+        self._task = self.runner.run(f"download {entry.name}", work, on_done=self._done,
                                       on_failed=self._failed, on_progress=self._progressed)
         self._update_buttons()
 

@@ -391,6 +391,11 @@ class ModelPickerDialog(QDialog):
         self.catalogue.shutdown()
         super().done(result)
 
+    def task_runners(self) -> list[TaskRunner]:
+        """Where its threads run (headers, probes, downloads): the window joins them when it closes,
+        the dialog being gone by then or not."""
+        return [self._runner, self.catalogue.runner]
+
     def _downloaded(self, path: Path) -> None:
         """A verified download (or a model already here): choose it, on the first tab."""
         self.tabs.setCurrentIndex(0)

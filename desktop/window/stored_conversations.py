@@ -1,0 +1,65 @@
+"""What the window reads from a stored conversation, as jobs for its DatabaseThread: each takes that
+thread's connection and returns plain values (messages ready to show, documents), so the GUI thread
+only draws them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlite_utils
+
+from desktop.reply_stats import speed_parts
+from desktop.window.conversation_view import ShownMessage
+from desktop.window.document_viewer import citation_sources
+from storage import ConversationStore, Document, DocumentStore, Message
+
+
+@dataclass(frozen=True)
+class OpenedConversation:
+    """A conversation as the pane shows it: its turns with their details and sources, its documents."""
+
+    conversation_id: int
+    messages: list[ShownMessage]
+    documents: list[Document]
+
+
+def meta_line(message: Message) -> str:
+    parts = ["stopped before the end"] if message.cut else []
+    stats = message.stats
+    parts += speed_parts(stats.completion_tokens, stats.ttft_s, stats.tokens_per_s)
+    if message.model:
+        parts.append(message.model)
+    return " · ".join(parts)
+
+
+def read_conversation(db: sqlite_utils.Database, conversation_id: int) -> OpenedConversation:
+    messages = [m for m in ConversationStore(db).messages(conversation_id)
+                if m.role in ("user", "assistant")]
+    documents = DocumentStore(db)
+    sources = citation_sources(documents, [m.id for m in messages if m.role == "assistant"])
+    shown = [ShownMessage(m.role, m.content, m.id, meta_line(m), tuple(sources.get(m.id, ())))
+             for m in messages]
+    return OpenedConversation(conversation_id, shown, documents.pinned(conversation_id))
+
+
+def last_question(db: sqlite_utils.Database, conversation_id: int) -> str | None:
+    messages = ConversationStore(db).messages(conversation_id)
+    return next((m.content for m in reversed(messages) if m.role == "user"), None)
+
+
+def pinned(db: sqlite_utils.Database, conversation_id: int) -> list[Document]:
+    return DocumentStore(db).pinned(conversation_id)
+
+
+def unpin(db: sqlite_utils.Database, conversation_id: int, document_id: int) -> list[Document]:
+    """Unpin a document; the documents still pinned."""
+    documents = DocumentStore(db)
+    documents.unpin(conversation_id, document_id)
+    return documents.pinned(conversation_id)
+
+
+def without_unsaved_answer(messages: list[ShownMessage]) -> list[ShownMessage]:
+    """The messages up to the last question: read while an answer streams, they may already hold
+    that answer (saved as it ends), which the view is showing as it streams."""
+    last_user = max((i for i, m in enumerate(messages) if m.role == "user"), default=-1)
+    return messages[: last_user + 1]
