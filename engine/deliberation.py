@@ -29,6 +29,26 @@ SEED = 20_261_205  # the samples' seeds are SEED + 1…: the same question gets 
 Progress = Callable[[int, int], None]  # (samples finished, samples in all), from the model thread
 
 
+class TimeLeft:
+    """How long the remaining samples will take, from the ones written so far: the first also read
+    the prompt, so the pace is taken from the second on. Call `left_s` as each sample ends."""
+
+    def __init__(self) -> None:
+        self.first_done: float | None = None
+
+    def left_s(self, done: int, total: int) -> float | None:
+        now = time.perf_counter()
+        self.first_done = self.first_done or now
+        if not 1 < done < total:
+            return None
+        return (now - self.first_done) / (done - 1) * (total - done)
+
+    def describe(self, done: int, total: int) -> str:
+        left = self.left_s(done, total)
+        tail = f", about {left:.0f} s left" if left is not None else ""
+        return f"answer {done} of {total} written{tail}"
+
+
 def sample_options(options: GenerationOptions, first_tokens: int) -> GenerationOptions:
     """The options of the samples after the first: the person's, warm enough to differ, and at
     most twice as long as the first answer (warm samples of a small model ramble on; what they

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import sys
-import time
 from pathlib import Path
 
 import click
@@ -22,7 +21,7 @@ from desktop.cli.support import (
 )
 from desktop.reply_stats import speed_parts
 from engine.chat_session import DEFAULT_SYSTEM_PROMPT, ChatSession, Reply
-from engine.deliberation import DEFAULT_SAMPLES, Deliberation
+from engine.deliberation import DEFAULT_SAMPLES, Deliberation, TimeLeft
 from engine.document_context import document_context
 from engine.generation import GenerationOptions
 from engine.model_host import ModelCard
@@ -142,19 +141,12 @@ class DeliberationProgress:
     """"answer 2 of 5 written, about 6 s left" on stderr, from the model's thread."""
 
     def __init__(self, samples: int) -> None:
-        self.first_done: float | None = None
+        self.clock = TimeLeft()
         click.echo(f"[deliberating: {samples} answers, the one most of them agree with is shown; "
                    "each after the first costs about its own writing time; Ctrl-C stops]", err=True)
 
     def __call__(self, done: int, total: int) -> None:
-        # The first answer also reads the prompt; the others reuse it and cost their own tokens.
-        now = time.perf_counter()
-        self.first_done = self.first_done or now
-        tail = ""
-        if 1 < done < total:
-            left = (now - self.first_done) / (done - 1) * (total - done)
-            tail = f", about {left:.0f} s left"
-        click.echo(f"\r[answer {done} of {total} written{tail}]   ", err=True, nl=done == total)
+        click.echo(f"\r[{self.clock.describe(done, total)}]   ", err=True, nl=done == total)
 
 
 def deliberation_for(samples: int | None) -> Deliberation | None:

@@ -20,6 +20,7 @@ from desktop.window.database_thread import DatabaseThread
 from desktop.window.document_panel import DocumentPanel
 from desktop.window.stored_conversations import OpenedConversation
 from desktop.window.voice_panel import VoicePanel
+from engine.deliberation import DEFAULT_SAMPLES, TimeLeft
 from storage import ConversationStore, Document
 
 
@@ -62,10 +63,29 @@ class ChatPane(QWidget):
         chat.prefill_started.connect(self._prefill_started)
         chat.prefilled.connect(self._prefilled)
         chat.prefill_failed.connect(self._prefill_failed)
+        chat.deliberating.connect(self._deliberating)
+        self._clock = TimeLeft()
         documents.progress.connect(self._reading)
         documents.file_progress.connect(self._reading_file)
         documents.finished.connect(self._documents_added)
         documents.failed.connect(lambda _cid, message: self._reading_failed(message))
+
+    # Deliberate mode -----------------------------------------------------------------------------
+
+    def set_deliberate(self, on: bool) -> None:
+        """Answer in deliberate mode from the next question on (or stop), saying what it costs."""
+        self.chat.deliberate = DEFAULT_SAMPLES if on else None
+        if on:
+            self.notice.emit(f"Deliberate answers: each question is answered {DEFAULT_SAMPLES} times and "
+                             "the answer most of them agree with is shown, with the others; it takes "
+                             f"about {DEFAULT_SAMPLES} times as long to write. Esc stops.", "info")
+
+    def _deliberating(self, conversation_id: int, done: int, total: int) -> None:
+        if done == 1:
+            self._clock = TimeLeft()
+        text = f"Deliberating: {self._clock.describe(done, total)}"
+        if conversation_id == self.conversation_id:
+            self.view.show_progress(text)
 
     # Which conversation ------------------------------------------------------------------------
 
@@ -190,7 +210,8 @@ class ChatPane(QWidget):
             return
         meta = " · ".join(p for p in ("stopped" if done.cut else "", done.stats) if p)
         sources = tuple((c.number, c.label) for c in done.citations)
-        self.view.end_answer(ShownMessage("assistant", done.text, done.message_id, meta, sources))
+        self.view.end_answer(ShownMessage("assistant", done.text, done.message_id, meta, sources,
+                                          done.thinking, done.agreement, done.others))
         for notice in done.notices:
             self.notice.emit(notice, "info")
         if done.context is not None and done.context.mode is not None:

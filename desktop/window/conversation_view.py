@@ -7,13 +7,13 @@ the whole conversation for each token would stall the event loop once a conversa
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from PySide6.QtCore import QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QTextCursor
 from PySide6.QtWidgets import QTextBrowser, QWidget
 
-from desktop.window.markdown_render import STYLE, message_html, parse_citation_link
+from desktop.window.markdown_render import STYLE, message_html, parse_aside_link, parse_citation_link
 
 STREAM_REDRAW_MS = 40
 
@@ -25,9 +25,14 @@ class ShownMessage:
     message_id: int | None = None
     meta: str = ""
     sources: tuple[tuple[int, str], ...] = ()  # (citation number, "Title, p. 3")
+    thinking: str = ""  # a reasoning model's thinking, shown folded
+    agreement: str = ""  # deliberate mode: "4 of 5 answers agree"
+    others: tuple[str, ...] = ()  # deliberate mode: one answer per group that disagreed
+    opened: frozenset[str] = frozenset()  # which folded parts are open ("thinking", "others")
 
     def html(self) -> str:
-        return message_html(self.role, self.text, self.message_id, self.meta, self.sources)
+        return message_html(self.role, self.text, self.message_id, self.meta, self.sources,
+                            self.thinking, self.agreement, self.others, self.opened)
 
 
 class ConversationView(QTextBrowser):
@@ -85,6 +90,14 @@ class ConversationView(QTextBrowser):
         self.messages.append(message)
         self._replace_from(self._stream_start, message.html())
 
+    def show_progress(self, text: str) -> None:
+        """A line of progress in the answer's place while nothing of it is written yet (deliberate
+        mode writes every answer before showing one)."""
+        if self.streaming is None:
+            self.begin_answer()
+        if not self.streaming:
+            self._replace_from(self._stream_start, message_html("assistant", f"*{text}*"))
+
     def _draw_stream(self) -> None:
         if self.streaming is not None:
             self._replace_from(self._stream_start, message_html("assistant", self.streaming))
@@ -121,10 +134,26 @@ class ConversationView(QTextBrowser):
 
     def _open_link(self, url: QUrl) -> None:
         citation = parse_citation_link(url.toString())
+        aside = parse_aside_link(url.toString())
         if citation is not None:
             self.citation_clicked.emit(*citation)
+        elif aside is not None:
+            self.toggle_aside(*aside)
         elif url.scheme() in ("http", "https", "mailto"):
             QDesktopServices.openUrl(url)
+
+    def toggle_aside(self, message_id: int, part: str) -> None:
+        """Open or fold a message's thinking or its other answers (the whole view is drawn again:
+        a click, not a stream)."""
+        if self.streaming is not None:
+            return  # the streamed block's place would be lost; the link works once it has ended
+        for index, message in enumerate(self.messages):
+            if message.message_id == message_id:
+                self.messages[index] = replace(message, opened=message.opened ^ {part})
+                at = self.verticalScrollBar().value()
+                self.setHtml("".join(m.html() for m in self.messages))
+                self.verticalScrollBar().setValue(at)
+                return
 
     def plain_text(self) -> str:
         return self.toPlainText()

@@ -148,6 +148,9 @@ class MainWindow(QMainWindow):
         self._action(chat, "Search conversations", self.focus_search, QKeySequence.StandardKey.Find)
         self._action(chat, "Rename conversation", self.sidebar.rename_current, "F2")
         self._action(chat, "Focus message box", self.pane.composer.box.setFocus, "Ctrl+L")
+        deliberate = self._action(chat, "Deliberate answers", lambda: self.pane.set_deliberate(
+            deliberate.isChecked()), "Ctrl+Shift+D")
+        deliberate.setCheckable(True)
         model = bar.addMenu("&Model")
         self._action(model, "Choose model…", self.choose_model, "Ctrl+M")
         self._action(model, "Measure compression of a document…", self.measure_compression)

@@ -12,6 +12,7 @@ from desktop.reply_stats import speed_parts
 from desktop.window.conversation_view import ShownMessage
 from desktop.window.document_viewer import citation_sources
 from storage import ConversationStore, Document, DocumentStore, Message
+from storage.answer_samples import AnswerSample, AnswerSamples
 
 
 @dataclass(frozen=True)
@@ -32,12 +33,26 @@ def meta_line(message: Message) -> str:
     return " · ".join(parts)
 
 
+def deliberation_parts(samples: list[AnswerSample]) -> tuple[str, tuple[str, ...]]:
+    """("3 of 5 answers agree", the first answer of each other group) for a deliberate answer."""
+    if not samples:
+        return "", ()
+    agreeing = sum(1 for s in samples if s.group == 0)
+    firsts: dict[int, str] = {}
+    for sample in samples:
+        if sample.group:
+            firsts.setdefault(sample.group, sample.content)
+    return f"{agreeing} of {len(samples)} answers agree", tuple(firsts[g] for g in sorted(firsts))
+
+
 def read_conversation(db: sqlite_utils.Database, conversation_id: int) -> OpenedConversation:
     messages = [m for m in ConversationStore(db).messages(conversation_id)
                 if m.role in ("user", "assistant")]
     documents = DocumentStore(db)
     sources = citation_sources(documents, [m.id for m in messages if m.role == "assistant"])
-    shown = [ShownMessage(m.role, m.content, m.id, meta_line(m), tuple(sources.get(m.id, ())))
+    samples = AnswerSamples(db)
+    shown = [ShownMessage(m.role, m.content, m.id, meta_line(m), tuple(sources.get(m.id, ())),
+                          m.reasoning, *deliberation_parts(samples.for_message(m.id)))
              for m in messages]
     return OpenedConversation(conversation_id, shown, documents.pinned(conversation_id))
 

@@ -27,6 +27,7 @@ from desktop.window.database_thread import DatabaseThread
 from engine.chat_session import DEFAULT_SYSTEM_PROMPT, ChatSession, Reply
 from engine.citations import Citation
 from engine.context_packer import PackedContext
+from engine.deliberation import Deliberation
 from engine.document_context import document_context
 from engine.errors import EngineError
 from engine.generation import GenerationOptions
@@ -66,6 +67,9 @@ class ReplyDone:
     notices: list[str] = field(default_factory=list)
     stats: str = ""
     context: ContextUse | None = None
+    thinking: str = ""
+    agreement: str = ""  # deliberate mode
+    others: tuple[str, ...] = ()
 
 
 def stats_line(reply: Reply) -> str:
@@ -89,6 +93,7 @@ class ChatController(QObject):
     prefill_started = Signal(int)
     prefilled = Signal(int, object)  # conversation id, ContextUse
     prefill_failed = Signal(int, str)
+    deliberating = Signal(int, int, int)  # conversation id, answers written, answers in all
 
     def __init__(self, database: Path, home: Path, db_thread: DatabaseThread,
                  parent: QObject | None = None) -> None:
@@ -101,6 +106,7 @@ class ChatController(QObject):
         self.system_prompt = DEFAULT_SYSTEM_PROMPT
         self.options = GenerationOptions(max_tokens=1024)
         self.model_sampling = True  # the model's own sampling instead of `options`' numbers
+        self.deliberate: int | None = None  # deliberate mode: this many answers, the agreed one shown
         self.card: ModelCard | None = None
         self._loads: list[Future[ModelCard]] = []  # asked for and not yet reported, oldest first
         self._jobs: queue.Queue[Callable[[], None] | None] = queue.Queue()
@@ -148,7 +154,7 @@ class ChatController(QObject):
             options = generation_options_for(self.host, False, self.options.max_tokens)
         options = for_documents(options) if pinned else options
         session = ChatSession(self.host, store, conversation_id, self.system_prompt, options,
-                              documents=context)
+                              documents=context, memory=True, recall=True)
         self._sessions[conversation_id] = (key, session)
         return session
 
@@ -239,7 +245,11 @@ class ChatController(QObject):
     def _answer(self, conversation_id: int, text: str) -> None:
         try:
             session = self._session(conversation_id)
-            reply = self._reply = session.ask(text)
+            deliberation = None
+            if self.deliberate:
+                deliberation = Deliberation(self.deliberate, on_progress=lambda done, total: self.relay.post(
+                    self.deliberating.emit, conversation_id, done, total))
+            reply = self._reply = session.ask(text, deliberation=deliberation)
             # After ask(): the question is saved, so a view that reloads the conversation shows it.
             self.relay.post(self.reply_started.emit, conversation_id)
             for piece in reply:
@@ -255,8 +265,15 @@ class ChatController(QObject):
         use = ContextUse.of(reply.context, result.prompt_tokens + result.completion_tokens,
                             card.n_ctx if card else 0)
         stopped = result.finish_reason == "cancelled" and not reply.stopped_unsupported
+        notices = [*reply.notices, *(f"Recalled: {item.label}" for item in reply.recalled),
+                   *(f"Proposed memory #{saved.memory.id}: {saved.memory.text} (keep it with "
+                     f"`longwit memory accept {saved.memory.id}`)" for saved in reply.proposals
+                     if saved.memory.status == "proposed")]
+        agreement, others = "", ()
+        if reply.deliberation is not None and reply.deliberation.groups is not None:
+            agreement, others = reply.deliberation.summary(), tuple(reply.deliberation.others())
         done = ReplyDone(conversation_id, reply.message_id, reply.text, stopped, list(reply.citations),
-                         list(reply.notices), stats_line(reply), use)
+                         notices, stats_line(reply), use, reply.thinking, agreement, others)
         self.relay.post(self._done, done)
 
     def _done(self, done: ReplyDone) -> None:
