@@ -12,8 +12,9 @@ from typing import Any
 
 import llama_cpp
 
-from engine.chat_session import ChatSession, Reply
+from engine.chat_session import ChatSession
 from engine.generation import GenerationOptions, GenerationResult
+from engine.reply import Reply
 
 
 def ask_timed(session: ChatSession, text: str) -> tuple[Reply, float]:

@@ -17,11 +17,12 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Protocol
 
-from engine.chat_session import ChatSession, DocumentContext, Reply
+from engine.chat_session import ChatSession, DocumentContext
 from engine.document_context import document_context
 from engine.errors import EngineError
 from engine.generation import GenerationOptions
 from engine.model_host import ModelHost
+from engine.reply import Reply
 from engine.state_cache import StateCache
 from storage import ConversationStore, DocumentStore, WordTiming, longwit_home, open_database
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.chat_benchmark import machine
-from engine.chat_session import ChatSession, Reply
+from engine.chat_session import ChatSession
 from engine.deliberation import Deliberation
 from engine.document_answer import checked_answer
 from engine.document_context import document_context
@@ -30,6 +30,7 @@ from engine.evaluation.scoring import SCORED_WORDS, contains_answer, is_refusal
 from engine.evaluation.squad import Question
 from engine.loader import LoadOptions
 from engine.model_host import ModelCard, ModelHost
+from engine.reply import Reply
 from engine.sampling_defaults import generation_options_for
 from media.document_files import Chapter, write_document
 from media.ingest import ingest_file

@@ -20,11 +20,12 @@ from desktop.cli.support import (
     start_model,
 )
 from desktop.reply_stats import speed_parts
-from engine.chat_session import DEFAULT_SYSTEM_PROMPT, ChatSession, Reply
+from engine.chat_session import DEFAULT_SYSTEM_PROMPT, ChatSession
 from engine.deliberation import DEFAULT_SAMPLES, Deliberation, TimeLeft
 from engine.document_context import document_context
 from engine.generation import GenerationOptions
 from engine.model_host import ModelCard
+from engine.reply import Reply
 from engine.sampling_defaults import generation_options_for
 from media.ingest import file_sha256, ingest_file
 from storage import ConversationStore, DocumentStore, database_path, longwit_home

@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from engine.chat_session import ChatSession, Reply
+from engine.chat_session import ChatSession
 from engine.document_context import document_context
 from engine.generation import GenerationOptions
 from engine.memory_context import CLOSE, OPEN
 from engine.model_host import ModelHost
+from engine.reply import Reply
 from storage import ConversationStore, DocumentStore
 from storage.memory_store import ACCEPTED, PROPOSED, MemoryStore
 from tests.engine.documents_fixtures import document_with_needle

@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from engine.chat_format import ChatMessage
-from engine.chat_session import ChatSession, Reply
+from engine.chat_session import ChatSession
 from engine.conversation_window import tokenize_prompt
 from engine.document_context import document_context
 from engine.generation import GenerationOptions
@@ -21,6 +21,7 @@ from engine.kv_cache import common_prefix_length
 from engine.model_host import ModelHost
 from engine.recall import MESSAGE, PASSAGE
 from engine.recall_context import CLOSE, HEADER, OPEN
+from engine.reply import Reply
 from storage import ConversationStore, DocumentStore, NewChunk, open_database
 from tests.engine.documents_fixtures import NEEDLE_QUESTION, document_with_needle
 from tests.engine.stored_documents import store_pinned

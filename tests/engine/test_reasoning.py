@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import pytest
 
-from engine.chat_session import ChatSession, Reply
+from engine.chat_session import ChatSession
 from engine.generation import GenerationOptions, GenerationResult
 from engine.model_host import ModelHost, ReplyStream
 from engine.reasoning import ReasoningSplitter, opens_thinking, split_reasoning
+from engine.reply import Reply
 from storage import ConversationStore
 
 OUTPUT = "<think>\nThe user wants a colour. Blue is common.\n</think>\n\nBlue is a colour."

@@ -24,7 +24,7 @@ from desktop.diagnostics.error_report import report_error
 from desktop.reply_stats import speed_parts
 from desktop.window.background import GuiRelay, join_threads
 from desktop.window.database_thread import DatabaseThread
-from engine.chat_session import DEFAULT_SYSTEM_PROMPT, ChatSession, Reply
+from engine.chat_session import DEFAULT_SYSTEM_PROMPT, ChatSession
 from engine.citations import Citation
 from engine.context_packer import PackedContext
 from engine.deliberation import Deliberation
@@ -33,6 +33,7 @@ from engine.errors import EngineError
 from engine.generation import GenerationOptions
 from engine.loader import LoadOptions
 from engine.model_host import ModelCard, ModelHost
+from engine.reply import Reply
 from engine.sampling_defaults import for_documents, generation_options_for
 from engine.state_cache import StateCache
 from storage import ConversationStore, DocumentStore, ModelUseLog, open_database
