@@ -44,6 +44,7 @@ from engine.errors import (
 from engine.gguf_file import GGUF_MAGIC, read_gguf_info
 from engine.model_catalogue import CatalogueEntry
 from engine.partial_download import PartialDownload
+from storage import crash_points
 
 HEX_SHA256 = re.compile(r"[0-9a-fA-F]{64}")
 CONTENT_RANGE = re.compile(r"bytes\s+(?:(\d+)-\d+|\*)/(\d+|\*)")
@@ -338,6 +339,7 @@ def append(response: httpx2.Response, transfer: Transfer) -> None:
                 transfer.digest.update(chunk)
                 transfer.have += len(chunk)
                 transfer.meter.update(transfer.have)
+                crash_points.reached("download.chunk")
     except BadMagic:
         raise transfer.refuse(f"its file starts with {transfer.head!r}, not a GGUF header") from None
     transfer.meter.update(transfer.have, force=True)
