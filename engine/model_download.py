@@ -199,9 +199,11 @@ def download_model(request: DownloadRequest, options: DownloadOptions | None = N
     target = request.target
     target.parent.mkdir(parents=True, exist_ok=True)
     meter = DownloadMeter(progress, request.size, options.report_every_s)
-    if target.exists():
-        return already_there(request, meter)
     partial = PartialDownload(target)
+    if target.exists():
+        found = already_there(request, meter)
+        partial.discard()  # a sidecar left by a download killed right after its rename
+        return found
     transfer = Transfer(request, host, partial, options, meter, cancel or threading.Event(),
                         total=request.size)
     transfer.have = partial.resumable_bytes(request.url, request.sha256, request.size)
