@@ -33,7 +33,8 @@ from storage.crash_points import AT_VARIABLE, LOG_VARIABLE
 from storage.paths import DATABASE_NAME, HOME_VARIABLE
 
 Report = Callable[[str], None]
-# The app goes on: it lists its conversations and answers a question, whatever the workload was.
+# The app goes on: it lists its conversations and answers a question, whatever the workload was
+# (a workload whose own resume asked one already is not asked another).
 GO_ON: list[Args] = [["history"], ["ask", "--max-tokens", "8", "--temperature", "0", "Say hello."]]
 DOWNLOAD_S = 3.0  # the file server's pace: the download lasts about this long
 TIMED_SPAN = 0.9  # timed kills are spread over this share of the run's measured length
@@ -210,7 +211,9 @@ class WorkloadRun:
         record = Journal.read(journal)
         problems = [] if ran.killed or ran.returncode == 0 else [failed_alone(ran)]
         problems += self.check(home, record)[0]
-        for args in [*self.workload.resume(home, self.materials), *GO_ON]:
+        resume = self.workload.resume(home, self.materials)
+        asked = any(args[0] == "ask" for args in resume)
+        for args in [*resume, *(args for args in GO_ON if not (asked and args[0] == "ask"))]:
             after = run_longwit(args, home, timeout_s=self.timeout_s())
             if after.returncode != 0:
                 problems.append(f"`longwit {' '.join(args[:2])}` after the kill: {failed_alone(after)}")
