@@ -4,6 +4,7 @@ at one moment, checked, and handed back to the app to go on with."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -228,7 +229,8 @@ class WorkloadRun:
 def run_workload(run: WorkloadRun, points: int, keep: bool, report: Report) -> dict[str, Any]:
     workload = run.workload
     report(f"{workload.name}: preparing, then one run to the end…")
-    run.workload.prepare(run.template, run.materials)
+    shutil.rmtree(run.folder, ignore_errors=True)  # a --work folder used before
+    workload.prepare(run.template, run.materials)
     run.baseline = Baseline.of(run.template / DATABASE_NAME)
     run.reference()
     assert run.counts is not None
@@ -259,25 +261,19 @@ def run_crash_benchmark(options: CrashOptions, report: Report) -> dict[str, Any]
     unknown = [name for name in options.workloads if name not in WORKLOADS]
     if unknown:
         raise CrashHarnessError(f"no workload named {', '.join(unknown)}; use {', '.join(WORKLOADS)}")
-    scratch = None if options.work else tempfile.TemporaryDirectory(prefix="longwit-crash-")
-    root = options.work or Path(scratch.name)  # type: ignore[union-attr]
-    server = None
-    try:
+    with contextlib.ExitStack() as stack:
+        root = options.work or Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="longwit-crash-")))
         report("Writing the documents and the voice script…")
         materials = make_materials(root / "materials", voice="voice" in options.workloads)
         if "download" in options.workloads:
             server = FileServer(materials.model.path, materials.model.size / DOWNLOAD_S)
+            stack.callback(server.close)
             materials = replace(materials, model_url=server.url)
         schema = current_schema()
         workloads = []
         for name in options.workloads:
             run = WorkloadRun(WORKLOADS[name], root / name, materials, Baseline(), schema)
             workloads.append(run_workload(run, options.points, options.work is not None, report))
-    finally:
-        if server is not None:
-            server.close()
-        if scratch is not None:
-            scratch.cleanup()
     return {"machine": machine(), "points_per_workload": options.points, "workloads": workloads,
             "points": sum(w["points"] for w in workloads), "killed": sum(w["killed"] for w in workloads),
             "survived": sum(w["survived"] for w in workloads)}
