@@ -38,7 +38,6 @@ Report = Callable[[str], None]
 # (a workload whose own resume asked one already is not asked another).
 GO_ON: list[Args] = [["history"], ["ask", "--max-tokens", "8", "--temperature", "0", "Say hello."]]
 DOWNLOAD_S = 3.0  # the file server's pace: the download lasts about this long
-TIMED_SPAN = 0.9  # timed kills are spread over this share of the run's measured length
 COMMAND_TIMEOUT_S = 300.0
 
 
@@ -73,6 +72,7 @@ class Ran:
     seconds: float
     stderr: str
     hung: bool = False  # killed because it ran past its time limit, not as planned
+    started: float = 0.0  # time.monotonic() at the start, the clock the journal's times are on
 
     @property
     def killed(self) -> bool:
@@ -119,7 +119,7 @@ def run_longwit(args: Args, home: Path, journal: Path | None = None, at: str | N
             child.wait()
         err.seek(0)
         stderr = err.read().decode(errors="replace")
-    return Ran(child.returncode, time.monotonic() - started, stderr, hung)
+    return Ran(child.returncode, time.monotonic() - started, stderr, hung, started)
 
 
 def spread(count: int, picks: int) -> list[int]:
@@ -144,14 +144,17 @@ def named_points(counts: dict[str, int], budget: int) -> list[KillPoint]:
     return [KillPoint(at=f"{name}:{n}") for name in counts for n in spread(counts[name], share[name])]
 
 
-def plan_points(counts: dict[str, int], run_s: float, total: int, timed_share: float,
+def plan_points(counts: dict[str, int], window: tuple[float, float], total: int, timed_share: float,
                 focus: tuple[str, ...] = ()) -> list[KillPoint]:
     """Named points first (those in `focus` before the others, so that a small sample still hits
-    what the workload is about), then moments spread over the run's length."""
+    what the workload is about), then moments spread evenly over `window`: from the first crash
+    point the run passed to its last, in seconds from its start (before, it is only starting
+    Python and importing; after, only closing)."""
     counts = {name: counts[name] for name in (*focus, *counts) if name in counts}
     named = named_points(counts, total - round(total * timed_share))
     timed = total - len(named)
-    return named + [KillPoint(delay_s=run_s * TIMED_SPAN * (i + 0.5) / timed) for i in range(timed)]
+    first, last = window
+    return named + [KillPoint(delay_s=first + (last - first) * (i + 0.5) / timed) for i in range(timed)]
 
 
 def failed_alone(ran: Ran) -> str:
@@ -171,6 +174,7 @@ class WorkloadRun:
     schema: set[tuple]
     run_s: float = 0.0
     counts: dict[str, int] | None = None
+    window: tuple[float, float] = (0.0, 0.0)  # seconds from the start: first and last crash point
 
     @property
     def template(self) -> Path:
@@ -192,7 +196,10 @@ class WorkloadRun:
         if problems:
             raise CrashHarnessError(f"the {self.workload.name} workload leaves problems without a "
                                     f"kill: {'; '.join(problems)}")
-        self.run_s, self.counts = ran.seconds, Journal.read(journal).counts()
+        passed = Journal.read(journal)
+        self.run_s, self.counts = ran.seconds, passed.counts()
+        if passed.records:
+            self.window = (passed.records[0]["t"] - ran.started, passed.records[-1]["t"] - ran.started)
         shutil.rmtree(home)
 
     def check(self, home: Path, journal: Journal) -> tuple[list[str], list[str]]:
@@ -234,9 +241,9 @@ def run_workload(run: WorkloadRun, points: int, keep: bool, report: Report) -> d
     run.baseline = Baseline.of(run.template / DATABASE_NAME)
     run.reference()
     assert run.counts is not None
-    plan = plan_points(run.counts, run.run_s, points, workload.timed_share, workload.focus)
+    plan = plan_points(run.counts, run.window, points, workload.timed_share, workload.focus)
     report(f"{workload.name}: {run.run_s:.1f} s to the end, {sum(run.counts.values()):,} crash points "
-           f"passed; killing it at {len(plan)} points")
+           f"passed from {run.window[0]:.2f} to {run.window[1]:.2f} s; killing it at {len(plan)} points")
     results = []
     for number, point in enumerate(plan, start=1):
         folder = run.folder / f"point-{number:03d}"
@@ -249,6 +256,7 @@ def run_workload(run: WorkloadRun, points: int, keep: bool, report: Report) -> d
         if result["survived"] or not keep:
             shutil.rmtree(folder, ignore_errors=True)
     return {"name": workload.name, "what": workload.what, "run_s": round(run.run_s, 2),
+            "crash_points_window_s": [round(t, 3) for t in run.window],
             "crash_points_passed": run.counts, "points": len(results),
             "named": sum(r["how"] == "named" for r in results),
             "killed": sum(r["killed"] for r in results),
