@@ -203,10 +203,10 @@ class WorkloadRun:
         shutil.rmtree(home)
 
     def check(self, home: Path, journal: Journal) -> tuple[list[str], list[str]]:
-        """(problems, leftovers) in the folder now."""
+        """(problems, leftovers) in the folder now; the database first, opened as the app opens it."""
+        problems = check_database(home, self.baseline, journal, self.schema)
         state_problems, state_leftovers = check_states(home)
         model_problems, model_leftovers = check_models(home, self.materials.model)
-        problems = check_database(home, self.baseline, journal, self.schema)
         return problems + state_problems + model_problems, state_leftovers + model_leftovers
 
     def kill(self, point: KillPoint, folder: Path) -> dict[str, Any]:
