@@ -55,15 +55,14 @@ class CrashOptions:
 @dataclass(frozen=True)
 class KillPoint:
     at: str | None = None  # NAME:N, a crash point (storage/crash_points.py)
-    delay_s: float | None = None  # or this long after the command started
+    share: float = 0.0  # or this far through the stretch of the run where its crash points lie
 
     @property
     def how(self) -> str:
         return "named" if self.at else "timed"
 
-    @property
-    def label(self) -> str:
-        return self.at or f"{self.delay_s:.2f} s"
+    def label(self, delay_s: float | None) -> str:
+        return self.at or f"{self.share:.0%} ({delay_s:.2f} s)"
 
 
 @dataclass(frozen=True)
@@ -144,17 +143,15 @@ def named_points(counts: dict[str, int], budget: int) -> list[KillPoint]:
     return [KillPoint(at=f"{name}:{n}") for name in counts for n in spread(counts[name], share[name])]
 
 
-def plan_points(counts: dict[str, int], window: tuple[float, float], total: int, timed_share: float,
+def plan_points(counts: dict[str, int], total: int, timed_share: float,
                 focus: tuple[str, ...] = ()) -> list[KillPoint]:
     """Named points first (those in `focus` before the others, so that a small sample still hits
-    what the workload is about), then moments spread evenly over `window`: from the first crash
-    point the run passed to its last, in seconds from its start (before, it is only starting
-    Python and importing; after, only closing)."""
+    what the workload is about), then moments spread evenly over the stretch of the run from its
+    first crash point to its last (before, it is only starting Python; after, only closing)."""
     counts = {name: counts[name] for name in (*focus, *counts) if name in counts}
     named = named_points(counts, total - round(total * timed_share))
     timed = total - len(named)
-    first, last = window
-    return named + [KillPoint(delay_s=first + (last - first) * (i + 0.5) / timed) for i in range(timed)]
+    return named + [KillPoint(share=(i + 0.5) / timed) for i in range(timed)]
 
 
 def failed_alone(ran: Ran) -> str:
@@ -175,6 +172,7 @@ class WorkloadRun:
     run_s: float = 0.0
     counts: dict[str, int] | None = None
     window: tuple[float, float] = (0.0, 0.0)  # seconds from the start: first and last crash point
+    relearned: int = 0  # times a run ended before its moment came and the window was measured again
 
     @property
     def template(self) -> Path:
@@ -198,9 +196,27 @@ class WorkloadRun:
                                     f"kill: {'; '.join(problems)}")
         passed = Journal.read(journal)
         self.run_s, self.counts = ran.seconds, passed.counts()
+        self.learn(ran, passed)
+        shutil.rmtree(home)
+
+    def learn(self, ran: Ran, passed: Journal) -> None:
+        """Where the crash points lay in a run that went to its end (the machine is shared: a later
+        run can be much faster or slower than the first)."""
         if passed.records:
             self.window = (passed.records[0]["t"] - ran.started, passed.records[-1]["t"] - ran.started)
-        shutil.rmtree(home)
+
+    def moment(self, point: KillPoint) -> float | None:
+        first, last = self.window
+        return None if point.at else first + (last - first) * point.share
+
+    def kill_point(self, point: KillPoint, folder: Path) -> dict[str, Any]:
+        """A named point once; a moment again, measured anew, if the run ended before it came."""
+        result = self.kill(point, folder)
+        if point.at is None and not result["killed"] and result["exit"] == 0:
+            self.relearned += 1
+            shutil.rmtree(folder, ignore_errors=True)
+            result = self.kill(point, folder) | {"tries": 2}
+        return result
 
     def check(self, home: Path, journal: Journal) -> tuple[list[str], list[str]]:
         """(problems, leftovers) in the folder now; the database first, opened as the app opens it."""
@@ -213,10 +229,12 @@ class WorkloadRun:
         """One kill, then the checks, then the app going on, then the checks again."""
         home, journal = folder / "home", folder / "journal.jsonl"
         shutil.copytree(self.template, home)
+        delay_s = self.moment(point)
         ran = run_longwit(self.workload.command(home, self.materials), home, journal, at=point.at,
-                          stdin=self.workload.stdin, kill_after_s=point.delay_s,
-                          timeout_s=self.timeout_s())
+                          stdin=self.workload.stdin, kill_after_s=delay_s, timeout_s=self.timeout_s())
         record = Journal.read(journal)
+        if ran.returncode == 0:
+            self.learn(ran, record)
         problems = [] if ran.killed or ran.returncode == 0 else [failed_alone(ran)]
         problems += self.check(home, record)[0]
         resume = self.workload.resume(home, self.materials)
@@ -228,7 +246,7 @@ class WorkloadRun:
         problems += self.workload.settle(home, self.materials)
         again, leftovers = self.check(home, record)
         problems += [f"after going on: {problem}" for problem in again]
-        return {"how": point.how, "at": point.label, "killed": ran.killed, "exit": ran.returncode,
+        return {"how": point.how, "at": point.label(delay_s), "killed": ran.killed, "exit": ran.returncode,
                 "after": record.last(), "seconds": round(ran.seconds, 2), "problems": problems,
                 "leftovers": leftovers, "survived": not problems}
 
@@ -241,22 +259,22 @@ def run_workload(run: WorkloadRun, points: int, keep: bool, report: Report) -> d
     run.baseline = Baseline.of(run.template / DATABASE_NAME)
     run.reference()
     assert run.counts is not None
-    plan = plan_points(run.counts, run.window, points, workload.timed_share, workload.focus)
+    plan = plan_points(run.counts, points, workload.timed_share, workload.focus)
     report(f"{workload.name}: {run.run_s:.1f} s to the end, {sum(run.counts.values()):,} crash points "
            f"passed from {run.window[0]:.2f} to {run.window[1]:.2f} s; killing it at {len(plan)} points")
     results = []
     for number, point in enumerate(plan, start=1):
         folder = run.folder / f"point-{number:03d}"
-        result = run.kill(point, folder)
+        result = run.kill_point(point, folder)
         results.append(result)
         verdict = "survived" if result["survived"] else "FAILED: " + "; ".join(result["problems"])
         landed = "killed" if result["killed"] else "finished first"
         where = f"after {result['after']}" if result["after"] else "before any crash point"
-        report(f"{workload.name} {number}/{len(plan)} at {point.label} ({landed}, {where}): {verdict}")
+        report(f"{workload.name} {number}/{len(plan)} at {result['at']} ({landed}, {where}): {verdict}")
         if result["survived"] or not keep:
             shutil.rmtree(folder, ignore_errors=True)
     return {"name": workload.name, "what": workload.what, "run_s": round(run.run_s, 2),
-            "crash_points_window_s": [round(t, 3) for t in run.window],
+            "crash_points_window_s": [round(t, 3) for t in run.window], "remeasured": run.relearned,
             "crash_points_passed": run.counts, "points": len(results),
             "named": sum(r["how"] == "named" for r in results),
             "killed": sum(r["killed"] for r in results),
