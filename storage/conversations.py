@@ -251,7 +251,7 @@ class ConversationStore:
             self.db.execute(f"DELETE FROM message_citations WHERE message_id IN ({marks})", ids)
             self.db.execute(f"DELETE FROM messages WHERE id IN ({marks})", ids)
             self.db.execute("UPDATE conversations SET updated = ? WHERE id = ?", [now(), row[0]])
-        crash_points.reached("messages.deleted", message_ids=[m.id for m in removed])
+        crash_points.reached("messages.deleted", message_ids=ids)
         return removed
 
     def messages(self, conversation_id: int) -> list[Message]:
