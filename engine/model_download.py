@@ -44,6 +44,7 @@ from engine.errors import (
 from engine.gguf_file import GGUF_MAGIC, read_gguf_info
 from engine.model_catalogue import CatalogueEntry
 from engine.partial_download import PartialDownload
+from storage import crash_points
 
 HEX_SHA256 = re.compile(r"[0-9a-fA-F]{64}")
 CONTENT_RANGE = re.compile(r"bytes\s+(?:(\d+)-\d+|\*)/(\d+|\*)")
@@ -198,9 +199,11 @@ def download_model(request: DownloadRequest, options: DownloadOptions | None = N
     target = request.target
     target.parent.mkdir(parents=True, exist_ok=True)
     meter = DownloadMeter(progress, request.size, options.report_every_s)
-    if target.exists():
-        return already_there(request, meter)
     partial = PartialDownload(target)
+    if target.exists():
+        found = already_there(request, meter)
+        partial.discard()  # a sidecar left by a download killed right after its rename
+        return found
     transfer = Transfer(request, host, partial, options, meter, cancel or threading.Event(),
                         total=request.size)
     transfer.have = partial.resumable_bytes(request.url, request.sha256, request.size)
@@ -338,6 +341,7 @@ def append(response: httpx2.Response, transfer: Transfer) -> None:
                 transfer.digest.update(chunk)
                 transfer.have += len(chunk)
                 transfer.meter.update(transfer.have)
+                crash_points.reached("download.chunk")
     except BadMagic:
         raise transfer.refuse(f"its file starts with {transfer.head!r}, not a GGUF header") from None
     transfer.meter.update(transfer.have, force=True)

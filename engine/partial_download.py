@@ -14,6 +14,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from storage import crash_points
+
 PART_SUFFIX = ".part"
 SIDECAR_SUFFIX = ".part.json"
 
@@ -71,7 +73,9 @@ class PartialDownload:
         """Give the verified part the model's name in one atomic rename; the sidecar goes."""
         with self.part.open("rb+") as handle:
             os.fsync(handle.fileno())  # the bytes are on disk before the name says they are whole
+        crash_points.reached("download.verified")
         self.part.replace(self.target)
+        crash_points.reached("download.renamed")
         self.sidecar.unlink(missing_ok=True)
         return self.target
 

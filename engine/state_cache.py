@@ -25,7 +25,7 @@ import llama_cpp
 from engine.generation import abort_when
 from engine.kv_cache import forget_memory, reusable_prefix
 from engine.loader import LoadedModel
-from storage import open_database
+from storage import crash_points, open_database
 from storage.model_states import SavedState, StateIndex
 
 DEFAULT_MAX_BYTES = 4 * 2**30
@@ -167,10 +167,13 @@ class StateCache:
         if written == 0:
             partial.unlink(missing_ok=True)
             return
+        crash_points.reached("state.written")
         partial.replace(path)
+        crash_points.reached("state.renamed")
         saved = SavedState(key, model_key(model), len(prefix), text_sha256(prefix_text), path.name,
                            path.stat().st_size, file_checksum(path), "")
         self.index.put(saved)
+        crash_points.reached("state.indexed", key=key)
         self.evict(keep=key)
 
     def drop(self, saved: SavedState) -> None:

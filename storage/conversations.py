@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import sqlite_utils
 
+from storage import crash_points
 from storage.database import database_file, translated_errors
 from storage.errors import ConversationNotFound
 from storage.word_timings import WordTiming, insert_word_timings
@@ -239,6 +240,9 @@ class ConversationStore:
                 "WHERE id = ?",
                 [stamp, new_title, model, conversation_id],
             )
+            crash_points.reached("message.written")
+        crash_points.reached("message.committed", message_id=message_id, role=role, content=content,
+                             words=len(words))
         return message_id
 
     def replace_message(self, message_id: int, content: str, cut: bool) -> None:
@@ -247,6 +251,7 @@ class ConversationStore:
             self.db.execute(
                 "UPDATE messages SET content = ?, cut = ? WHERE id = ?", [content, int(cut), message_id]
             )
+        crash_points.reached("message.replaced", message_id=message_id, content=content)
 
     def delete_from(self, message_id: int) -> list[Message]:
         """Delete a message and every later one in its conversation, in one transaction, and return
@@ -265,6 +270,7 @@ class ConversationStore:
             self.db.execute(f"DELETE FROM message_citations WHERE message_id IN ({marks})", ids)
             self.db.execute(f"DELETE FROM messages WHERE id IN ({marks})", ids)
             self.db.execute("UPDATE conversations SET updated = ? WHERE id = ?", [now(), row[0]])
+        crash_points.reached("messages.deleted", message_ids=ids)
         return removed
 
     def messages(self, conversation_id: int) -> list[Message]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
+from storage import crash_points
 from storage.conversations import fts_query, now
 from storage.database import database_file, translated_errors
 from storage.errors import ConversationNotFound, DocumentAlreadyStored, DocumentNotFound
@@ -86,6 +87,7 @@ class Tally:
 
 def chunk_rows(document_id: int, chunks: Iterable[NewChunk], tally: Tally) -> Iterator[tuple]:
     for ordinal, chunk in enumerate(chunks):
+        crash_points.reached("document.chunk")
         tally.chunks += 1
         tally.chars += len(chunk.text)
         yield (document_id, ordinal, chunk.text, chunk.page, chunk.section, chunk.line,
@@ -126,6 +128,7 @@ class DocumentStore:
                 [title, path, sha256, kind, size_bytes, now()],
             )
             document_id = int(cursor.lastrowid)
+            crash_points.reached("document.begun")
             tally = Tally()
             self.db.conn.executemany(
                 "INSERT INTO chunks (document_id, ordinal, text, page, section, line, start_s, "
@@ -136,6 +139,8 @@ class DocumentStore:
                 "UPDATE documents SET char_count = ?, chunk_count = ? WHERE id = ?",
                 [tally.chars, tally.chunks, document_id],
             )
+        crash_points.reached("document.committed", document_id=document_id, chunks=tally.chunks,
+                             sha256=sha256)
         return document_id
 
     def find_by_sha256(self, sha256: str) -> Document | None:

@@ -10,6 +10,8 @@ from collections.abc import Callable
 
 import sqlite_utils
 
+from storage import crash_points
+
 
 def external_fts(db: sqlite_utils.Database, table: str, column: str) -> None:
     """An FTS5 index over one text column of `table`, kept in step by triggers.
@@ -124,18 +126,22 @@ def m002_documents(db: sqlite_utils.Database) -> None:
 
 
 
-def apply_migrations(db: sqlite_utils.Database) -> int:
-    """Bring the schema up to date; returns the schema version now in force."""
+def apply_migrations(db: sqlite_utils.Database, upto: int | None = None) -> int:
+    """Bring the schema up to date (or only up to version `upto`, to make a database as an older
+    Longwit left it); returns the schema version now in force."""
     version = db.execute("PRAGMA user_version").fetchone()[0]
-    for number, migration in enumerate(MIGRATIONS[version:], start=version + 1):
+    wanted = MIGRATIONS[:upto] if upto is not None else MIGRATIONS
+    for number, migration in enumerate(wanted[version:], start=version + 1):
         with db.conn:
             db.execute("BEGIN IMMEDIATE")
             # Another process may have migrated while we waited for the write lock.
             if db.execute("PRAGMA user_version").fetchone()[0] >= number:
                 continue
             migration(db)
+            crash_points.reached("migration.applied", number=number)
             db.execute(f"PRAGMA user_version = {number}")
-    return len(MIGRATIONS)
+        crash_points.reached("migration.committed", number=number)
+    return max(version, len(wanted))
 
 
 def m003_model_states_and_citations(db: sqlite_utils.Database) -> None:

@@ -173,6 +173,32 @@ def bench_ui(json_path: Path | None, model: str | None, answer_tokens: int, docu
     write_json(json_path, result)
 
 
+@bench.command("crash")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the results (every kill point and what was found) as JSON to this file.")
+@click.option("--points", type=click.IntRange(min=1), default=20, show_default=True,
+              help="Kill points per workload: named crash points first, the rest spread over time.")
+@click.option("--workload", "workloads", multiple=True, metavar="NAME",
+              help="A workload to run; repeat for several (default: all of them).")
+@click.option("--work", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Make the folders here and keep those of failed points (default: a temporary folder).")
+@reports_errors
+def bench_crash(json_path: Path | None, points: int, workloads: tuple[str, ...],
+                work: Path | None) -> None:
+    """Kill Longwit with SIGKILL mid-work, reopen, check nothing committed is lost, then go on."""
+    from desktop.benchmarks.crash.runner import CrashHarnessError, CrashOptions, run_crash_benchmark
+    from desktop.benchmarks.crash.workloads import WORKLOADS
+    from desktop.cli.bench_tables import format_crash_table
+
+    options = CrashOptions(workloads=workloads or tuple(WORKLOADS), points=points, work=work)
+    try:
+        result = run_crash_benchmark(options, lambda line: click.echo(line, err=True))
+    except CrashHarnessError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(format_crash_table(result))
+    write_json(json_path, result)
+
+
 def bucket_list(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple[str, ...]:
     from engine.evaluation.corpus import BUCKETS
 

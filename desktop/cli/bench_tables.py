@@ -283,3 +283,20 @@ def format_ui_table(result: dict) -> str:
         f"(limit {result['stall_limit_ms']:.0f} ms): {met(result['met'])}",
     ]
     return "\n".join(lines)
+
+
+def format_crash_table(result: dict[str, Any]) -> str:
+    """Kills per workload and how many the folder survived; then every problem found, by point."""
+    headers = ["workload", "points", "named", "timed", "killed", "survived", "run to end", "leftovers"]
+    rows = [[w["name"], number(w["points"]), number(w["named"]), number(w["points"] - w["named"]),
+             number(w["killed"]), f"{w['survived']}/{w['points']}", f"{w['run_s']:.1f} s",
+             number(w["leftovers"])] for w in result["workloads"]]
+    rows.append(["all", number(result["points"]), "", "", number(result["killed"]),
+                 f"{result['survived']}/{result['points']}", "", ""])
+    lines = ["Crash safety: SIGKILL at a named crash point or a moment of each run, then reopened, "
+             "checked and used\n" + table(headers, rows)]
+    for workload in result["workloads"]:
+        for point in workload["results"]:
+            for problem in point["problems"]:
+                lines.append(f"{workload['name']} at {point['at']}: {problem}")
+    return "\n".join(lines)

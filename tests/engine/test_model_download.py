@@ -226,6 +226,18 @@ def test_a_stalled_server_times_out_keeping_the_part(model_server: ModelServer,
     assert not target.exists() and PartialDownload(target).part.stat().st_size > 0
 
 
+def test_a_sidecar_left_by_a_kill_after_the_rename_goes_when_the_model_is_asked_for_again(
+        model_server: ModelServer, served_model: ServedModel, tmp_path: Path) -> None:
+    url = model_server.serve("renamed.gguf", served_model.path)
+    target = tmp_path / "renamed.gguf"
+    PartialDownload(target).begin(url, served_model.sha256, served_model.size)
+    PartialDownload(target).part.unlink()
+    shutil.copyfile(served_model.path, target)  # renamed, then killed before the sidecar went
+    assert download_model(DownloadRequest(url, served_model.sha256, target)) == target
+    assert leftovers(tmp_path) == ["renamed.gguf"]
+    assert model_server.ranges("renamed.gguf") == []
+
+
 def test_missing_files_and_files_in_the_way(model_server: ModelServer, served_model: ServedModel,
                                             tmp_path: Path) -> None:
     with pytest.raises(DownloadFailed, match=r"answered 404 Not Found\. Nothing was kept"):

@@ -1,0 +1,96 @@
+"""One model file served over HTTP on 127.0.0.1, with Range requests and at a steady pace, so that
+`longwit models get` downloads it the way it downloads from a real server, slowly enough for a kill
+to land mid-file.
+
+The test suite has its own server that also misbehaves on request (tests/engine/model_server.py);
+this one ships with the benchmark, which cannot import the tests, and needs only the honest path.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+BLOCK = 256 * 1024
+
+
+class QuietServer(ThreadingHTTPServer):
+    """A client killed mid-file hangs up: expected here, not an error to print."""
+
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        pass
+
+
+class FileServer:
+    """Serves `path` at `url`, at about `bytes_per_s`; `ranges` lists the Range headers received."""
+
+    def __init__(self, path: Path, bytes_per_s: float) -> None:
+        self.path = path
+        self.size = path.stat().st_size
+        self.bytes_per_s = bytes_per_s
+        self.ranges: list[str | None] = []
+        served = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *_args: object) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                served.answer(self)
+
+        self.httpd = QuietServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, name="crash-file-server",
+                                       daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}/{self.path.name}"
+
+    def answer(self, handler: BaseHTTPRequestHandler) -> None:
+        if handler.path != f"/{self.path.name}":
+            handler.send_error(404, "Not Found")
+            return
+        asked = handler.headers.get("Range")
+        self.ranges.append(asked)
+        match = re.fullmatch(r"bytes=(\d+)-", asked or "")
+        start = int(match.group(1)) if match else 0
+        if start >= self.size and match:
+            handler.send_response(416)
+            handler.send_header("Content-Range", f"bytes */{self.size}")
+            handler.send_header("Content-Length", "0")
+            handler.end_headers()
+            return
+        handler.send_response(206 if start else 200)
+        handler.send_header("Content-Type", "application/octet-stream")
+        handler.send_header("Content-Length", str(self.size - start))
+        handler.send_header("Accept-Ranges", "bytes")
+        if start:
+            handler.send_header("Content-Range", f"bytes {start}-{self.size - 1}/{self.size}")
+        handler.end_headers()
+        self.send_body(handler, start)
+
+    def send_body(self, handler: BaseHTTPRequestHandler, start: int) -> None:
+        began, sent = time.monotonic(), 0
+        with self.path.open("rb") as source:
+            source.seek(start)
+            while block := source.read(BLOCK):
+                try:
+                    handler.wfile.write(block)
+                except (BrokenPipeError, ConnectionResetError):
+                    return
+                sent += len(block)
+                ahead = sent / self.bytes_per_s - (time.monotonic() - began)
+                if ahead > 0:
+                    time.sleep(ahead)
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
