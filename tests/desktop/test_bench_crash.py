@@ -11,6 +11,7 @@ import pytest
 
 from desktop.benchmarks.crash.runner import CrashOptions, run_crash_benchmark
 from desktop.benchmarks.crash.workloads import WORKLOADS
+from storage.migrations import MIGRATIONS
 from tests.desktop.test_cli import longwit
 
 # Kill points per workload; first-start goes through the command line below.
@@ -48,4 +49,4 @@ def test_the_command_prints_its_table_and_writes_every_point_as_json(longwit_hom
     points = data["workloads"][0]["results"]
     assert [point["how"] for point in points] == ["named", "named", "timed"]
     assert points[0]["at"].startswith("migration.applied:") and points[0]["after"] == points[0]["at"]
-    assert data["workloads"][0]["crash_points_passed"]["migration.committed"] == 9
+    assert data["workloads"][0]["crash_points_passed"]["migration.committed"] == len(MIGRATIONS)
