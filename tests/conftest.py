@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -67,6 +68,14 @@ def project_environment(**extra: str) -> dict[str, str]:
     """The environment for a child Python process that imports the project from this checkout."""
     project = str(Path(__file__).resolve().parents[1])
     return {**os.environ, "PYTHONPATH": project, "PYTHONUNBUFFERED": "1", **extra}
+
+
+def signals_as_from_a_terminal() -> None:
+    """For a child that a test stops as a person would (Ctrl-C, a closed terminal): SIGINT and
+    SIGHUP as a terminal gives them. A suite started in the background (`make test &`, nohup)
+    passes them on ignored, and Python then never installs its KeyboardInterrupt handler."""
+    for number in (signal.SIGINT, signal.SIGHUP):
+        signal.signal(number, signal.SIG_DFL)
 
 
 @contextmanager

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from storage import ConversationStore, open_database
-from tests.conftest import project_environment, read_only_folder
+from tests.conftest import project_environment, read_only_folder, signals_as_from_a_terminal
 
 LONGWIT = [sys.executable, "-m", "desktop"]
 
@@ -131,11 +131,6 @@ def test_read_only_database_gives_one_line_and_keeps_messages(longwit_home: Path
 
 
 @pytest.mark.slow
-def signals_as_from_a_terminal() -> None:
-    for number in (signal.SIGINT, signal.SIGHUP):
-        signal.signal(number, signal.SIG_DFL)
-
-
 @pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
 def test_ctrl_c_mid_answer_exits_130_and_saves_the_cut_answer(
     longwit_home: Path, stop_signal: signal.Signals
@@ -146,8 +141,6 @@ def test_ctrl_c_mid_answer_exits_130_and_saves_the_cut_answer(
          "with many sections."],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env=project_environment(LONGWIT_HOME=str(longwit_home)),
-        # As from a terminal: a suite started in the background (`make test &`, nohup) passes on
-        # SIGINT and SIGHUP ignored, and Python then keeps ignoring SIGINT.
         preexec_fn=signals_as_from_a_terminal,
     )
     try:

@@ -15,7 +15,7 @@ from click.testing import CliRunner, Result
 from desktop.cli.main import main
 from engine.model_catalogue import load_catalogue
 from engine.partial_download import PartialDownload
-from tests.conftest import ServedModel, project_environment
+from tests.conftest import ServedModel, project_environment, signals_as_from_a_terminal
 from tests.engine.model_server import ModelServer
 
 MB = 1_000_000
@@ -103,7 +103,8 @@ def test_ctrl_c_keeps_the_part_and_says_how_to_resume(model_server: ModelServer,
     part = PartialDownload(longwit_home / "models" / "stopped.gguf").part
     command = [sys.executable, "-m", "desktop", "models", "get", url, "--sha256", served_model.sha256]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               env=project_environment(LONGWIT_HOME=str(longwit_home)))
+                               env=project_environment(LONGWIT_HOME=str(longwit_home)),
+                               preexec_fn=signals_as_from_a_terminal)
     try:
         deadline = time.monotonic() + 60
         while not (part.exists() and part.stat().st_size >= 15 * MB) and time.monotonic() < deadline:

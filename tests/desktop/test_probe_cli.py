@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from desktop.cli.main import main
 from storage import ProbeStore, open_database
-from tests.conftest import project_environment
+from tests.conftest import project_environment, signals_as_from_a_terminal
 
 REDUCED = ["--ctx", "2048", "--lengths", "512,1024", "--depths", "50", "--no-time-window"]
 
@@ -60,6 +60,7 @@ def test_ctrl_c_exits_130_and_stores_nothing(longwit_home: Path, chat_model_path
          "--depths", "10,50,90"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env=project_environment(LONGWIT_HOME=str(longwit_home)),
+        preexec_fn=signals_as_from_a_terminal,
     )
     try:
         assert process.stderr is not None
