@@ -20,6 +20,8 @@ SCORED_WORDS = 50
 
 # "1505–1521" said as "from 1505 to 1521" or "between 1505 and 1521" is the same answer.
 NUMBER_RANGE = re.compile(r"(\d[\d,.]*)\s*[–—-]\s*(\d[\d,.]*)")
+# "US$234 million" said as "$234 million" (the country is in the dollar sign's prefix).
+CURRENCY_COUNTRY = re.compile(r"\b(?:US|AU|A|CA|C|HK|NZ|NT|S)\$")
 ARTICLES = re.compile(r"\b(a|an|the)\b")
 PUNCTUATION = set(string.punctuation) | {"“", "”", "‘", "’", "–", "—", "…", "«", "»"}
 
@@ -32,11 +34,14 @@ def normalize_answer(text: str) -> str:
 
 
 def gold_forms(gold: str) -> list[str]:
-    """The gold answer, and a number range in it written out in words."""
+    """The gold answer, a number range in it written out in words, and a dollar amount without
+    its country's prefix."""
     forms = [gold]
     if NUMBER_RANGE.search(gold):
         forms.append(NUMBER_RANGE.sub(r"\1 to \2", gold))
         forms.append(NUMBER_RANGE.sub(r"\1 and \2", gold))
+    if CURRENCY_COUNTRY.search(gold):
+        forms += [CURRENCY_COUNTRY.sub("$", form) for form in forms]
     return forms
 
 

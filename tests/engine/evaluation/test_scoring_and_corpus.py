@@ -28,6 +28,16 @@ def test_a_number_range_may_be_said_in_words() -> None:
     assert not contains_answer("Pages 1505 and 1521.", ["1505 1521 total"])
 
 
+def test_a_dollar_amount_may_leave_out_its_country() -> None:
+    assert contains_answer("The answer is: $234 million", ["US$234 million"])
+    assert contains_answer("It cost US$234 million.", ["US$234 million"])
+    assert contains_answer("About $30 million in all.", ["HK$30 million"])
+    assert not contains_answer("The answer is: $234 thousand", ["US$234 million"])
+    # As with a plain "$234 million" gold (the sign is punctuation), the amount alone counts.
+    assert contains_answer("It cost 234 million.", ["US$234 million"])
+    assert not contains_answer("It cost US$235 million.", ["US$234 million"])
+
+
 def test_the_data_holds_ten_real_articles_with_questions() -> None:
     articles = load_articles()
     assert len(articles) == 10
