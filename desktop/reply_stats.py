@@ -1,5 +1,5 @@
 """How an answer was produced, in words, the same on the terminal and in the window: its length,
-the time to its first token and its speed."""
+the time to its first token and its speed; and an answer folded into one line of a given width."""
 
 from __future__ import annotations
 
@@ -14,3 +14,9 @@ def speed_parts(tokens: int | None, ttft_s: float | None, tokens_per_s: float | 
     if tokens_per_s:
         parts.append(f"{tokens_per_s:.0f} tok/s")
     return parts
+
+
+def one_line(text: str, width: int = 160) -> str:
+    """`text` on one line (whitespace collapsed), cut with "…" to `width` characters."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"

@@ -49,6 +49,11 @@ class TimeLeft:
         return f"answer {done} of {total} written{tail}"
 
 
+def agreement_line(agreeing: int, answers: int) -> str:
+    """"4 of 5 answers agree": the same words on the terminal, in the window and when read back."""
+    return f"{agreeing} of {answers} answers agree"
+
+
 def sample_options(options: GenerationOptions, first_tokens: int) -> GenerationOptions:
     """The options of the samples after the first: the person's, warm enough to differ, and at
     most twice as long as the first answer (warm samples of a small model ramble on; what they
@@ -83,9 +88,8 @@ class Deliberation:
         if self.groups is None:
             return f"0 of {self.samples} answers written"
         done = len(self.answers)
-        if done < self.samples:
-            return f"{self.groups.agreeing} of {done} answers agree (stopped after {done} of {self.samples})"
-        return f"{self.groups.agreeing} of {done} answers agree"
+        agreed = agreement_line(self.groups.agreeing, done)
+        return agreed if done == self.samples else f"{agreed} (stopped after {done} of {self.samples})"
 
     def others(self) -> list[str]:
         """The answers not in the chosen group, one per other group, largest group first."""

@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from desktop.reply_stats import one_line
 from engine.chat_benchmark import machine
 from engine.chat_session import ChatSession
 from engine.deliberation import Deliberation
@@ -218,10 +219,6 @@ def progress_line(mine: AnswerRecord, other: AnswerRecord | None) -> str:
         line += f"  |  {'✓' if other.correct else '✗'} baseline: {one_line(other.answer, 40)}"
     return f"{line}  (gold: {mine.golds[0] if mine.golds else '—'})"
 
-
-def one_line(text: str, width: int) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 
 def run_answer_benchmark(options: AnswerBenchmarkOptions, models_dir: Path, report: Report) -> dict:

@@ -19,7 +19,7 @@ from desktop.cli.support import (
     reports_errors,
     start_model,
 )
-from desktop.reply_stats import speed_parts
+from desktop.reply_stats import one_line, speed_parts
 from engine.chat_session import DEFAULT_SYSTEM_PROMPT, ChatSession
 from engine.deliberation import DEFAULT_SAMPLES, Deliberation, TimeLeft
 from engine.document_context import document_context
@@ -164,10 +164,6 @@ def print_deliberation(reply: Reply) -> None:
     for other in deliberation.others():
         click.secho(f"  other answer: {one_line(other)}", err=True, dim=True)
 
-
-def one_line(text: str, width: int = 160) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 
 def stream_reply(reply: Reply, show_stats: bool = False) -> bool:

@@ -11,6 +11,7 @@ import sqlite_utils
 from desktop.reply_stats import speed_parts
 from desktop.window.conversation_view import ShownMessage
 from desktop.window.document_viewer import citation_sources
+from engine.deliberation import agreement_line
 from storage import ConversationStore, Document, DocumentStore, Message
 from storage.answer_samples import AnswerSample, AnswerSamples
 
@@ -42,7 +43,7 @@ def deliberation_parts(samples: list[AnswerSample]) -> tuple[str, tuple[str, ...
     for sample in samples:
         if sample.group:
             firsts.setdefault(sample.group, sample.content)
-    return f"{agreeing} of {len(samples)} answers agree", tuple(firsts[g] for g in sorted(firsts))
+    return agreement_line(agreeing, len(samples)), tuple(firsts[g] for g in sorted(firsts))
 
 
 def read_conversation(db: sqlite_utils.Database, conversation_id: int) -> OpenedConversation:
