@@ -3,13 +3,18 @@ one, a plain "User:/Assistant:" transcript when it has none (base models such as
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import jinja2
-from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+from engine.chat_template import TemplateRefused, render_template
 
 PLAIN_STOPS = ("\nUser:", "\nuser:", "\nUSER:")
 ANSWER_CUE = "Answer:"  # how a plain transcript (a base model) is asked about documents
+
+PROBE_QUESTION = "Which lighthouse?"  # a template that drops it cannot be used
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -28,13 +33,19 @@ class ChatFormat:
 
     @classmethod
     def for_model(cls, template: str | None, bos_token: str, eos_token: str) -> ChatFormat:
-        """Use the model's template if it renders a system and a user turn, else the plain one."""
+        """Use the model's template if it renders a system and a user turn within its budgets
+        (engine/chat_template) and keeps the question, else the plain one."""
         candidate = cls(template, bos_token, eos_token)
         if template:
-            probe = [ChatMessage("system", "s"), ChatMessage("user", "u")]
+            probe = [ChatMessage("system", "s"), ChatMessage("user", PROBE_QUESTION)]
             try:
-                candidate.render(probe)
-            except (jinja2.TemplateError, ValueError, TypeError, KeyError):
+                if PROBE_QUESTION not in candidate.render(probe):
+                    logger.warning("chat template leaves the question out; using a plain transcript")
+                    return cls(None, bos_token, eos_token)
+            except TemplateRefused as refused:
+                logger.warning("chat template refused, using a plain transcript: %s", refused)
+                return cls(None, bos_token, eos_token)
+            except (jinja2.TemplateError, ValueError, TypeError, KeyError, AttributeError):
                 return cls(None, bos_token, eos_token)
         return candidate
 
@@ -46,9 +57,10 @@ class ChatFormat:
         """The prompt; `cue` ends a plain transcript (a chat template has its own)."""
         if not self.template:
             return render_plain(messages, cue)
-        formatter = Jinja2ChatFormatter(self.template, self.eos_token, self.bos_token)
         payload = [{"role": m.role, "content": m.content} for m in messages]
-        return formatter(messages=payload).prompt
+        return render_template(self.template, messages=payload, bos_token=self.bos_token,
+                               eos_token=self.eos_token, add_generation_prompt=True,
+                               functions=None, function_call=None, tools=None, tool_choice=None)
 
     def stop_strings(self) -> tuple[str, ...]:
         """Text that ends a reply besides the model's end-of-generation tokens."""

@@ -161,8 +161,10 @@ def read_gguf_info(path: Path) -> GgufInfo:
         metadata, needed = read_metadata(path, size)
     except (struct.error, IndexError, OverflowError, MemoryError) as error:
         raise TruncatedModel(path, size, None) from error
-    except ValueError as error:  # an unknown value or tensor type: not a file llama.cpp can read
+    except (ValueError, KeyError) as error:  # an unknown value or tensor type: not for llama.cpp
         raise NotAGgufFile(path, f"its header is damaged: {error}") from error
+    except RecursionError as error:  # arrays of arrays nested thousands deep: a crafted header
+        raise NotAGgufFile(path, "its header nests arrays thousands deep") from error
     if needed > size:
         raise TruncatedModel(path, size, needed)
 

@@ -66,15 +66,17 @@ class DamagedDocument(DocumentError):
         )
 
 
+RAISE_LIMIT = "or raise the limit with `longwit docs limits`"
+
+
 class DocumentTooLarge(DocumentError):
-    def __init__(self, path: Path, what: str) -> None:
-        super().__init__(
-            path, f"{path.name} is too large to read ({what}); split it into smaller files and add those."
-        )
+    def __init__(self, path: Path, what: str, fix: str = "split it into smaller files and add those") -> None:
+        super().__init__(path, f"{path.name} is too large to read ({what}); {fix}.")
 
     @classmethod
     def by_size(cls, path: Path, size: int, limit: int) -> DocumentTooLarge:
-        return cls(path, f"{size_text(size)}, the limit is {size_text(limit)}")
+        return cls(path, f"{size_text(size)}, the limit is {size_text(limit)}",
+                   f"split it into smaller files, {RAISE_LIMIT}")
 
 
 class SuspiciousArchive(DocumentError):
@@ -115,7 +117,7 @@ class ImageTooLarge(DocumentTooLarge):
             self,
             path,
             f"{path.name} is too large to read ({what}); scale it down (300 dpi is plenty for text) "
-            "and add the smaller copy.",
+            f"and add the smaller copy, {RAISE_LIMIT}.",
         )
 
 

@@ -27,8 +27,10 @@ from media.errors import (
     DocumentUnreadable,
     ReadCancelled,
 )
-from media.read_document import DEFAULT_LIMITS, SUPPORTED_SUFFIXES, ReadLimits, read_document
+from media.read_document import SUPPORTED_SUFFIXES, ReadLimits, read_document
+from media.read_limits import stored_limits
 from storage import Document, DocumentAlreadyStored, DocumentStore, NewChunk, StorageError, open_database
+from storage.settings import SettingsStore
 
 logger = logging.getLogger(__name__)
 
@@ -120,7 +122,7 @@ def store_for(store: DocumentStore | Path | str | None) -> Iterator[DocumentStor
 def ingest_file(
     path: Path,
     store: DocumentStore | Path | str | None = None,
-    limits: ReadLimits = DEFAULT_LIMITS,
+    limits: ReadLimits | None = None,
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
     chunking: ChunkingOptions = DEFAULT_CHUNKING,
@@ -128,6 +130,7 @@ def ingest_file(
     """Store one file (or find it already stored). Raises DocumentError (ReadCancelled when
     cancelled) or StorageError; the database is unchanged when it does."""
     with store_for(store) as documents:
+        limits = limits if limits is not None else stored_limits(SettingsStore(documents.db))
         return store_file(Path(path), documents, limits, progress or no_progress, cancel, chunking)
 
 
@@ -192,7 +195,7 @@ def one_line(error: Exception, path: Path) -> str:
 def ingest_paths(
     paths: Iterable[Path | str],
     store: DocumentStore | Path | str | None = None,
-    limits: ReadLimits = DEFAULT_LIMITS,
+    limits: ReadLimits | None = None,
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
     chunking: ChunkingOptions = DEFAULT_CHUNKING,
@@ -207,6 +210,7 @@ def ingest_paths(
         yield IngestResult(folder, "failed",
                            message=f"{folder} holds no files Longwit can read ({supported}).")
     with store_for(store) as documents:
+        limits = limits if limits is not None else stored_limits(SettingsStore(documents.db))
         for index, path in enumerate(files):
             def within(share: float, message: str, index: int = index, path: Path = path) -> None:
                 report((index + share) / len(files), f"{path.name}: {message}")

@@ -29,3 +29,8 @@ class SettingsStore:
                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated = excluded.updated",
                 [key, value, now()],
             )
+
+    def clear(self, key: str) -> None:
+        """Forget the value for `key`, so the caller's default applies again."""
+        with translated_errors(self.path), self.db.conn:
+            self.db.execute("DELETE FROM settings WHERE key = ?", [key])

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from desktop.diagnostics.log_file import stop_log
 from engine.catalog import DEFAULT_MODEL, resolve_model
@@ -23,6 +24,15 @@ from storage import ConversationStore, open_database
 from tests.engine.model_server import ModelServer
 
 SHARED_CTX = 2048
+
+# Property tests: a few dozen examples, the same on every run, in the suite; thousands of new ones
+# in a fuzzing run (`pytest --hypothesis-profile=fuzz tests/…`).
+_QUIET = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+settings.register_profile("suite", max_examples=50, deadline=None, derandomize=True,
+                          suppress_health_check=_QUIET, print_blob=True)
+settings.register_profile("fuzz", max_examples=2000, deadline=None, suppress_health_check=_QUIET,
+                          print_blob=True)
+settings.load_profile("suite")
 
 
 @pytest.fixture(autouse=True)

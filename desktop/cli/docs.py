@@ -14,6 +14,7 @@ from typing import TextIO
 
 import click
 
+from desktop.cli.read_limits import limits
 from desktop.cli.support import EXIT_ERROR, open_documents, reports_errors
 from media.ingest import IngestResult, ingest_paths
 
@@ -111,3 +112,6 @@ def remove(document_id: int) -> None:
     document = store.get(document_id)
     store.remove(document_id)
     click.echo(f"removed #{document.id} {document.title}")
+
+
+docs.add_command(limits)

@@ -9,7 +9,14 @@ from __future__ import annotations
 
 import zipfile
 
-from media.errors import DamagedDocument, DocumentTooLarge, EncryptedDocument, SuspiciousArchive, size_text
+from media.errors import (
+    RAISE_LIMIT,
+    DamagedDocument,
+    DocumentTooLarge,
+    EncryptedDocument,
+    SuspiciousArchive,
+    size_text,
+)
 from media.readers import ReadJob, describe
 
 MAX_MEMBERS = 10_000
@@ -37,6 +44,7 @@ def check_zip(job: ReadJob, what: str) -> list[zipfile.ZipInfo]:
         raise DocumentTooLarge(
             path,
             f"it unpacks to {size_text(unpacked)}, the limit is {size_text(job.limits.max_unpacked_bytes)}",
+            f"split it into smaller files, {RAISE_LIMIT}",
         )
     return members
 

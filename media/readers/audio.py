@@ -15,7 +15,7 @@ import av
 import numpy as np
 
 from media.document import DocumentText, Location, Passage, clock
-from media.errors import DamagedDocument, DocumentTooLarge, EmptyDocument, TranscriberUnavailable
+from media.errors import RAISE_LIMIT, DamagedDocument, DocumentTooLarge, EmptyDocument, TranscriberUnavailable
 from media.readers import ReadJob, clean_line, describe
 from media.speech_to_text import whisper_model
 
@@ -84,7 +84,8 @@ def sound_windows(
             buffered.append(samples)
             size += len(samples)
         if offset + size > limit:
-            raise DocumentTooLarge(job.path, f"it lasts more than {clock(job.limits.max_audio_seconds)}")
+            raise DocumentTooLarge(job.path, f"it lasts more than {clock(job.limits.max_audio_seconds)}",
+                                   f"cut it into shorter recordings, {RAISE_LIMIT}")
         if size >= window:
             audio = np.concatenate(buffered)
             cut = _quiet_cut(audio, window)
@@ -167,7 +168,8 @@ def read_audio(job: ReadJob) -> DocumentText:
         duration = _duration(container, stream)
         if duration is not None and duration > job.limits.max_audio_seconds:
             raise DocumentTooLarge(
-                job.path, f"it lasts {clock(duration)}, the limit is {clock(job.limits.max_audio_seconds)}"
+                job.path, f"it lasts {clock(duration)}, the limit is {clock(job.limits.max_audio_seconds)}",
+                f"cut it into shorter recordings, {RAISE_LIMIT}",
             )
         try:
             passages = group_segments(_transcribe(job, container, stream, duration))

@@ -99,7 +99,7 @@ def _is_nav(item: etree._Element) -> bool:
 
 
 def _nav_entries(job: ReadJob, archive: zipfile.ZipFile, nav: str) -> list[TocEntry]:
-    page = parse_html(normalise_newlines(decode_text(job.path, _member(job, archive, nav))))
+    page = parse_html(normalise_newlines(decode_text(job.path, _member(job, archive, nav))), job.path)
     navs = page.css("nav")
     tocs = [node for node in navs if node.attributes.get("epub:type") == "toc"] or navs[:1]
     return [
@@ -144,7 +144,7 @@ def toc_titles(job: ReadJob, archive: zipfile.ZipFile, package: Package) -> dict
 
 def _chapter(job: ReadJob, archive: zipfile.ZipFile, name: str, titles: dict[str, str]) -> Section:
     text = normalise_newlines(decode_text(job.path, _member(job, archive, name)))
-    blocks = html_blocks(parse_html(text))
+    blocks = html_blocks(parse_html(text, job.path))
     title = titles.get(name) or next((block.text for block in blocks if block.level is not None), None)
     return Section(title or posixpath.splitext(posixpath.basename(name))[0], [block.text for block in blocks])
 

@@ -74,3 +74,22 @@ def test_the_installed_command_adds_a_document(tmp_path: Path, longwit_home: Pat
     )
     assert child.returncode == 0, child.stderr
     assert child.stdout.startswith("added #1 one (") and child.stderr == ""
+
+
+def test_reading_limits_are_shown_set_and_used_by_docs_add(tmp_path: Path, longwit_home: Path) -> None:
+    """A file over a limit is refused with a line saying how to raise it; raised, it is read."""
+    big = tmp_path / "big.txt"
+    big.write_text(TEXT * 1000)  # about 1.5 MB
+    shown = longwit("docs", "limits")
+    assert shown.exit_code == 0 and "largest file (MB)" in shown.stdout and "512" in shown.stdout
+    assert longwit("docs", "limits", "--max-text-file-mb", "1").exit_code == 0
+    refused = longwit("docs", "add", str(big))
+    assert refused.exit_code != 0
+    assert "big.txt is too large to read" in refused.stderr
+    assert "raise the limit with `longwit docs limits`" in refused.stderr
+    raised = longwit("docs", "limits", "--max-text-file-mb", "2")
+    assert "2   --max-text-file-mb" in raised.stdout
+    assert longwit("docs", "add", str(big)).exit_code == 0
+    assert stored_titles(longwit_home) == ["big"]
+    back = longwit("docs", "limits", "--default")
+    assert "256   --max-text-file-mb" in back.stdout
