@@ -24,6 +24,7 @@ from engine.document_prompt import DocumentChunk, PinnedDocument
 from engine.generation import GenerationOptions, GenerationResult, abort_when, generate
 from engine.loader import LoadedModel
 from engine.memory_context import MemoryBlock, fit_memories, model_counter, with_memory
+from engine.memory_extraction import propose_from_conversation
 from engine.memory_proposals import propose_memories
 from engine.model_host import ModelHost, PreparedPrompt, ReplyStream
 from engine.reasoning import opens_thinking
@@ -217,6 +218,13 @@ class ChatSession:
             return []
         return propose_memories(self.memories, text, message_id,
                                 self.memories.settings().auto_save)
+
+    def end(self) -> list[Saved]:
+        """The conversation is over (the person left it): propose as memories the facts they
+        stated about themselves in it (engine/memory_extraction). Nothing without memory."""
+        if self.memories is None:
+            return []
+        return propose_from_conversation(self.store, self.conversation_id)
 
     def remembered(self) -> tuple[list[Memory], int] | None:
         """The memories in effect here and their token budget, read on the caller's thread (which

@@ -29,7 +29,7 @@ from engine.reply import Reply
 from engine.sampling_defaults import generation_options_for
 from media.ingest import file_sha256, ingest_file
 from storage import ConversationStore, DocumentStore, database_path, longwit_home
-from storage.memory_store import PROPOSED
+from storage.memory_store import PROPOSED, Saved
 
 PREFIX_WORDS = {
     "warm": "already in memory",
@@ -102,7 +102,11 @@ def print_sources(reply: Reply) -> None:
 def print_memory_proposals(reply: Reply) -> None:
     """One line per memory the question asked to keep: proposed (waiting for a yes), or saved at
     once when the person turned auto-save on."""
-    for saved in reply.proposals:
+    print_saved_memories(reply.proposals)
+
+
+def print_saved_memories(saved_memories: list[Saved]) -> None:
+    for saved in saved_memories:
         memory = saved.memory
         if memory.status == PROPOSED:
             click.echo(f"Proposed memory #{memory.id}: {memory.text} "
@@ -250,7 +254,9 @@ def ask(question, resume, conversation_id, samples, max_tokens, temperature, sys
         options = generation_options_for(host, context is not None, max_tokens, temperature)
         session = ChatSession(host, store, chosen, system, options, documents=context, memory=True,
                               recall=True)
-        if not stream_reply(session.ask(text, deliberation=deliberation_for(samples))):
+        answered = stream_reply(session.ask(text, deliberation=deliberation_for(samples)))
+        print_saved_memories(session.end())
+        if not answered:
             sys.exit(EXIT_INTERRUPTED)
     finally:
         host.close()
@@ -277,23 +283,26 @@ def chat(resume, conversation_id, samples, max_tokens, temperature, system, reca
         click.echo(f"Conversation {chosen}. {CHAT_HELP}", err=True)
         for message in store.messages(chosen)[-4:]:
             click.echo(f"{message.role}> {message.content}", err=True)
-        chat_loop(session, store, card.name, system, options, samples)
+        session = chat_loop(session, store, card.name, system, options, samples)
+        print_saved_memories(session.end())
     finally:
         host.close()
 
 
 def chat_loop(session: ChatSession, store: ConversationStore, model_name: str, system: str,
-              options: GenerationOptions, samples: int | None = None) -> None:
+              options: GenerationOptions, samples: int | None = None) -> ChatSession:
+    """Questions until the person leaves; returns the conversation they were in at the end."""
     while True:
         try:
             line = input("you> ")
         except (EOFError, KeyboardInterrupt):
             click.echo("")
-            return
+            return session
         text = line.strip()
         if text in ("/exit", "/quit", "exit", "quit"):
-            return
+            return session
         if text == "/new":
+            print_saved_memories(session.end())
             session = ChatSession(session.host, store, store.create(model=model_name), system,
                                   options, memory=True, recall=True)
             click.echo(f"[conversation {session.conversation_id}]", err=True)

@@ -14,10 +14,11 @@ import click
 
 from desktop.cli.support import open_store, reports_errors
 from engine.memory_context import MemoryBlock, fit_memories, memory_line
+from engine.memory_extraction import propose_from_conversation
 from engine.memory_subjects import subject_of
 from engine.vocabulary import Vocabulary
 from storage import ConversationStore, longwit_home
-from storage.memory_store import Memory, MemoryStore, Saved
+from storage.memory_store import ACCEPTED, Memory, MemoryStore, Saved
 
 ROOM_HINT = ("forget or shorten some (`longwit memory forget ID`, `longwit memory edit ID TEXT`), "
              "pin the ones that matter (`longwit memory pin ID`), or raise the budget "
@@ -189,6 +190,27 @@ def proposals() -> None:
     for item in waiting:
         click.echo(f"{item.id:>4}  {item.created[:16].replace('T', ' ')}  {item.text}")
     click.echo("Accept with `longwit memory accept ID`, reject with `longwit memory reject ID`.")
+
+
+@memory.command()
+@click.argument("conversation_id", type=int, required=False, metavar="[CONVERSATION]")
+@reports_errors
+def extract(conversation_id: int | None) -> None:
+    """Propose what you said about yourself in a conversation (the latest by default), as is done
+    when a conversation ends."""
+    store = open_store()
+    chosen = conversation_id if conversation_id is not None else store.latest_id()
+    if chosen is None:
+        click.echo("No conversations yet.")
+        return
+    store.get(chosen)  # a missing conversation is a clear error, not an empty result
+    found = propose_from_conversation(store, chosen)
+    if not found:
+        click.echo(f"Nothing new to remember in conversation {chosen}.")
+    for saved in found:
+        describe_saved(saved, "Remembered" if saved.memory.status == ACCEPTED else "Proposed")
+    if any(saved.memory.status != ACCEPTED for saved in found):
+        click.echo("Accept with `longwit memory accept ID`, reject with `longwit memory reject ID`.")
 
 
 @memory.command()

@@ -19,6 +19,7 @@ from desktop.cli.chat import (
     doc_option,
     pin_documents,
     print_recalled,
+    print_saved_memories,
     recall_option,
 )
 from desktop.cli.support import (
@@ -33,6 +34,7 @@ from desktop.cli.support import (
 )
 from desktop.diagnostics.error_report import details_hint, report_error
 from engine.generation import GenerationOptions
+from engine.memory_extraction import propose_from_conversation
 from engine.voice_conversation import VoiceConversation
 from media.audio_errors import AudioError
 from media.duplex_loop import DuplexLoop, LoopOptions
@@ -156,6 +158,8 @@ def voice(mic, speaker, echo, aec, speech_model, resume, docs, recall, max_token
         loop.stop()
         talk.close()
         host.close()
+        # The call is over: what the person said about themselves is proposed to remember.
+        print_saved_memories(propose_from_conversation(store, conversation_id))
     if loop.failure is not None:
         fail(loop.failure.message)
     if backend is not None and backend.error is not None:

@@ -93,6 +93,26 @@ def test_a_chat_turn_proposes_and_the_person_accepts_or_rejects(longwit_home: Pa
     assert again.exit_code == 1 and "longwit memory forget 1" in again.stderr
 
 
+def test_what_the_person_stated_is_proposed_when_the_chat_ends(longwit_home: Path) -> None:
+    """Not asked to remember, only told: proposed as the chat ends (and as `/new` leaves one), and
+    `memory extract` finds nothing new after that."""
+    chat = longwit("chat", "--max-tokens", "4", "--temperature", "0",
+                   stdin="Hi. I live in Leeds and I work as a nurse.\nWhat is my job?\n/new\n"
+                         "I prefer short answers.\n/exit\n")
+    assert chat.exit_code == 0, chat.output
+    lines = [line for line in chat.stderr.splitlines() if line.startswith("Proposed memory")]
+    assert lines == ["Proposed memory #1: I live in Leeds (longwit memory accept 1)",
+                     "Proposed memory #2: I work as a nurse (longwit memory accept 2)",
+                     "Proposed memory #3: I prefer short answers (longwit memory accept 3)"]
+    assert memories(longwit_home).in_effect(None) == []  # proposals wait for a yes
+    again = longwit("memory", "extract", "1")
+    assert again.exit_code == 0 and "Nothing new to remember in conversation 1." in again.stdout
+    longwit("memory", "reject", "1")
+    assert "Nothing new" in longwit("memory", "extract", "1").stdout  # rejected: not asked again
+    missing = longwit("memory", "extract", "99")
+    assert missing.exit_code != 0 and "99" in missing.output
+
+
 def test_auto_save_remembers_at_once_and_says_how_to_forget(longwit_home: Path) -> None:
     turned_on = longwit("memory", "settings", "--auto-save")
     assert "Save memories without asking: on" in turned_on.stdout
