@@ -271,3 +271,27 @@ def bench_answers(json_path: Path | None, models: tuple[str, ...], sizes: tuple[
     result["summary"] = summarize(result["records"])
     click.echo(format_answers_table(result))
     write_json(json_path, result)
+
+
+@bench.command("recall")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the results (every question and answer) as JSON to this file.")
+@click.option("--model", "-m", default=None, metavar="NAME|PATH", help="The model (default: the chat model).")
+@click.option("--questions", type=click.IntRange(min=2), default=30, show_default=True,
+              help="Questions about stored paragraphs (half in earlier conversations, half in "
+                   "documents).")
+@click.option("--controls", type=click.IntRange(min=0), default=6, show_default=True,
+              help="Questions about paragraphs that were never stored.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Which paragraphs and questions.")
+@reports_errors
+def bench_recall(json_path: Path | None, model: str | None, questions: int, controls: int,
+                 seed: int) -> None:
+    """Answers with recall of earlier conversations and documents, against the same questions
+    asked with recall off."""
+    from desktop.benchmarks.recall import RecallBenchmarkOptions, format_recall_table, run_recall_benchmark
+
+    options = RecallBenchmarkOptions(model=model, questions=questions, controls=controls, seed=seed)
+    result = run_recall_benchmark(options, longwit_home() / "models",
+                                  lambda line: click.echo(line, err=True))
+    click.echo(format_recall_table(result))
+    write_json(json_path, result)
