@@ -295,3 +295,35 @@ def bench_recall(json_path: Path | None, model: str | None, questions: int, cont
                                   lambda line: click.echo(line, err=True))
     click.echo(format_recall_table(result))
     write_json(json_path, result)
+
+
+STEPS_MIN = 10  # the database grows in ten steps
+
+
+@bench.command("soak")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the results as JSON to this file.")
+@click.option("--model", "-m", default=None, metavar="NAME|PATH", help="The model (default: the chat model).")
+@click.option("--conversations", type=click.IntRange(min=STEPS_MIN), default=200, show_default=True)
+@click.option("--turns", type=click.IntRange(min=1), default=20, show_default=True,
+              help="Turns per conversation.")
+@click.option("--documents", type=click.IntRange(min=STEPS_MIN), default=300, show_default=True)
+@click.option("--long-turns", type=click.IntRange(min=1), default=2000, show_default=True,
+              help="Turns of the conversation far longer than the window.")
+@click.option("--chat-turns", type=click.IntRange(min=1), default=150, show_default=True,
+              help="Turns of the long chat whose memory is watched.")
+@click.option("--voice-turns", type=click.IntRange(min=0), default=30, show_default=True,
+              help="Questions of the long voice call (real time; 0: none).")
+@reports_errors
+def bench_soak(json_path: Path | None, model: str | None, conversations: int, turns: int,
+               documents: int, long_turns: int, chat_turns: int, voice_turns: int) -> None:
+    """Long use: a database grown to thousands of turns and hundreds of documents, a conversation
+    far past the window, and memory over a long chat and a long voice call."""
+    from desktop.benchmarks.soak import SoakOptions, format_soak_table, run_soak_benchmark
+
+    options = SoakOptions(model=model, conversations=conversations, turns=turns, documents=documents,
+                          long_turns=long_turns, chat_turns=chat_turns, voice_turns=voice_turns)
+    result = run_soak_benchmark(options, longwit_home() / "models",
+                                lambda line: click.echo(line, err=True))
+    click.echo(format_soak_table(result))
+    write_json(json_path, result)

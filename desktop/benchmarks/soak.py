@@ -1,0 +1,345 @@
+"""`longwit bench soak`: long use, measured. Years of use in one database (thousands of turns,
+hundreds of documents), a conversation far longer than the window, and a long chat and a long
+voice call with the process's memory sampled throughout.
+
+1. Growth: conversations and documents are written in ten steps, real text throughout (SQuAD's
+   human-written questions as the person's messages and Wikipedia sentences as the answers; the
+   articles' paragraphs as documents, read by the app's own ingestion). After each step the things a
+   person waits for are timed on a fresh connection: opening the database, listing conversations,
+   searching messages and documents, reading the longest conversation. The last step's times
+   against the first's say whether they stay flat as the database grows.
+2. A conversation far longer than the window: thousands of stored turns, then two questions asked
+   in it through the real chat path (it must open, fit its window and go on).
+3. A long chat: many turns with the real model; resident memory is sampled every few turns.
+4. A long voice call: Piper-spoken questions in a microphone file, answered by the real duplex loop
+   through the file backend; resident memory is sampled every second.
+
+Memory is reported as its first and last samples and the growth per hundred turns (a least-squares
+slope over the samples after the first tenth, which hold the warm-up).
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import statistics
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import psutil
+import soundfile
+
+from engine.chat_benchmark import machine
+from engine.chat_session import ChatSession
+from engine.evaluation.squad import load_articles
+from engine.generation import GenerationOptions
+from engine.loader import LoadOptions
+from engine.model_host import ModelHost
+from media.ingest import ingest_file
+from storage import ConversationStore, DocumentStore, open_database
+
+Report = Callable[[str], None]
+STEPS = 10
+SEARCHES = ("Chopin", "earthquake", "iPod", "Dalai Lama", "solar")  # words the text holds
+
+
+@dataclass(frozen=True)
+class SoakOptions:
+    model: str | None = None
+    conversations: int = 200
+    turns: int = 20  # per conversation: a question and an answer each
+    documents: int = 300
+    long_turns: int = 2000  # the conversation far longer than the window
+    chat_turns: int = 150
+    voice_turns: int = 30
+    load: LoadOptions = field(default_factory=LoadOptions)
+
+
+@dataclass(frozen=True)
+class GrowthStep:
+    conversations: int
+    messages: int
+    documents: int
+    database_mb: float
+    open_ms: float
+    list_ms: float
+    search_messages_ms: float
+    search_documents_ms: float
+    read_conversation_ms: float
+
+
+@dataclass(frozen=True)
+class MemoryTrace:
+    turns: int
+    first_mb: float
+    last_mb: float
+    peak_mb: float
+    growth_mb_per_100_turns: float | None
+    samples: list[tuple[int, float]]  # (turns so far, resident MB)
+
+
+def resident_mb() -> float:
+    return psutil.Process(os.getpid()).memory_info().rss / 2**20
+
+
+def slope_per_100(samples: list[tuple[int, float]]) -> float | None:
+    """Least-squares growth in MB per 100 turns, past the first tenth of the samples."""
+    kept = samples[len(samples) // 10 :]
+    if len(kept) < 3 or kept[-1][0] == kept[0][0]:
+        return None
+    xs, ys = [x for x, _ in kept], [y for _, y in kept]
+    mean_x, mean_y = statistics.fmean(xs), statistics.fmean(ys)
+    spread = sum((x - mean_x) ** 2 for x in xs)
+    return 100 * sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / spread
+
+
+def trace(samples: list[tuple[int, float]]) -> MemoryTrace:
+    return MemoryTrace(samples[-1][0], samples[0][1], samples[-1][1], max(y for _, y in samples),
+                       slope_per_100(samples), samples)
+
+
+def real_turns() -> Iterator[tuple[str, str]]:
+    """(question, answer) pairs of real text, round and round: SQuAD's questions, and the
+    paragraph's sentence that holds the gold answer (or its first) as the answer."""
+    pairs = []
+    for article in load_articles():
+        for paragraph in article.paragraphs:
+            sentences = [s.strip() + "." for s in paragraph.text.split(". ") if s.strip()]
+            for question in paragraph.questions:
+                gold = question.answers[0] if question.answers else ""
+                answer = next((s for s in sentences if gold and gold in s), sentences[0])
+                pairs.append((question.text, answer))
+    return itertools.cycle(pairs)
+
+
+def paragraphs() -> Iterator[str]:
+    texts = [p.text for article in load_articles() for p in article.paragraphs]
+    return itertools.cycle(texts)
+
+
+def timed_ms(work: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    work()
+    return (time.perf_counter() - started) * 1000
+
+
+def measure_step(path: Path, conversations: int, documents: int) -> GrowthStep:
+    """What a person waits for, on a connection opened for it (as the app opens one)."""
+    started = time.perf_counter()
+    db = open_database(path)
+    open_ms = (time.perf_counter() - started) * 1000
+    try:
+        store, docs = ConversationStore(db), DocumentStore(db)
+        messages = db.execute("SELECT count(*) FROM messages").fetchone()[0]
+        longest = db.execute("SELECT conversation_id FROM messages GROUP BY conversation_id "
+                             "ORDER BY count(*) DESC LIMIT 1").fetchone()
+        return GrowthStep(
+            conversations, messages, documents, round(path.stat().st_size / 2**20, 2), open_ms,
+            timed_ms(lambda: store.list(50)),
+            statistics.median(timed_ms(lambda w=w: store.search(w, 50)) for w in SEARCHES),
+            statistics.median(timed_ms(lambda w=w: docs.search(w, limit=8)) for w in SEARCHES),
+            timed_ms(lambda: store.messages(longest[0])) if longest else 0.0)
+    finally:
+        db.conn.close()
+
+
+def grow(path: Path, home: Path, options: SoakOptions, report: Report) -> list[GrowthStep]:
+    """Fill the database in STEPS steps, measuring after each."""
+    db = open_database(path)
+    store, docs = ConversationStore(db), DocumentStore(db)
+    turns, texts = real_turns(), paragraphs()
+    steps, made, stored = [], 0, 0
+    try:
+        for step in range(1, STEPS + 1):
+            while made < options.conversations * step // STEPS:
+                conversation = store.create(title=f"Conversation {made + 1}")
+                for _ in range(options.turns):
+                    question, answer = next(turns)
+                    store.add_message(conversation, "user", question)
+                    store.add_message(conversation, "assistant", answer)
+                made += 1
+            while stored < options.documents * step // STEPS:
+                file = home / f"document-{stored + 1}.txt"
+                file.write_text(f"Notes {stored + 1}\n\n" + "\n\n".join(next(texts) for _ in range(3)),
+                                encoding="utf-8")
+                ingest_file(file, docs)
+                file.unlink()
+                stored += 1
+            steps.append(measure_step(path, made, stored))
+            last = steps[-1]
+            report(f"  {last.messages:,} messages, {stored} documents, {last.database_mb} MB: "
+                   f"open {last.open_ms:.1f} ms, list {last.list_ms:.1f} ms, "
+                   f"search {last.search_messages_ms:.1f} / {last.search_documents_ms:.1f} ms")
+    finally:
+        db.conn.close()
+    return steps
+
+
+def long_conversation(host: ModelHost, store: ConversationStore, turns: int) -> dict:
+    """A conversation of `turns` stored turns, then two questions asked in it for real."""
+    conversation = store.create(title="A very long conversation")
+    pairs = real_turns()
+    for _ in range(turns):
+        question, answer = next(pairs)
+        store.add_message(conversation, "user", question)
+        store.add_message(conversation, "assistant", answer)
+    session = ChatSession(host, store, conversation, options=GenerationOptions(max_tokens=24,
+                                                                               temperature=0.0))
+    asked = []
+    for question in ("What did we talk about first?", "And what was the last thing you said?"):
+        started = time.perf_counter()
+        reply = session.ask(question)
+        text = "".join(reply)
+        result = reply.result
+        asked.append({"question": question, "answer": text, "seconds": time.perf_counter() - started,
+                      "ttft_s": result.ttft_s if result else None,
+                      "prompt_tokens": result.prompt_tokens if result else None,
+                      "left_out": session.last_packing.left_out if session.last_packing else None})
+    return {"stored_turns": turns, "asked": asked}
+
+
+def long_chat(host: ModelHost, store: ConversationStore, turns: int, report: Report) -> MemoryTrace:
+    conversation = store.create(title="A long chat")
+    session = ChatSession(host, store, conversation, options=GenerationOptions(max_tokens=24))
+    pairs = real_turns()
+    samples = [(0, resident_mb())]
+    for turn in range(1, turns + 1):
+        "".join(session.ask(next(pairs)[0]))
+        if turn % 5 == 0 or turn == turns:
+            samples.append((turn, resident_mb()))
+        if turn % 25 == 0:
+            report(f"  chat turn {turn}: {samples[-1][1]:.0f} MB resident")
+    return trace(samples)
+
+
+def long_voice_call(host: ModelHost, home: Path, turns: int, report: Report) -> MemoryTrace:
+    """A call of `turns` spoken questions through the real duplex loop on the file backend."""
+    from engine.voice_conversation import VoiceConversation
+    from media.duplex_loop import DuplexLoop, LoopOptions
+    from media.file_audio import FileAudioBackend
+    from media.scripted_call import utterance, write_mic
+    from media.speech_to_text import SpeechToText
+    from media.text_to_speech import TextToSpeech
+    from media.voice_events import UserTurn
+
+    tts = TextToSpeech()
+    lines = [utterance(tts, text) for text in (
+        "What is the tallest mountain in the world?", "Tell me one thing about the moon.",
+        "Name a famous composer.", "What colour is the sky on a clear day?")]
+    script = [1.0]
+    for index in range(turns):
+        script += [lines[index % len(lines)], 9.0]  # room for the answer before the next question
+    mic = home / "long-call.wav"
+    write_mic(mic, script)
+    script_s = soundfile.info(str(mic)).duration
+    conversation = ConversationStore(open_database(home / "longwit.db")).create(title="A long call")
+    talk = VoiceConversation(host, conversation, GenerationOptions(max_tokens=32),
+                             db_path=home / "longwit.db")
+    heard = [0]
+
+    def on_event(event: object) -> None:
+        talk.on_event(event)  # type: ignore[arg-type]
+        if isinstance(event, UserTurn):
+            heard[0] += 1
+
+    backend = FileAudioBackend(mic, tail_silence_s=5.0)
+    loop = DuplexLoop(backend, SpeechToText(), tts, talk.respond, on_event, LoopOptions(),
+                      retract=talk.retract)
+    loop.on_responder_end = talk.release_thread
+    samples = [(0, resident_mb())]
+    stop = threading.Event()
+
+    def sample() -> None:
+        while not stop.wait(1.0):
+            samples.append((heard[0], resident_mb()))
+
+    sampler = threading.Thread(target=sample, name="soak-memory", daemon=True)
+    loop.warm_up()
+    loop.start()
+    sampler.start()
+    try:
+        quiet_since = None
+        while not (backend.finished.is_set() or loop.ended.is_set() or backend.error):
+            time.sleep(0.5)
+            played = backend.frames_delivered * 0.02 >= script_s
+            quiet_since = (quiet_since or time.monotonic()) if played and loop.quiet() else None
+            if quiet_since and time.monotonic() - quiet_since >= 2.0:
+                break
+    finally:
+        stop.set()
+        sampler.join()
+        loop.stop()
+        talk.close()
+    report(f"  voice call: {heard[0]} turns heard, {samples[-1][1]:.0f} MB resident")
+    return trace(samples)
+
+
+def run_soak_benchmark(options: SoakOptions, models_dir: Path, report: Report,
+                       folder: Path | None = None) -> dict:
+    with tempfile.TemporaryDirectory(prefix="longwit-bench-soak-") as scratch:
+        home = folder or Path(scratch)
+        path = home / "longwit.db"
+        report(f"Growing a database to {options.conversations * options.turns * 2:,} messages and "
+               f"{options.documents} documents…")
+        steps = grow(path, home, options, report)
+        host = ModelHost(models_dir)
+        db = open_database(path)
+        try:
+            card = host.load(options.model, options.load)
+            store = ConversationStore(db)
+            report(f"A conversation of {options.long_turns:,} turns…")
+            long = long_conversation(host, store, options.long_turns)
+            report(f"A chat of {options.chat_turns} turns…")
+            chat = long_chat(host, store, options.chat_turns, report)
+            voice = None
+            if options.voice_turns:
+                report(f"A voice call of {options.voice_turns} questions (real time)…")
+                voice = long_voice_call(host, home, options.voice_turns, report)
+        finally:
+            db.conn.close()
+            host.close()
+    first, last = steps[0], steps[-1]
+    return {
+        "model": {"name": card.name, "n_ctx": card.n_ctx},
+        "options": {k: v for k, v in asdict(options).items() if k != "load"},
+        "machine": machine(),
+        "growth": [asdict(step) for step in steps],
+        "growth_ratio": {name: round(getattr(last, name) / max(getattr(first, name), 1e-3), 2)
+                         for name in ("open_ms", "list_ms", "search_messages_ms",
+                                      "search_documents_ms", "read_conversation_ms")},
+        "long_conversation": long,
+        "chat_memory": asdict(chat),
+        "voice_memory": asdict(voice) if voice else None,
+    }
+
+
+def format_soak_table(result: dict) -> str:
+    from desktop.cli.bench_tables import table
+
+    growth = table(
+        ["messages", "documents", "database", "open", "list 50", "search messages",
+         "search documents", "read a conversation"],
+        [[f"{g['messages']:,}", str(g["documents"]), f"{g['database_mb']:.1f} MB",
+          f"{g['open_ms']:.1f} ms", f"{g['list_ms']:.1f} ms", f"{g['search_messages_ms']:.1f} ms",
+          f"{g['search_documents_ms']:.1f} ms", f"{g['read_conversation_ms']:.1f} ms"]
+         for g in result["growth"]])
+    ratios = ", ".join(f"{name.removesuffix('_ms').replace('_', ' ')} {ratio}x"
+                       for name, ratio in result["growth_ratio"].items())
+    long = result["long_conversation"]
+    asked = "; ".join(f"{a['seconds']:.1f} s to answer, {a['prompt_tokens']} prompt tokens, "
+                      f"{a['left_out']:,} messages outside the window" for a in long["asked"])
+    lines = [growth, f"largest against smallest: {ratios}",
+             f"a conversation of {long['stored_turns']:,} turns: {asked}"]
+    for name in ("chat_memory", "voice_memory"):
+        memory = result[name]
+        if memory:
+            growth_rate = memory["growth_mb_per_100_turns"]
+            rate = "—" if growth_rate is None else f"{growth_rate:+.1f} MB per 100 turns"
+            lines.append(f"{name.replace('_', ' ')}: {memory['turns']} turns, "
+                         f"{memory['first_mb']:.0f} → {memory['last_mb']:.0f} MB resident "
+                         f"(peak {memory['peak_mb']:.0f}), {rate}")
+    return "\n".join(lines)
