@@ -106,7 +106,7 @@ class MainWindow(QMainWindow):
         self._connect()
         self._restore_state()
         self.refresh_sidebar()
-        self.library.start()  # watch the folders, read what came while the window was closed
+        self.library.list_folders(scan=True)  # what came while the window was closed, then watch
         self.closed_cleanly: bool | None = None
 
     # Building ----------------------------------------------------------------------------------

@@ -120,6 +120,11 @@ def test_the_library_lists_finds_attaches_and_reads_again(qtbot, longwit_home: P
     assert second not in (None, first)
     qtbot.waitUntil(lambda: window.pane.document_panel.rows.count() == 1, timeout=SHOWN_MS)
     qtbot.waitUntil(lambda: rows(dialog)["Keepers report"][4] == "2 conversations", timeout=SHOWN_MS)
+    choose(dialog, "Bird notes")  # a second one, into the conversation now open
+    with qtbot.waitSignal(window.chat.prefilled, timeout=ANSWER_MS):
+        qtbot.mouseClick(dialog.attach_button, Qt.MouseButton.LeftButton)
+    assert window.pane.conversation_id == second
+    qtbot.waitUntil(lambda: window.pane.document_panel.rows.count() == 2, timeout=SHOWN_MS)
     choose(dialog, "Keepers report")
     assert dialog.detail.text().count("href='conv:") == 2
     dialog.detail.linkActivated.emit(f"conv:{first}")  # a click on a conversation's name
@@ -145,7 +150,7 @@ def test_the_library_lists_finds_attaches_and_reads_again(qtbot, longwit_home: P
         documents = DocumentStore(db)
         stored = {d.title: d for d in documents.list()}
         assert [hit.chunk.document_id for hit in documents.search("gannets")] == [stored["log"].id]
-        assert {d.title for d in documents.pinned(second)} == {"Keepers report"}
+        assert [d.title for d in documents.pinned(second)] == ["Keepers report", "Bird notes"]
 
 
 def test_removing_takes_states_and_citations_and_the_answer_stays_readable(
@@ -169,6 +174,11 @@ def test_removing_takes_states_and_citations_and_the_answer_stays_readable(
     qtbot.waitUntil(lambda: list(rows(dialog)) == ["Velmora diary"], timeout=SHOWN_MS)
     dialog.table.setFocus()
     choose(dialog, "Velmora diary")
+    with qtbot.waitSignal(window.chat.reply_done, timeout=ANSWER_MS):
+        window.pane.send("Who kept the diary?")
+        qtbot.mouseClick(dialog.reread_button, Qt.MouseButton.LeftButton)  # while it answers: no
+        assert "wait for it to finish" in dialog.status.text()
+    qtbot.waitUntil(lambda: not window.chat.busy, timeout=ANSWER_MS)
     qtbot.keyClick(dialog.table, Qt.Key.Key_Delete)
     qtbot.waitUntil(lambda: dialog.removal_box is not None and dialog.removal_box.isVisible(),
                     timeout=SHOWN_MS)
@@ -188,7 +198,8 @@ def test_removing_takes_states_and_citations_and_the_answer_stays_readable(
         assert all(StateIndex(db).get(s.key) is None for s in holding)
         sources = CitationStore(db).sources([done.message_id])
     assert sources and all(not s.stored and s.document_title == "Velmora diary" for s in sources)
-    assert stored_messages(window)[-1].content == done.text  # the answer itself is untouched
+    answer = next(m for m in stored_messages(window) if m.id == done.message_id)
+    assert answer.content == done.text  # the answer itself is untouched
     window.open_citation(done.message_id, sources[0].number)
     qtbot.waitUntil(lambda: window.viewer is not None and window.viewer.isVisible(), timeout=SHOWN_MS)
     assert "not stored here" in window.viewer.where.text()

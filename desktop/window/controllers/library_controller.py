@@ -85,19 +85,13 @@ class LibraryController(QObject):
         self.db_thread.run("reading what a removal takes", lambda db: Library(db).removal_cost(
             DocumentStore(db).get(document_id)), then)
 
-    def list_folders(self) -> None:
+    def list_folders(self, scan: bool = False) -> None:
+        """The watched folders; with `scan`, then read what is new in them (at the window's start
+        and when the library opens: what arrived while nobody watched). The file-system watcher is
+        handed the folders each scan walked."""
         def listed(folders: list[WatchedFolder]) -> None:
             self.folders_listed.emit(folders)
-            if not self.busy:  # a scan under way hands the watcher the folders it walked
-                self.watcher.watch(f.path for f in folders if Path(f.path).is_dir())
-
-        self.db_thread.run("reading the watched folders", lambda db: WatchedFolders(db).list(), listed)
-
-    def start(self) -> None:
-        """At the window's start: watch the folders and read what arrived while it was closed."""
-        def listed(folders: list[WatchedFolder]) -> None:
-            self.folders_listed.emit(folders)
-            if folders:
+            if scan and folders:
                 self.scan()
 
         self.db_thread.run("reading the watched folders", lambda db: WatchedFolders(db).list(), listed)
@@ -172,6 +166,7 @@ class LibraryController(QObject):
             self.notice.emit(f"Stopped watching {watched.path}; its documents stay in the library.",
                              "info")
             self.list_folders()
+            self.scan()  # hands the watcher the folders still watched
 
         self.db_thread.run("removing a watched folder",
                            lambda db: WatchedFolders(db).remove(folder_id), removed,

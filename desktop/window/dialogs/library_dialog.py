@@ -51,9 +51,9 @@ ID_ROLE = Qt.ItemDataRole.UserRole
 KEY_ROLE = Qt.ItemDataRole.UserRole + 1  # what a column sorts by
 KINDS = {"pdf": "PDF", "docx": "Word", "epub": "EPUB", "html": "HTML", "markdown": "Markdown",
          "text": "Text", "audio": "Audio", "image": "Image"}
-EMPTY = ("Your library is empty. Drop a document (PDF, Word, EPUB, Markdown, text, audio or a scan) "
-         "onto a conversation to read it, or add a folder below: Longwit reads what it holds and "
-         "watches it for new files.")
+EMPTY = ("<h3>No documents yet</h3><p>Drop a document (PDF, Word, EPUB, Markdown, text, audio or a "
+         "scan) onto a conversation to read it, or add a folder below: Longwit reads what it holds "
+         "and watches it for new files.</p>")
 
 
 def added_text(created: str) -> str:
@@ -170,6 +170,7 @@ class LibraryDialog(QDialog):
         self.empty = QLabel(EMPTY, self)
         self.empty.setObjectName("library-empty")
         self.empty.setWordWrap(True)
+        self.empty.setTextFormat(Qt.TextFormat.RichText)
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setMargin(24)
         self.stack = QStackedWidget(self)
@@ -244,9 +245,10 @@ class LibraryDialog(QDialog):
         return button
 
     def open_library(self) -> None:
-        """Show it, listing what is stored now and the watched folders."""
+        """Show it, listing what is stored now and the watched folders, and read what is new in
+        them."""
         self.controller.search(self.search_text())
-        self.controller.list_folders()
+        self.controller.list_folders(scan=True)
         self.show()
         self.raise_()
         self.activateWindow()
@@ -280,8 +282,8 @@ class LibraryDialog(QDialog):
             self.table.setSortingEnabled(True)
         self.table.horizontalHeader().setSortIndicatorShown(not text)
         if not entries:
-            self.empty.setText(EMPTY if not text else f"No document matches “{text}” by its title "
-                               "or its words.")
+            self.empty.setText(EMPTY if not text else f"<h3>No document matches “{html.escape(text)}”"
+                               "</h3><p>Neither a title nor a passage holds those words.</p>")
         self.stack.setCurrentWidget(self.table if entries else self.empty)
         self.choose(chosen if chosen in self.entries else (entries[0].document.id if entries else None))
         self._chosen_changed()  # the same row chosen again: its detail (a search's snippet) is new
