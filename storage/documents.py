@@ -53,6 +53,14 @@ class RemovedDocument:
     quoted_citations: int  # citations that now keep the passage's words instead of a link
     state_files: list[str]  # saved model states whose rows went: delete_state_files() them
 
+    def summary(self) -> str:
+        """What went with it, for the line both the window and the command line print."""
+        parts = [f"unpinned from {self.conversations} conversation(s)" if self.conversations else "",
+                 f"{self.quoted_citations} citation(s) keep their passage's words"
+                 if self.quoted_citations else "",
+                 f"{len(self.state_files)} saved model state(s) deleted" if self.state_files else ""]
+        return "; ".join(part for part in parts if part)
+
 
 @dataclass(frozen=True)
 class NewChunk:

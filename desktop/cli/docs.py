@@ -99,11 +99,7 @@ def remove(document_id: int) -> None:
     removed = store.remove(document_id)
     delete_state_files(states_path(), removed.state_files)
     sweep_orphan_state_files(store.db, states_path())
-    parts = [f"unpinned from {removed.conversations} conversation(s)" if removed.conversations else "",
-             f"{removed.quoted_citations} citation(s) keep their passage's words"
-             if removed.quoted_citations else "",
-             f"{len(removed.state_files)} saved model state(s) deleted" if removed.state_files else ""]
-    said = "; ".join(part for part in parts if part)
+    said = removed.summary()
     click.echo(f"removed #{removed.document.id} {removed.document.title}" + (f" ({said})" if said else ""))
 
 

@@ -16,7 +16,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractButton, QLineEdit, QListWidget, QMessageBox, QTableWidget
 
-from desktop.window.dialogs.library_dialog import COLUMNS, EMPTY, LibraryDialog
+from desktop.window.dialogs.library_dialog import LibraryDialog
+from desktop.window.dialogs.library_text import COLUMNS, EMPTY
 from media.document_files import Chapter, write_document
 from storage import DocumentStore, database_path, open_database
 from storage.citations import CitationStore

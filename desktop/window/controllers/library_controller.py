@@ -15,6 +15,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+import sqlite_utils
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from desktop.diagnostics.error_report import error_message
@@ -34,11 +35,7 @@ SETTLED_RESCAN_MS = int(SETTLE_S * 1000) + 500
 
 
 def removal_line(removed: RemovedDocument) -> str:
-    parts = [f"unpinned from {removed.conversations} conversation(s)" if removed.conversations else "",
-             f"{removed.quoted_citations} citation(s) keep their passage's words"
-             if removed.quoted_citations else "",
-             f"{len(removed.state_files)} saved model state(s) deleted" if removed.state_files else ""]
-    said = "; ".join(part for part in parts if part)
+    said = removed.summary()
     return f"Removed “{removed.document.title}”" + (f" ({said})." if said else ".")
 
 
@@ -109,7 +106,7 @@ class LibraryController(QObject):
         if self.refused():
             return
 
-        def work(db) -> RemovedDocument:
+        def work(db: sqlite_utils.Database) -> RemovedDocument:
             removed = DocumentStore(db).remove(document_id)
             delete_state_files(self.states, removed.state_files)
             sweep_orphan_state_files(db, self.states)
