@@ -153,7 +153,8 @@ class ChatSession:
             prefix = None
             if cache is not None:
                 prefix = cache.prepare(
-                    model, context.tokens, context.prefix_tokens, cancel, context.prefix_text
+                    model, context.tokens, context.prefix_tokens, cancel, context.prefix_text,
+                    self.document_ids()
                 )
                 reply_box[0].prefix = prefix
             with abort_when(model, cancel):
@@ -190,12 +191,17 @@ class ChatSession:
                                                self.memory_block(model, remembered))
             context = packer.pack(model, history, [], self.window_start)
             if cache is not None:
-                cache.prepare(model, context.tokens, context.prefix_tokens, stop, context.prefix_text)
+                cache.prepare(model, context.tokens, context.prefix_tokens, stop, context.prefix_text,
+                              self.document_ids())
             return context
 
         context = self.host.call(work)
         self.record_token_counts(context.document_tokens)
         return context
+
+    def document_ids(self) -> list[int]:
+        """The pinned documents, which a saved prefix state is indexed with."""
+        return [d.document_id for d in self.documents.documents] if self.documents else []
 
     def record_token_counts(self, counts: dict[int, int]) -> None:
         """Store each document's size in this model's tokens the first time it is known."""

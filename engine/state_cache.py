@@ -102,8 +102,11 @@ class StateCache:
         prefix_tokens: int,
         cancel: threading.Event,
         prefix_text: str = "",
+        document_ids: Sequence[int] = (),
     ) -> PrefixOutcome:
-        """Make sure the first `prefix_tokens` of `prompt` are in the KV cache, the cheapest way."""
+        """Make sure the first `prefix_tokens` of `prompt` are in the KV cache, the cheapest way. A
+        state saved now is indexed with `document_ids`, the documents its prefix holds, so that
+        removing or re-reading one of them drops it."""
         started = time.perf_counter()
         if prefix_tokens < MIN_PREFIX_TOKENS:
             return PrefixOutcome("skipped", prefix_tokens, 0.0)
@@ -119,7 +122,7 @@ class StateCache:
             with abort_when(model, cancel):
                 model.llama.eval(prefix[reusable:])
             read = prefix_tokens - reusable
-            self.save(model, prefix, prefix_text)
+            self.save(model, prefix, prefix_text, document_ids)
             how = "prefilled"
         return PrefixOutcome(how, prefix_tokens, time.perf_counter() - started, read)
 
@@ -155,7 +158,8 @@ class StateCache:
         except OSError:
             return False
 
-    def save(self, model: LoadedModel, prefix: list[int], prefix_text: str = "") -> None:
+    def save(self, model: LoadedModel, prefix: list[int], prefix_text: str = "",
+             document_ids: Sequence[int] = ()) -> None:
         key = state_key(model, prefix)
         self.folder.mkdir(parents=True, exist_ok=True)
         path = self.folder / f"{key}.state"
@@ -172,7 +176,7 @@ class StateCache:
         crash_points.reached("state.renamed")
         saved = SavedState(key, model_key(model), len(prefix), text_sha256(prefix_text), path.name,
                            path.stat().st_size, file_checksum(path), "")
-        self.index.put(saved)
+        self.index.put(saved, document_ids)
         crash_points.reached("state.indexed", key=key)
         self.evict(keep=key)
 

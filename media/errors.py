@@ -102,6 +102,14 @@ class ReadCancelled(DocumentError):
         super().__init__(path, f"Reading {path.name} was cancelled; add it again to read it.")
 
 
+class RereadFailed(DocumentError):
+    """A stored document could not be read again from its file; the stored copy is unchanged."""
+
+    def __init__(self, path: Path, title: str, document_id: int, reason: str) -> None:
+        super().__init__(path, f"“{title}” (#{document_id}) was not read again: {reason}; the stored "
+                               "copy is kept as it was.")
+
+
 class TranscriberUnavailable(DocumentError):
     def __init__(self, path: Path, reason: str) -> None:
         super().__init__(

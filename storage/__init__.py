@@ -17,7 +17,7 @@ from storage.errors import (
 from storage.memory_store import Memory, MemorySettings, MemoryStore
 from storage.model_probes import ProbeRecord, ProbeStore
 from storage.model_uses import ModelUse, ModelUseLog
-from storage.paths import database_path, log_path, longwit_home
+from storage.paths import database_path, log_path, longwit_home, states_path
 from storage.word_timings import WordTiming, WordTimings
 
 __all__ = [
@@ -52,4 +52,5 @@ __all__ = [
     "log_path",
     "longwit_home",
     "open_database",
+    "states_path",
 ]

@@ -16,11 +16,13 @@ import sqlite_utils
 from storage import crash_points
 from storage.conversations import fts_query, now
 from storage.database import database_file, translated_errors
+from storage.document_removal import REMOVED_PROBLEM, ClearedContents, clear_contents
 from storage.errors import ConversationNotFound, DocumentAlreadyStored, DocumentNotFound
 from storage.locations import Location
 
 DOCUMENT_COLUMNS = (
-    "d.id, d.title, d.path, d.sha256, d.kind, d.size_bytes, d.char_count, d.chunk_count, d.created"
+    "d.id, d.title, d.path, d.sha256, d.kind, d.size_bytes, d.char_count, d.chunk_count, d.created, "
+    "d.page_count"
 )
 CHUNK_COLUMNS = (
     "c.id, c.document_id, c.ordinal, c.text, c.page, c.section, c.line, c.start_s, c.end_s, "
@@ -39,6 +41,25 @@ class Document:
     char_count: int  # characters in the stored chunks
     chunk_count: int
     created: str
+    page_count: int | None = None  # None where the reader knows no pages (text, audio)
+
+
+@dataclass(frozen=True)
+class RemovedDocument:
+    """What went with a removed document, for the line that confirms it."""
+
+    document: Document
+    conversations: int  # it was pinned to this many
+    quoted_citations: int  # citations that now keep the passage's words instead of a link
+    state_files: list[str]  # saved model states whose rows went: delete_state_files() them
+
+    def summary(self) -> str:
+        """What went with it, for the line both the window and the command line print."""
+        parts = [f"unpinned from {self.conversations} conversation(s)" if self.conversations else "",
+                 f"{self.quoted_citations} citation(s) keep their passage's words"
+                 if self.quoted_citations else "",
+                 f"{len(self.state_files)} saved model state(s) deleted" if self.state_files else ""]
+        return "; ".join(part for part in parts if part)
 
 
 @dataclass(frozen=True)
@@ -83,6 +104,7 @@ class ChunkHit:
 class Tally:
     chunks: int = 0
     chars: int = 0
+    pages: int | None = None  # the highest page seen
 
 
 def chunk_rows(document_id: int, chunks: Iterable[NewChunk], tally: Tally) -> Iterator[tuple]:
@@ -90,8 +112,25 @@ def chunk_rows(document_id: int, chunks: Iterable[NewChunk], tally: Tally) -> It
         crash_points.reached("document.chunk")
         tally.chunks += 1
         tally.chars += len(chunk.text)
+        if chunk.page is not None:
+            tally.pages = max(tally.pages or 0, chunk.page)
         yield (document_id, ordinal, chunk.text, chunk.page, chunk.section, chunk.line,
                chunk.start_s, chunk.end_s, chunk.char_start)
+
+
+def insert_chunks(db: sqlite_utils.Database, document_id: int, chunks: Iterable[NewChunk]) -> Tally:
+    """Write a document's chunks and its counts, inside the caller's transaction."""
+    tally = Tally()
+    db.conn.executemany(
+        "INSERT INTO chunks (document_id, ordinal, text, page, section, line, start_s, end_s, "
+        "char_start) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        chunk_rows(document_id, chunks, tally),
+    )
+    db.execute(
+        "UPDATE documents SET char_count = ?, chunk_count = ?, page_count = ? WHERE id = ?",
+        [tally.chars, tally.chunks, tally.pages, document_id],
+    )
+    return tally
 
 
 def insert_pin(db: sqlite_utils.Database, conversation_id: int, document_id: int) -> None:
@@ -129,16 +168,7 @@ class DocumentStore:
             )
             document_id = int(cursor.lastrowid)
             crash_points.reached("document.begun")
-            tally = Tally()
-            self.db.conn.executemany(
-                "INSERT INTO chunks (document_id, ordinal, text, page, section, line, start_s, "
-                "end_s, char_start) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                chunk_rows(document_id, chunks, tally),
-            )
-            self.db.execute(
-                "UPDATE documents SET char_count = ?, chunk_count = ? WHERE id = ?",
-                [tally.chars, tally.chunks, document_id],
-            )
+            tally = insert_chunks(self.db, document_id, chunks)
         crash_points.reached("document.committed", document_id=document_id, chunks=tally.chunks,
                              sha256=sha256)
         return document_id
@@ -165,21 +195,46 @@ class DocumentStore:
             rows = self.db.execute(f"SELECT {DOCUMENT_COLUMNS} FROM documents d ORDER BY d.id")
             return [Document(*row) for row in rows.fetchall()]
 
-    def remove(self, document_id: int) -> None:
-        """Delete a document with its chunks, their index rows, token counts, pins and the
-        citations that pointed into it."""
-        self.get(document_id)
+    def remove(self, document_id: int) -> RemovedDocument:
+        """Delete a document with its chunks, their index rows, token counts, pins, the saved model
+        states that hold it (their rows; the caller deletes the files after this commits, with
+        `delete_state_files`) and its place in a watched folder's record. Answers that cited it
+        keep their text, and each citation keeps the passage's words, place and title (a quoted
+        citation, as an imported answer has), so the sources still show."""
         with translated_errors(self.path), self.db.conn:
             self.db.execute("BEGIN IMMEDIATE")
-            # Answers that cited this document keep their text; their links to it go.
-            self.db.execute(
-                "DELETE FROM message_citations WHERE chunk_id IN "
-                "(SELECT id FROM chunks WHERE document_id = ?)",
-                [document_id],
-            )
-            for table in ("conversation_documents", "document_tokens", "chunks"):
-                self.db.execute(f"DELETE FROM {table} WHERE document_id = ?", [document_id])
+            document = self.get(document_id)
+            used_in = self.db.execute(
+                "SELECT COUNT(*) FROM conversation_documents WHERE document_id = ?", [document_id]
+            ).fetchone()[0]
+            contents = clear_contents(self.db, document_id)
+            self.db.execute("DELETE FROM conversation_documents WHERE document_id = ?", [document_id])
+            self.db.execute("UPDATE folder_files SET document_id = NULL, problem = ? "
+                            "WHERE document_id = ?", [REMOVED_PROBLEM, document_id])
             self.db.execute("DELETE FROM documents WHERE id = ?", [document_id])
+        return RemovedDocument(document, int(used_in), contents.quoted_citations,
+                               contents.state_files)
+
+    def replace_contents(self, document_id: int, title: str, sha256: str, kind: str,
+                         size_bytes: int | None, chunks: Iterable[NewChunk]) -> ClearedContents:
+        """Read again: the same document (id, pins, place in the library) with new chunks, in one
+        transaction that consumes `chunks`; anything they raise leaves the old ones. The old
+        chunks' citations become quoted (their words kept), their token counts and the saved
+        states that hold the document go (the caller deletes the state files after the commit).
+        Raises DocumentAlreadyStored when the new bytes are another stored document's."""
+        with translated_errors(self.path), self.db.conn:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.get(document_id)
+            other = self.find_by_sha256(sha256)
+            if other is not None and other.id != document_id:
+                raise DocumentAlreadyStored(other.id)
+            contents = clear_contents(self.db, document_id)
+            self.db.execute(
+                "UPDATE documents SET title = ?, sha256 = ?, kind = ?, size_bytes = ? WHERE id = ?",
+                [title, sha256, kind, size_bytes, document_id],
+            )
+            insert_chunks(self.db, document_id, chunks)
+        return contents
 
     def chunks(self, document_id: int) -> list[Chunk]:
         self.get(document_id)

@@ -47,6 +47,13 @@ class DocumentNotFound(StorageError):
         )
 
 
+class WatchedFolderNotFound(StorageError):
+    def __init__(self, folder: object) -> None:
+        super().__init__(
+            f"No watched folder is {folder}; `longwit docs folders list` lists the ones there are."
+        )
+
+
 class DocumentAlreadyStored(StorageError):
     """The same bytes (by SHA-256) are already stored: a document is kept once."""
 

@@ -301,6 +301,47 @@ def m010_conversation_recall(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE conversations ADD COLUMN recall INTEGER NOT NULL DEFAULT 1")
 
 
+def m011_library(db: sqlite_utils.Database) -> None:
+    """What the document library needs. `documents.page_count`: how many pages a document has,
+    where its reader knows pages (the highest page of its chunks; filled here for the documents
+    already stored), so the library lists it without reading every chunk. `model_state_documents`:
+    which documents each saved model state holds, so removing or re-reading a document drops the
+    states it is in (states saved before this migration have no such rows and age out of the cache
+    as before). `watched_folders`: folders whose new files are read on their own. `folder_files`:
+    what a scan of them saw (size and modification time, and the document it became or the one
+    line why it did not), so a file is read once, a removed document is not brought back from its
+    folder until the file changes, and a file that could not be read is tried again only when it
+    changes. By hand, for ON DELETE."""
+    db.execute("ALTER TABLE documents ADD COLUMN page_count INTEGER")
+    db.execute("UPDATE documents SET page_count = "
+               "(SELECT MAX(page) FROM chunks WHERE chunks.document_id = documents.id)")
+    db.execute(
+        "CREATE TABLE model_state_documents ("
+        "state_key TEXT NOT NULL REFERENCES model_states(key) ON DELETE CASCADE, "
+        "document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE, "
+        "PRIMARY KEY (state_key, document_id))"
+    )
+    db.execute("CREATE INDEX model_state_documents_document ON model_state_documents (document_id)")
+    db.execute(
+        "CREATE TABLE watched_folders ("
+        "id INTEGER PRIMARY KEY, "
+        "path TEXT NOT NULL UNIQUE, "
+        "added TEXT NOT NULL)"
+    )
+    db.execute(
+        "CREATE TABLE folder_files ("
+        "path TEXT PRIMARY KEY, "
+        "folder_id INTEGER NOT NULL REFERENCES watched_folders(id) ON DELETE CASCADE, "
+        "size_bytes INTEGER NOT NULL, "
+        "mtime_ns INTEGER NOT NULL, "
+        "document_id INTEGER REFERENCES documents(id) ON DELETE SET NULL, "
+        "problem TEXT, "
+        "seen TEXT NOT NULL)"
+    )
+    db.execute("CREATE INDEX folder_files_folder ON folder_files (folder_id)")
+    db.execute("CREATE INDEX folder_files_document ON folder_files (document_id)")
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     m001_initial,
     m002_documents,
@@ -312,4 +353,5 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     m008_message_reasoning,
     m009_memories,
     m010_conversation_recall,
+    m011_library,
 ]

@@ -4,6 +4,7 @@ cache can be kept under a size cap by evicting the least recently used."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import sqlite_utils
@@ -39,14 +40,32 @@ class StateIndex:
             ).fetchone()
         return SavedState(*row) if row else None
 
-    def put(self, state: SavedState) -> None:
+    def put(self, state: SavedState, document_ids: Iterable[int] = ()) -> None:
+        """Index a saved state with the documents its prefix holds (removing or re-reading one of
+        them drops the state); a document removed meanwhile is left out."""
         with translated_errors(self.path), self.db.conn:
+            self.db.execute("BEGIN IMMEDIATE")
             self.db.execute(
                 "INSERT OR REPLACE INTO model_states (key, model_key, n_tokens, prefix_text_sha256, "
                 "file_name, size_bytes, checksum, created, last_used) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [state.key, state.model_key, state.n_tokens, state.prefix_text_sha256,
                  state.file_name, state.size_bytes, state.checksum, now(), now()],
             )
+            for document_id in document_ids:
+                self.db.execute(
+                    "INSERT OR IGNORE INTO model_state_documents (state_key, document_id) "
+                    "SELECT ?, id FROM documents WHERE id = ?",
+                    [state.key, int(document_id)],
+                )
+
+    def documents_of(self, key: str) -> list[int]:
+        """The documents a saved state holds, as far as its save said."""
+        with translated_errors(self.path):
+            rows = self.db.execute(
+                "SELECT document_id FROM model_state_documents WHERE state_key = ? "
+                "ORDER BY document_id", [key]
+            ).fetchall()
+        return [int(row[0]) for row in rows]
 
     def prefix_length(self, model_key: str, prefix_text_sha256: str) -> int | None:
         """How many tokens a saved prefix made from this text has, for this model."""

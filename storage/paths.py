@@ -11,6 +11,7 @@ HOME_VARIABLE = "LONGWIT_HOME"
 DATABASE_NAME = "longwit.db"
 LOG_FOLDER = "logs"
 LOG_NAME = "longwit.log"
+STATES_FOLDER = "states"
 
 
 def longwit_home() -> Path:
@@ -23,6 +24,11 @@ def longwit_home() -> Path:
 
 def database_path() -> Path:
     return longwit_home() / DATABASE_NAME
+
+
+def states_path() -> Path:
+    """Where saved model states (KV caches of document prefixes) are kept as files."""
+    return longwit_home() / STATES_FOLDER
 
 
 def log_path() -> Path:

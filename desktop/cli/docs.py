@@ -1,4 +1,5 @@
-"""`longwit docs`: add files and folders, list what is stored, remove a document.
+"""`longwit docs`: add files and folders, list what is stored, remove a document, read one again
+from its file, and the watched folders (`docs folders`, in desktop/cli/doc_folders).
 
 `docs add` goes on past a file it cannot read: that file gets one `skipped:` line naming it, the
 others are stored, and the exit code (1) says that something was skipped.
@@ -6,19 +7,20 @@ others are stored, and the exit code (1) says that something was skipped.
 
 from __future__ import annotations
 
-import shutil
 import sys
-import time
 from pathlib import Path
-from typing import TextIO
 
 import click
 
+from desktop.cli.doc_folders import folders
+from desktop.cli.progress_line import ProgressLine
 from desktop.cli.read_limits import limits
 from desktop.cli.support import EXIT_ERROR, open_documents, reports_errors
 from media.ingest import IngestResult, ingest_paths
-
-PROGRESS_INTERVAL_S = 0.1
+from media.reread import reread_document
+from storage import states_path
+from storage.document_removal import delete_state_files, sweep_orphan_state_files
+from storage.library import Library
 
 
 def human_size(size: int | None) -> str:
@@ -28,29 +30,6 @@ def human_size(size: int | None) -> str:
         if size >= scale:
             return f"{size / scale:.1f} {unit}"
     return f"{size} B"
-
-
-class ProgressLine:
-    """One line on a terminal's stderr, rewritten in place; silent when stderr is not a terminal."""
-
-    def __init__(self, stream: TextIO) -> None:
-        self.stream = stream
-        self.shown = stream.isatty()
-        self.last = 0.0
-
-    def update(self, share: float, message: str) -> None:
-        now = time.monotonic()
-        if not self.shown or now - self.last < PROGRESS_INTERVAL_S:
-            return
-        self.last = now
-        width = shutil.get_terminal_size().columns - 1
-        self.stream.write(f"\r\x1b[K{share:4.0%} {message}"[: width + 4])
-        self.stream.flush()
-
-    def clear(self) -> None:
-        if self.shown:
-            self.stream.write("\r\x1b[K")
-            self.stream.flush()
 
 
 def report(result: IngestResult) -> None:
@@ -68,7 +47,10 @@ def report(result: IngestResult) -> None:
 
 @click.group()
 def docs() -> None:
-    """Documents Longwit answers from: add, list, remove."""
+    """Documents Longwit answers from: add, list, remove, reread, watched folders."""
+
+
+docs.add_command(folders)
 
 
 @docs.command()
@@ -93,25 +75,47 @@ def add(paths: tuple[Path, ...]) -> None:
 @docs.command(name="list")
 @reports_errors
 def list_documents() -> None:
-    """Stored documents, oldest first."""
-    documents = open_documents().list()
-    if not documents:
-        click.echo("No documents yet; add some with `longwit docs add PATH…`.")
-    for document in documents:
+    """Stored documents, newest first: type, size, pages, date added, conversations using each."""
+    entries = Library(open_documents().db).entries()
+    if not entries:
+        click.echo("No documents yet; add some with `longwit docs add PATH…`, or watch a folder "
+                   "with `longwit docs folders add PATH`.")
+    for entry in entries:
+        document = entry.document
         added = document.created[:16].replace("T", " ")
+        pages = f"{document.page_count:,} p." if document.page_count else "–"
+        used = f"in {len(entry.conversations)} conversation{'s' * (len(entry.conversations) != 1)}"
         click.echo(f"{document.id:>5}  {document.title:<40} {document.kind:<9} "
-                   f"{human_size(document.size_bytes):>9} {document.chunk_count:>6,} chunks  {added}")
+                   f"{human_size(document.size_bytes):>9} {pages:>7} {document.chunk_count:>6,} "
+                   f"chunks  {added}  {used if entry.conversations else 'unused'}")
 
 
 @docs.command()
 @click.argument("document_id", type=int, metavar="ID")
 @reports_errors
 def remove(document_id: int) -> None:
-    """Delete a document with its chunks and search index (the file itself is left alone)."""
+    """Delete a document with its chunks, search index, pins and the saved model states that hold
+    it; answers that cited it keep the passages' words (the file itself is left alone)."""
     store = open_documents()
-    document = store.get(document_id)
-    store.remove(document_id)
-    click.echo(f"removed #{document.id} {document.title}")
+    removed = store.remove(document_id)
+    delete_state_files(states_path(), removed.state_files)
+    sweep_orphan_state_files(store.db, states_path())
+    said = removed.summary()
+    click.echo(f"removed #{removed.document.id} {removed.document.title}" + (f" ({said})" if said else ""))
+
+
+@docs.command()
+@click.argument("document_id", type=int, metavar="ID")
+@reports_errors
+def reread(document_id: int) -> None:
+    """Read a document again from the file it came from (same id and pins, new passages); if the
+    file has moved or cannot be read, the stored copy is kept and one line says why."""
+    line = ProgressLine(sys.stderr)
+    try:
+        again = reread_document(document_id, open_documents(), states_path(), progress=line.update)
+    finally:
+        line.clear()
+    click.echo(again.line())
 
 
 docs.add_command(limits)

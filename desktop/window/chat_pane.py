@@ -235,6 +235,22 @@ class ChatPane(QWidget):
         self.ensure_conversation(lambda conversation_id: self.documents.add(conversation_id, paths))
         self.document_panel.show_busy("Reading…", 0.0)
 
+    def attach_document(self, document_id: int, then: Callable[[int], None] | None = None) -> None:
+        """Pin a stored document (chosen in the library) to the open conversation, a new one when
+        none is open, and have the model read it; `then(conversation_id)` once it is pinned."""
+        def pin(conversation_id: int) -> None:
+            def pinned(documents: list[Document]) -> None:
+                if conversation_id == self.conversation_id:
+                    self.document_panel.show_documents(documents)
+                self.chat.prefill(conversation_id)
+                if then is not None:
+                    then(conversation_id)
+
+            self.db_thread.run("pinning a document",
+                               lambda db: stored.pin(db, conversation_id, document_id), pinned)
+
+        self.ensure_conversation(pin)
+
     def remove_document(self, document_id: int) -> None:
         conversation_id = self.conversation_id
         if conversation_id is None:

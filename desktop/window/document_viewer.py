@@ -69,7 +69,8 @@ class DocumentViewer(QDialog):
     def show_passage(self, passage: CitedPassage) -> None:
         self.setWindowTitle(passage.title)
         alone = "" if passage.whole_document else (
-            " (only this passage came with the conversation; its document is not stored here)")
+            " (only this passage is kept with the answer; its document is not stored here: it was "
+            "imported, or removed from the library)")
         self.where.setText(f"{passage.title} — {passage.location}{alone}")
         self.text.setPlainText("\n\n".join(passage.passages))
         start = sum(len(text) + 2 for text in passage.passages[: passage.cited_index])

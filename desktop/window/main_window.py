@@ -33,6 +33,7 @@ from desktop.window.controllers.chat_controller import ChatController
 from desktop.window.controllers.compression_controller import CompressionController, compression_refusal
 from desktop.window.controllers.conversation_controller import ConversationController
 from desktop.window.controllers.document_controller import DocumentController
+from desktop.window.controllers.library_controller import LibraryController
 from desktop.window.controllers.transfer_controller import (
     TransferController,
     ask_export_target,
@@ -44,6 +45,7 @@ from desktop.window.controllers.voice_controller import STOPPED, VoiceController
 from desktop.window.conversation_list import ConversationList
 from desktop.window.database_thread import DatabaseThread
 from desktop.window.dialogs.compression_dialog import CompressionDialog
+from desktop.window.dialogs.library_dialog import LibraryDialog
 from desktop.window.dialogs.model_picker import ModelPickerDialog, bundled_models
 from desktop.window.dialogs.settings_dialog import SettingsDialog
 from desktop.window.dialogs.shortcuts_dialog import ShortcutsDialog
@@ -87,6 +89,9 @@ class MainWindow(QMainWindow):
         self.transfer = TransferController(database, self.runner, self)
         self.compression = CompressionController(database, self.chat.host, self.runner, parent=self)
         self.compression_view: CompressionDialog | None = None
+        self.library = LibraryController(database, self.db_thread, self.runner, home / "states", self)
+        self.library.guard = self._library_must_wait
+        self.library_view: LibraryDialog | None = None
         self.banner = Banner(self)
         self.sidebar = ConversationList(self)
         self.pane = ChatPane(self.db_thread, self.chat, self.documents, self)
@@ -101,6 +106,7 @@ class MainWindow(QMainWindow):
         self._connect()
         self._restore_state()
         self.refresh_sidebar()
+        self.library.list_folders(scan=True)  # what came while the window was closed, then watch
         self.closed_cleanly: bool | None = None
 
     # Building ----------------------------------------------------------------------------------
@@ -136,6 +142,7 @@ class MainWindow(QMainWindow):
         self._action(file, "New conversation", self.new_conversation, QKeySequence.StandardKey.New)
         self._action(file, "Add documents…", self.choose_documents, "Ctrl+O")
         self._action(file, "Open GGUF model…", self.choose_model_file, "Ctrl+Shift+O")
+        self._action(file, "Document library…", self.open_library, "Ctrl+Shift+L")
         file.addSeparator()
         self._action(file, "Export conversation…", self.export_conversation)
         self._action(file, "Import conversation…", self.import_conversation)
@@ -189,6 +196,10 @@ class MainWindow(QMainWindow):
             export_notice(written), "info"))
         self.transfer.imported.connect(self._imported)
         self.transfer.failed.connect(lambda message: self.banner.show_message(message, "error"))
+        self.library.documents_changed.connect(self._library_changed)
+        self.library.notice.connect(self._library_notice)
+        self.library.progress.connect(lambda _share, message: self.statusBar().showMessage(
+            f"Library: {message}", 4000))
 
     # Conversations -----------------------------------------------------------------------------
 
@@ -260,6 +271,33 @@ class MainWindow(QMainWindow):
         paths, _ = QFileDialog.getOpenFileNames(self, "Add documents")
         if paths:
             self.pane.add_documents([Path(p) for p in paths])
+
+    def open_library(self) -> None:
+        """The document library (not modal): every stored document, search, watched folders."""
+        if self.library_view is None:
+            self.library_view = LibraryDialog(self.library, self)
+            self.library_view.attach_requested.connect(lambda document_id: self.pane.attach_document(
+                document_id, lambda _id: (self.library.refresh(), self.refresh_sidebar())))
+            self.library_view.conversation_chosen.connect(self.open_conversation)
+        self.library_view.open_library()
+
+    def _library_must_wait(self) -> str | None:
+        """Why a document cannot be removed or read again now (the model is reading it), or None."""
+        if self.chat.busy or self.voice.active:
+            return ("The model is answering or reading documents: wait for it to finish (or stop "
+                    "it with Esc, or hang up), then try again.")
+        return None
+
+    def _library_changed(self, _document_id: int) -> None:
+        """A document was removed or read again: the open conversation reads its documents anew."""
+        self.chat.forget_documents()
+        if self.pane.conversation_id is not None:
+            self.pane.show_pinned(self.pane.conversation_id)
+            self.pane.prefill_if_pinned()
+
+    def _library_notice(self, message: str, kind: str) -> None:
+        if self.library_view is None or not self.library_view.isVisible():
+            self.banner.show_message(message, kind)
 
     def open_citation(self, message_id: int, number: int) -> None:
         def show(passage: CitedPassage | None) -> None:

@@ -1,12 +1,14 @@
 """`longwit screenshots DIR` (and `make screenshots`): the window in its main states, rendered to PNG
 files so a person can look at them: empty, an answer with Markdown, documents with the context
-gauge and a citation opened, a voice call, an error banner, and the dark theme. It drives the real window with
+gauge and a citation opened, a voice call, an error banner, the dark theme, and the document
+library empty and with a few documents and a watched folder. It drives the real window with
 the bundled model in a temporary Longwit home, offscreen when there is no display."""
 
 from __future__ import annotations
 
 import os
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -59,6 +61,34 @@ def voice_call(window, folder: Path, out: Path, saved: list[Path]) -> None:
         wait_for(window.voice.state_changed, TIMEOUT_S, "Hanging up")
 
 
+def library_shot(window, out: Path, name: str, saved: list[Path]) -> None:
+    """The document library as it stands, chosen row and all."""
+    window.open_library()
+    settle(window)
+    save(window.library_view, out, name, saved)
+    window.library_view.close()
+
+
+def fill_library(window, folder: Path) -> None:
+    """A watched folder with a PDF and a Word file, read by the library's own scan."""
+    from media.document_files import Chapter
+    from media.document_files import write_document as write_file
+
+    papers = folder / "papers"
+    papers.mkdir()
+    survey = ("The survey counted the seabirds on the northern cliffs each spring, ledge by ledge, "
+              "and compared the totals with the keepers' diaries. ") * 12
+    write_file(papers / "seabird-survey.pdf", "Seabird survey 1890-1895",
+               [Chapter(f"Year {n}", (survey,) * 3) for n in range(1, 4)])
+    write_file(papers / "harbour-accounts.docx", "Harbour accounts",
+               [Chapter("Spring", ("Paraffin, bread and letters came with the supply boat.",))])
+    old = time.time() - 60  # older than a copy still being written
+    for path in papers.iterdir():
+        os.utime(path, (old, old))
+    window.library.add_folder(papers)
+    wait_for(window.library.idle, TIMEOUT_S, "Reading the watched folder")
+
+
 def take_screenshots(out: Path, progress: Callable[[str], None]) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
@@ -80,6 +110,7 @@ def take_screenshots(out: Path, progress: Callable[[str], None]) -> list[Path]:
         window.resize(1200, 800)
         window.show()
         save(window, out, "01-empty", saved)
+        library_shot(window, out, "08-library-empty", saved)
         start_when_shown(window)
         wait_for(window.chat.model_loaded, TIMEOUT_S, "Loading the model")
         progress("An answer with Markdown…")
@@ -100,6 +131,9 @@ def take_screenshots(out: Path, progress: Callable[[str], None]) -> list[Path]:
             if window.viewer is not None:
                 save(window.viewer, out, "04-citation", saved)
                 window.viewer.close()
+        progress("The document library…")
+        fill_library(window, folder)
+        library_shot(window, out, "09-library", saved)
         progress("A voice call…")
         voice_call(window, folder, out, saved)
         window.banner.show_message("The model could not be loaded: not a GGUF file. Still using "

@@ -67,6 +67,13 @@ def pinned(db: sqlite_utils.Database, conversation_id: int) -> list[Document]:
     return DocumentStore(db).pinned(conversation_id)
 
 
+def pin(db: sqlite_utils.Database, conversation_id: int, document_id: int) -> list[Document]:
+    """Pin a stored document (from the library); the documents now pinned."""
+    documents = DocumentStore(db)
+    documents.pin(conversation_id, document_id)
+    return documents.pinned(conversation_id)
+
+
 def unpin(db: sqlite_utils.Database, conversation_id: int, document_id: int) -> list[Document]:
     """Unpin a document; the documents still pinned."""
     documents = DocumentStore(db)

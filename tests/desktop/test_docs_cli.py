@@ -1,5 +1,6 @@
 """`longwit docs` through click's runner: add files and folders (a bad file is skipped with one line
-naming it, the others still go in, the exit code says so), list them, remove one."""
+naming it, the others still go in, the exit code says so), list them, remove one, read one again,
+and watched folders."""
 
 from __future__ import annotations
 
@@ -93,3 +94,45 @@ def test_reading_limits_are_shown_set_and_used_by_docs_add(tmp_path: Path, longw
     assert stored_titles(longwit_home) == ["big"]
     back = longwit("docs", "limits", "--default")
     assert "256   --max-text-file-mb" in back.stdout
+
+
+def test_reread_replaces_the_passages_or_keeps_the_document_when_the_file_is_gone(
+        tmp_path: Path, longwit_home: Path) -> None:
+    path = tmp_path / "log.txt"
+    path.write_text("The lamp was lit at dusk.\n", encoding="utf-8")
+    assert longwit("docs", "add", str(path)).exit_code == 0
+    path.write_text("The gannets came back in May.\n", encoding="utf-8")
+    again = longwit("docs", "reread", "1")
+    assert again.exit_code == 0 and again.stdout.startswith("Read “log” again (its file had changed)")
+    store = DocumentStore(open_database(longwit_home / "longwit.db"))
+    assert [hit.chunk.document_id for hit in store.search("gannets")] == [1]
+    path.unlink()
+    gone = longwit("docs", "reread", "1")
+    assert gone.exit_code == 1 and len(gone.stderr.strip().splitlines()) == 1
+    assert "no file at" in gone.stderr and "kept as it was" in gone.stderr
+    assert [hit.chunk.document_id for hit in store.search("gannets")] == [1]
+
+
+def test_watched_folders_are_added_scanned_listed_and_removed(tmp_path: Path, longwit_home: Path) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "first.txt").write_text(TEXT)
+    (inbox / "junk.txt").write_bytes(bytes(range(256)) * 10)
+    added = longwit("docs", "folders", "add", str(inbox))
+    assert added.exit_code == 0 and added.stdout.startswith(f"watching #1 {inbox.resolve()}")
+    scanned = longwit("docs", "folders", "scan")
+    assert scanned.exit_code == 1 and "added #1 first (text)" in scanned.stdout
+    assert scanned.stderr.startswith("skipped: ") and "junk.txt" in scanned.stderr
+    (inbox / "second.md").write_text("# Second\n\n" + TEXT.upper())
+    again = longwit("docs", "folders", "scan")  # the junk was tried once: not again
+    assert again.exit_code == 0 and again.stdout.strip() == "added #2 Second (markdown)"
+    assert longwit("docs", "folders", "scan").stdout.strip() == "nothing new in the watched folders"
+    listed = longwit("docs", "folders", "list")
+    assert f"{inbox.resolve()}  2 documents" in listed.stdout
+    assert longwit("docs", "list").stdout.count("unused") == 2
+    removed = longwit("docs", "folders", "remove", str(inbox))
+    assert removed.exit_code == 0 and "stopped watching #1" in removed.stdout
+    assert "No watched folders" in longwit("docs", "folders", "list").stdout
+    assert sorted(stored_titles(longwit_home)) == ["Second", "first"]
+    missing = longwit("docs", "folders", "remove", "9")
+    assert missing.exit_code == 1 and "No watched folder is 9" in missing.stderr

@@ -75,6 +75,7 @@ def test_damaged_state_file_is_rebuilt_not_loaded(longwit_home: Path, models_dir
     index = StateIndex(open_database(longwit_home / "longwit.db"))
     (saved,) = index.oldest_first()
     assert saved.size_bytes == state.stat().st_size  # the rebuilt file replaced the damaged one
+    assert index.documents_of(saved.key) == [document_id]  # removing the document drops it
 
 
 def test_state_of_another_model_is_never_used(longwit_home: Path, models_dir: Path) -> None:

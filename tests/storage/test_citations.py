@@ -68,10 +68,13 @@ def test_an_older_database_keeps_its_citations_when_upgraded(tmp_path: Path) -> 
         with db.conn:
             migration(db)
             db.execute(f"PRAGMA user_version = {number}")
-    docs = DocumentStore(db)
-    document = docs.add("Velmora", None, "aa", "text", 10, [NewChunk("Its keeper was Ansel.", 0)])
+    # Written as that release wrote them (today's DocumentStore knows columns it lacked).
+    db.execute("INSERT INTO documents (title, path, sha256, kind, size_bytes, char_count, "
+               "chunk_count, created) VALUES ('Velmora', NULL, 'aa', 'text', 10, 21, 1, 'then')")
+    chunk = db.execute("INSERT INTO chunks (document_id, ordinal, text, char_start) "
+                       "VALUES (1, 0, 'Its keeper was Ansel.', 0)").lastrowid
     message = answered(ConversationStore(db))
-    CitationStore(db).add(message, [(1, docs.chunks(document)[0].id, "cited")])
+    CitationStore(db).add(message, [(1, chunk, "cited")])
     db.conn.close()
 
     upgraded = open_database(path)

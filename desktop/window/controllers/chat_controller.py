@@ -315,6 +315,11 @@ class ChatController(QObject):
         self.busy = not self._jobs.empty()
         self.prefill_failed.emit(conversation_id, message)
 
+    def forget_documents(self) -> None:
+        """A document was removed or read again: the sessions, which hold their documents' passages,
+        are made again at their next use (after the job under way, on the conversations' thread)."""
+        self._jobs.put(self._sessions.clear)
+
     # Shutting down ----------------------------------------------------------------------------
 
     def close(self, timeout: float = JOIN_S) -> bool:
