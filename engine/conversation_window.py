@@ -43,6 +43,23 @@ def shorten_middle(text: str, keep_chars: int) -> str:
     return text[:head] + SHORTENED_MARK + (text[-tail:] if tail else "")
 
 
+MAX_CHARS_PER_TOKEN = 32  # no tokenizer makes a token of more characters than this, in practice
+
+
+def skip_hopeless(history: list[ChatMessage], start: int, starts: list[int], budget: int) -> int:
+    """The first start, from `start` on, whose messages hold few enough characters to fit the
+    budget at MAX_CHARS_PER_TOKEN characters a token; the last candidate if none does."""
+    remaining = sum(len(m.content) for m in history[start:])
+    ceiling = budget * MAX_CHARS_PER_TOKEN
+    previous = start
+    for candidate in starts:
+        if remaining <= ceiling:
+            break
+        remaining -= sum(len(m.content) for m in history[previous:candidate])
+        previous = candidate
+    return previous
+
+
 def fit_conversation(
     model: LoadedModel,
     system: ChatMessage | None,
@@ -60,13 +77,26 @@ def fit_conversation(
 
     last_user = max((i for i, m in enumerate(history) if m.role == "user"), default=0)
     start = min(start, last_user)
+    starts = [i for i, m in enumerate(history) if m.role == "user" and i > start]
+    # A window longer than any token could make is not tokenized at all: a conversation of
+    # thousands of turns would otherwise be tokenized whole, then once per turn it might start at.
+    start = skip_hopeless(history, start, starts, budget)
+    starts = [i for i in starts if i > start]
     tokens = tokens_for(history[start:])
-    if len(tokens) > budget:
-        starts = [i for i, m in enumerate(history) if m.role == "user" and i > start]
-        for candidate in starts:
-            start, tokens = candidate, tokens_for(history[candidate:])
-            if len(tokens) <= budget // 2:
-                break
+    if len(tokens) > budget and starts:
+        # The earliest turn from which the window takes at most half the budget (the rest grows
+        # into the other half over the next turns): the suffixes shrink as the start moves on, so
+        # a binary search finds it in a few tokenizations.
+        low, high = 0, len(starts) - 1
+        found = None
+        while low <= high:
+            middle = (low + high) // 2
+            candidate = tokens_for(history[starts[middle]:])
+            if len(candidate) <= budget // 2:
+                found, high = (starts[middle], candidate), middle - 1
+            else:
+                low = middle + 1
+        start, tokens = found or (starts[-1], tokens_for(history[starts[-1]:]))
     if len(tokens) <= budget:
         return PackedPrompt(tokens, start, start, shortened=False)
 

@@ -121,6 +121,11 @@ def paragraphs() -> Iterator[str]:
     return itertools.cycle(texts)
 
 
+def database_bytes(path: Path) -> int:
+    """The database file and its write-ahead log (recent writes live there until a checkpoint)."""
+    return sum(p.stat().st_size for p in (path, path.with_name(path.name + "-wal")) if p.exists())
+
+
 def timed_ms(work: Callable[[], object]) -> float:
     started = time.perf_counter()
     work()
@@ -138,7 +143,7 @@ def measure_step(path: Path, conversations: int, documents: int) -> GrowthStep:
         longest = db.execute("SELECT conversation_id FROM messages GROUP BY conversation_id "
                              "ORDER BY count(*) DESC LIMIT 1").fetchone()
         return GrowthStep(
-            conversations, messages, documents, round(path.stat().st_size / 2**20, 2), open_ms,
+            conversations, messages, documents, round(database_bytes(path) / 2**20, 2), open_ms,
             timed_ms(lambda: store.list(50)),
             statistics.median(timed_ms(lambda w=w: store.search(w, 50)) for w in SEARCHES),
             statistics.median(timed_ms(lambda w=w: docs.search(w, limit=8)) for w in SEARCHES),
