@@ -4,15 +4,18 @@ a welcome when there is nothing to read yet.
 
 While an answer streams, only its own block is redrawn, at most every STREAM_REDRAW_MS: redrawing
 the whole conversation for each token would stall the event loop once a conversation grows. The
-view remembers where each message begins, so what changes at the end (the streamed answer, the
-last answer losing "Regenerate" when a new question comes) is redrawn from there, never from the top.
+view remembers where each message of the last turn begins, so what changes at the end (the
+streamed answer, the last answer losing "Regenerate" when a new question comes) is redrawn from
+there, never from the top. Qt calls back into this class's Python from inside its own calls, and
+each callback waits for the GIL while the model's threads run: the view keeps them rare (one
+setHtml per full draw, a scroll bar that does not come and go).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from PySide6.QtCore import QEvent, QTimer, QUrl, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
     QDesktopServices,
     QFontDatabase,
@@ -38,6 +41,7 @@ from desktop.window.theme import is_dark
 from desktop.window.welcome import ModelState, parse_welcome_link, welcome_html
 
 STREAM_REDRAW_MS = 40
+MARK = "message-"  # anchors on the role lines of the last turn: message-<index>, message-s (streamed)
 MEASURE_LINES = 46  # the text column's widest, in line heights of the view's font (about 90 characters)
 SIDE_PX = 16  # the least space either side of the text column
 
@@ -54,9 +58,10 @@ class ShownMessage:
     others: tuple[str, ...] = ()  # deliberate mode: one answer per group that disagreed
     opened: frozenset[str] = frozenset()  # which folded parts are open ("thinking", "others")
 
-    def html(self, actions: tuple[str, ...] = (), dark: bool = False) -> str:
+    def html(self, actions: tuple[str, ...] = (), dark: bool = False, mark: str = "") -> str:
         return message_html(self.role, self.text, self.message_id, self.meta, self.sources,
-                            self.thinking, self.agreement, self.others, self.opened, actions, dark)
+                            self.thinking, self.agreement, self.others, self.opened, actions, dark,
+                            mark)
 
 
 def message_actions(messages: list[ShownMessage], streaming: bool) -> list[tuple[str, ...]]:
@@ -96,6 +101,10 @@ class ConversationView(QTextBrowser):
                                       "with Tab and followed with Enter.")
         self.setOpenLinks(False)
         self.setUndoRedoEnabled(False)  # nothing here is typed; every streamed redraw would be kept
+        # A scroll bar that came and went with the content would resize the viewport on every
+        # redraw (setHtml empties the document first), and each resize calls resizeEvent here in
+        # Python from inside Qt: with the model's threads busy, each waits for the GIL (5 ms).
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
         self.anchorClicked.connect(self._open_link)
         self.messages: list[ShownMessage] = []
         self.streaming: str | None = None  # the answer being written, None when none is
@@ -179,20 +188,43 @@ class ConversationView(QTextBrowser):
     # Drawing ---------------------------------------------------------------------------------------
 
     def _draw_all(self) -> None:
-        """Draw everything again: another conversation, a fold opened, the palette changed. What
-        comes before the last question is set as one document (inserting HTML costs Qt twice as
-        much: it reads it into a fragment first); its actions cannot change while it is shown."""
+        """Draw everything again (another conversation, a fold opened, the palette changed) as one
+        document, which Qt lays out progressively, what is on screen first: inserting after it
+        would lay all of it out at once. Where each message of the last turn begins (what can
+        change while it is shown) is found from anchors on their role lines."""
         self._welcome = not self.messages and self.streaming is None
         wanted = message_actions(self.messages, self.streaming is not None)
-        settled = 0 if self._welcome else last_turn(self.messages)
-        self.setHtml(welcome_html(self.model_state, self.conversation_open) if self._welcome else
-                     "".join(m.html(a, self.dark)
-                             for m, a in zip(self.messages[:settled], wanted[:settled], strict=True)))
+        tail = last_turn(self.messages)
+        parts = [m.html(a, self.dark, f"{MARK}{i}" if i >= tail else "")
+                 for i, (m, a) in enumerate(zip(self.messages, wanted, strict=True))]
+        if self.streaming is not None:
+            parts.append(message_html("assistant", self.streaming, dark=self.dark, mark=f"{MARK}s"))
+        self.setHtml(welcome_html(self.model_state, self.conversation_open) if self._welcome
+                     else "".join(parts))
         self._apply_measure()
-        self._starts, self._drawn = [None] * settled, wanted[:settled]
-        self._stream_start = self._end_position()
-        if not self._welcome:
-            self._sync()
+        starts = self._marked_starts(len(self.messages) - tail + (self.streaming is not None))
+        self._starts = [None] * tail + [starts.get(f"{MARK}{i}") for i in range(tail, len(self.messages))]
+        self._drawn = wanted
+        self._stream_start = starts.get(f"{MARK}s", self._end_position())
+
+    def _marked_starts(self, count: int) -> dict[str, int]:
+        """Where the last `count` marked messages begin, read from the end: before the outermost
+        table of a person's card, before the role line of an answer (as `_sync` records them)."""
+        found: dict[str, int] = {}
+        root, block = self.document().rootFrame(), self.document().lastBlock()
+        while block.isValid() and len(found) < count:
+            iterator = block.begin()
+            while not iterator.atEnd():
+                for name in iterator.fragment().charFormat().anchorNames():
+                    if name.startswith(MARK):
+                        frame = QTextCursor(block).currentFrame()
+                        while frame != root and frame.parentFrame() != root:
+                            frame = frame.parentFrame()
+                        begins = frame.firstPosition() if frame != root else block.position()
+                        found[name] = max(0, begins - 1)
+                iterator += 1
+            block = block.previous()
+        return found
 
     def _sync(self, redraw_from: int | None = None) -> None:
         """Draw again from the first message whose actions changed, or `redraw_from`, or the first

@@ -169,12 +169,13 @@ def actions_html(message_id: int | None, actions: Sequence[str], align: str = "l
 def message_html(role: str, text: str, message_id: int | None = None, meta: str = "",
                  sources: Sequence[tuple[int, str]] = (), thinking: str = "", agreement: str = "",
                  others: Sequence[str] = (), opened: frozenset[str] = frozenset(),
-                 actions: Sequence[str] = (), dark: bool = False) -> str:
+                 actions: Sequence[str] = (), dark: bool = False, mark: str = "") -> str:
     """One message as a card: the person's on a tint at the right, fitted to its text; an answer
     plain across the measure, with a reasoning model's thinking (folded), its sources, deliberate
     mode's agreement with the other answers (folded) and a grey line of details. Under either, the
-    `actions` it offers (none while it is written)."""
-    name = ROLE_NAMES.get(role, role)
+    `actions` it offers (none while it is written). `mark` names the role line as an anchor, for
+    the view to find where the message begins."""
+    name = f'<a name="{mark}">{ROLE_NAMES.get(role, role)}</a>' if mark else ROLE_NAMES.get(role, role)
     body = markdown_html(text, message_id, dark) if text else "<p>…</p>"
     footer = f'<p class="meta">{html.escape(meta)}</p>' if meta else ""
     if role == "user":
