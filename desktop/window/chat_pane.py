@@ -95,7 +95,7 @@ class ChatPane(QWidget):
         self.composer.editing = False
         self.document_panel.show_context(None)
         if conversation_id is None:
-            self.view.show_messages([])
+            self.view.show_messages([], conversation_open=False)
             self.document_panel.show_documents([])
             return
         self.db_thread.run(f"reading conversation {conversation_id}",
@@ -125,6 +125,7 @@ class ChatPane(QWidget):
             waiting, self._creating = self._creating or [], None
             if self.conversation_id is None:  # still on the new conversation
                 self.conversation_id = conversation_id
+                self.view.set_conversation_open(True)
             self.conversations_changed.emit()
             for call in waiting:
                 call(conversation_id)

@@ -52,12 +52,14 @@ from desktop.window.dialogs.shortcuts_dialog import ShortcutsDialog
 from desktop.window.document_viewer import CitedPassage, DocumentViewer, find_cited_passage
 from desktop.window.model_status import ModelStatus
 from desktop.window.theme import apply_theme
+from desktop.window.welcome import loaded_state, loading_state
 from engine.model_host import ModelCard
 from media.speech_to_text import parse_tokenizer_ahead
 from storage import ConversationStore, DocumentStore, ModelUse, ModelUseLog
 from storage.conversation_import import ImportedConversation
 
 UNDO_MS = 8000  # how long a deleted conversation can be brought back
+COPIED_MS = 3000  # how long the status bar says something was copied
 MODEL_SUFFIX = ".gguf"
 
 
@@ -180,11 +182,19 @@ class MainWindow(QMainWindow):
         self.pane.notice.connect(lambda message, kind: self.banner.show_message(message, kind))
         self.pane.conversations_changed.connect(self.refresh_sidebar)
         self.pane.view.citation_clicked.connect(self.open_citation)
+        self.pane.view.message_action.connect(self.message_action)
+        self.pane.view.welcome_action.connect(lambda way: {
+            "documents": self.choose_documents, "voice": self.toggle_voice_call,
+            "model": self.choose_model}[way]())
+        self.pane.view.code_copied.connect(
+            lambda *_block: self.statusBar().showMessage("Copied the code.", COPIED_MS))
         self.pane.document_panel.add_requested.connect(self.choose_documents)
         self.pane.document_panel.measure_requested.connect(self.measure_compression)
         for asked in (self.pane.composer.send, self.pane.composer.edit, self.pane.composer.regenerate):
             asked.connect(self._question_waits)
         self.chat.model_loading.connect(self.model_status.loading)
+        self.chat.model_loading.connect(lambda name: self.pane.view.set_model_state(
+            loading_state(name)))
         self.chat.model_loaded.connect(self._model_loaded)
         self.chat.model_failed.connect(self._model_failed)
         self.pane.voice_panel.connect_to(self.voice)
@@ -264,6 +274,20 @@ class MainWindow(QMainWindow):
         self.pane.open_conversation(imported.conversation_id)
         self.refresh_sidebar()
         self.banner.show_message(import_notice(imported), "info")
+
+    def message_action(self, action: str, message_id: int) -> None:
+        """An action under a message: copy its Markdown, regenerate the last answer, or bring the
+        last question back to be edited (the same paths as Ctrl+R and Up)."""
+        if action == "copy":
+            text = self.pane.view.message_text(message_id)
+            if text is not None:
+                QApplication.clipboard().setText(text)
+                self.statusBar().showMessage("Copied the message.", COPIED_MS)
+        elif action == "regenerate":
+            self.pane.regenerate()
+        elif action == "edit":
+            self.pane.bring_back_last()
+            self.pane.composer.box.setFocus()
 
     # Documents and citations ---------------------------------------------------------------------
 
@@ -426,12 +450,14 @@ class MainWindow(QMainWindow):
 
     def _model_loaded(self, card: ModelCard) -> None:
         self.model_status.show_model(card)
+        self.pane.view.set_model_state(loaded_state(card))
         self.statusBar().showMessage(f"Loaded {card.name} in {card.load_s:.1f} s", 5000)
         self.pane.prefill_if_pinned()
 
     def _model_failed(self, message: str) -> None:
         card = self.chat.card
         self.model_status.show_model(card)
+        self.pane.view.set_model_state(loaded_state(card))
         keep = f" Still using {card.name}." if card else " Choose another model (Ctrl+Shift+O)."
         self.banner.show_message(f"The model could not be loaded: {message}{keep}", "error")
 

@@ -1,8 +1,11 @@
 """`longwit screenshots DIR` (and `make screenshots`): the window in its main states, rendered to PNG
-files so a person can look at them: empty, an answer with Markdown, documents with the context
-gauge and a citation opened, a voice call, an error banner, the dark theme, and the document
-library empty and with a few documents and a watched folder. It drives the real window with
-the bundled model in a temporary Longwit home, offscreen when there is no display."""
+files so a person can look at them: the welcome while the model loads and once it has, an answer
+with Markdown, documents with the context gauge and a citation opened, a voice call, an error
+banner, a conversation with highlighted code in the light and the dark theme, the welcome in
+the dark, and the document library empty and with a few documents and a watched folder. It
+drives the real window with the bundled model in a temporary Longwit home, offscreen when there
+is no display. The conversation with code is imported (the window's own import), so what it
+shows does not hang on what the small bundled model happens to write."""
 
 from __future__ import annotations
 
@@ -25,8 +28,53 @@ MARKDOWN_QUESTION = (
 )
 
 
-def save(widget: QWidget, folder: Path, name: str, saved: list[Path]) -> None:
-    spin(0.2)  # let layouts and the stream's last redraw settle
+CODE_QUESTION = "How can I count the most common words in a text file with Python?"
+CODE_ANSWER = '''Read the file, split it into words, and let `collections.Counter` count them:
+
+```python
+import re
+from collections import Counter
+from pathlib import Path
+
+
+def common_words(path: str, top: int = 10) -> list[tuple[str, int]]:
+    """The `top` most frequent words, lower-cased."""
+    text = Path(path).read_text(encoding="utf-8")
+    words = re.findall(r"[a-z']+", text.lower())
+    return Counter(words).most_common(top)
+
+
+for word, count in common_words("moby-dick.txt"):
+    print(f"{word:>12} {count:6d}")
+```
+
+Run it from a terminal:
+
+```sh
+python common_words.py
+```
+
+`most_common` returns the pairs already sorted, the highest count first.'''
+
+
+def write_code_conversation(folder: Path) -> Path:
+    """A conversation with code in it, as an export file the window can import."""
+    from storage.conversation_archive import ArchivedMessage, ConversationArchive, archive_json
+    from storage.conversations import MessageStats
+
+    when = "2026-01-05T10:00:00+00:00"
+    stats = MessageStats(prompt_tokens=61, completion_tokens=182, ttft_s=0.41, tokens_per_s=38.2)
+    archive = ConversationArchive(
+        title="Counting words", model=None, created=when, updated=when,
+        messages=(ArchivedMessage("user", CODE_QUESTION, when),
+                  ArchivedMessage("assistant", CODE_ANSWER, when, stats=stats)))
+    path = folder / "counting-words.json"
+    path.write_text(archive_json(archive), encoding="utf-8")
+    return path
+
+
+def save(widget: QWidget, folder: Path, name: str, saved: list[Path], settle_s: float = 0.2) -> None:
+    spin(settle_s)  # let layouts and the stream's last redraw settle
     path = folder / f"{name}.png"
     widget.grab().save(str(path))
     saved.append(path)
@@ -109,10 +157,12 @@ def take_screenshots(out: Path, progress: Callable[[str], None]) -> list[Path]:
         window = MainWindow(settings, qsettings, database_path(), longwit_home())
         window.resize(1200, 800)
         window.show()
-        save(window, out, "01-empty", saved)
-        library_shot(window, out, "08-library-empty", saved)
+        library_shot(window, out, "10-library-empty", saved)
         start_when_shown(window)
+        wait_for(window.chat.model_loading, TIMEOUT_S, "Starting to load the model")
+        save(window, out, "01-empty", saved, settle_s=0.0)  # the welcome while the model loads
         wait_for(window.chat.model_loaded, TIMEOUT_S, "Loading the model")
+        save(window, out, "01-welcome", saved)
         progress("An answer with Markdown…")
         window.pane.send(MARKDOWN_QUESTION)
         wait_for(window.chat.reply_done, TIMEOUT_S, "The answer")
@@ -133,14 +183,21 @@ def take_screenshots(out: Path, progress: Callable[[str], None]) -> list[Path]:
                 window.viewer.close()
         progress("The document library…")
         fill_library(window, folder)
-        library_shot(window, out, "09-library", saved)
+        library_shot(window, out, "11-library", saved)
         progress("A voice call…")
         voice_call(window, folder, out, saved)
         window.banner.show_message("The model could not be loaded: not a GGUF file. Still using "
                                    "smollm2-135m-instruct.", "error")
         save(window, out, "06-error-banner", saved)
         window.banner.dismiss()
+        progress("A conversation with code…")
+        window.import_conversation(write_code_conversation(folder))
+        wait_for(window.transfer.imported, TIMEOUT_S, "Importing the conversation with code")
+        settle(window)
+        save(window, out, "08-code", saved)
         apply_theme(app, "dark")
         save(window, out, "07-dark", saved)
+        window.new_conversation()
+        save(window, out, "09-welcome-dark", saved)
         window.close()
     return saved

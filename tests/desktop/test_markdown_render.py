@@ -1,8 +1,19 @@
-"""Messages render as Markdown with citation marks as links, except inside code; raw HTML is text."""
+"""Messages render as Markdown with citation marks as links, except inside code; raw HTML is text; code
+blocks are coloured, labelled and numbered for their Copy links; messages carry their action links."""
 
 from __future__ import annotations
 
-from desktop.window.markdown_render import markdown_html, message_html, parse_aside_link, parse_citation_link
+import re
+
+from desktop.window.code_highlight import parse_copy_link
+from desktop.window.markdown_render import (
+    code_texts,
+    markdown_html,
+    message_html,
+    parse_aside_link,
+    parse_citation_link,
+    parse_message_link,
+)
 
 
 def test_citation_marks_become_links_but_not_inside_code() -> None:
@@ -17,9 +28,9 @@ def test_citation_marks_become_links_but_not_inside_code() -> None:
 def test_tables_lists_and_code_blocks_render() -> None:
     rendered = markdown_html("| fruit | colour |\n|---|---|\n| apple | red |\n\n- one\n- two\n\n"
                              "```python\nprint('hi')\n```")
-    assert "<table>" in rendered and "<td>apple</td>" in rendered
+    assert '<table class="md">' in rendered and "<td>apple</td>" in rendered
     assert "<ul>" in rendered and "<li>one</li>" in rendered
-    assert "<pre><code" in rendered
+    assert "<pre>" in rendered and 'class="lang">python<' in rendered
 
 
 def test_raw_html_in_a_message_is_shown_not_run() -> None:
@@ -59,3 +70,48 @@ def test_deliberate_answers_show_their_agreement_and_fold_the_others() -> None:
     assert "5 of 5 answers agree" in unanimous and "show" not in unanimous
     assert parse_aside_link("aside:3:others") == (3, "others")
     assert parse_aside_link("cite:3:1") is None and parse_aside_link("aside:x:others") is None
+
+
+def test_a_python_block_is_coloured_and_labelled_with_a_copy_link() -> None:
+    rendered = markdown_html("Try this:\n\n```python\ndef add(a, b):\n    return a + b  # [1]\n```", 9)
+    block = rendered[rendered.index("<pre>"):rendered.index("</pre>")]
+    colours = set(re.findall(r'<span style="color: (#[0-9A-Fa-f]{3,6})', block))
+    assert len(colours) >= 3, block  # keyword, name, comment: each its own colour
+    assert 'class="lang">python<' in rendered and 'href="copy:9:0">Copy</a>' in rendered
+    assert "cite:9:1" not in rendered  # a mark inside code is code
+    dark = markdown_html("```python\ndef add(a, b):\n    return a + b\n```", 9, dark=True)
+    assert set(re.findall(r"color: (#[0-9A-Fa-f]{3,6})", dark)) != colours  # a style for dark palettes
+
+
+def test_an_unknown_language_or_none_is_shown_plain_and_escaped() -> None:
+    rendered = markdown_html("```nosuchlanguage\nif a < b && c:\n```\n\n```\nx\n```", 4)
+    assert "if a &lt; b &amp;&amp; c:" in rendered and "<span style" not in rendered
+    assert 'class="lang">nosuchlanguage<' in rendered and 'class="lang">code<' in rendered
+    assert 'href="copy:4:1"' in rendered
+    assert "copy:" not in markdown_html("```python\nx = 1\n```")  # unsaved: nothing to copy from yet
+
+
+def test_code_texts_are_the_blocks_own_text_in_link_order() -> None:
+    text = ("Two blocks:\n\n```python\nprint('<b>&amp;')\n```\n\n- a list\n\n  ```sh\n  echo  \"$HOME\"\n"
+            "  ```\n")
+    assert code_texts(text) == ["print('<b>&amp;')\n", 'echo  "$HOME"\n']
+    rendered = markdown_html(text, 3)
+    assert 'href="copy:3:0"' in rendered and 'href="copy:3:1"' in rendered
+    assert parse_copy_link("copy:3:1") == (3, 1) and parse_copy_link("cite:3:1") is None
+
+
+def test_inline_code_keeps_its_text_and_its_own_look() -> None:
+    rendered = markdown_html("Run `pip install <name>` first [2].", 8)
+    assert "<code>pip install &lt;name&gt;</code>" in rendered and 'href="cite:8:2"' in rendered
+
+
+def test_message_actions_are_quiet_links_and_parse_back() -> None:
+    answer = message_html("assistant", "Blue.", 7, actions=("copy", "read", "regenerate"))
+    for action, label in (("copy", "Copy"), ("read", "Read aloud"), ("regenerate", "Regenerate")):
+        assert f'href="message:{action}:7">{label}</a>' in answer
+    assert "message:edit" not in answer and "<hr" not in answer
+    assert "message:" not in message_html("assistant", "Blue.", None, actions=("copy",))
+    question = message_html("user", "Which colour?", 6, actions=("copy", "edit"))
+    assert 'class="you"' in question and 'href="message:edit:6"' in question
+    assert parse_message_link("message:read:7") == ("read", 7)
+    assert parse_message_link("message:delete:7") is None and parse_message_link("cite:7:1") is None

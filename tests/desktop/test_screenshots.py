@@ -14,15 +14,18 @@ from desktop.window.screenshots import take_screenshots
 def test_screenshots_render_every_main_state(qtbot, tmp_path: Path) -> None:
     saved = take_screenshots(tmp_path / "shots", lambda _line: None)
     names = [path.stem for path in saved]
-    for state in ("01-empty", "02-answer", "03-documents", "05-voice-call", "06-error-banner",
-                  "07-dark", "08-library-empty", "09-library"):
+    for state in ("01-empty", "01-welcome", "02-answer", "03-documents", "05-voice-call",
+                  "06-error-banner", "07-dark", "08-code", "09-welcome-dark", "10-library-empty",
+                  "11-library"):
         assert state in names
     images = {path.stem: QImage(str(path)) for path in saved}
     assert all(not image.isNull() and image.width() >= 400 for image in images.values())
     assert all(images[name].width() >= 800 for name in names if name != "04-citation")
     assert mean_lightness(images["03-documents"]) > mean_lightness(images["07-dark"]) + 60
+    assert mean_lightness(images["08-code"]) > mean_lightness(images["07-dark"]) + 60
+    assert mean_lightness(images["01-welcome"]) > mean_lightness(images["09-welcome-dark"]) + 60
     # The library with documents has rows drawn where the empty one has only its hint.
-    assert distinct_colours(images["09-library"]) > distinct_colours(images["08-library-empty"])
+    assert distinct_colours(images["11-library"]) > distinct_colours(images["10-library-empty"])
 
 
 def distinct_colours(image: QImage) -> int:

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import sqlite_utils
 from PySide6.QtCore import QMimeData, QPoint, QPointF, QSettings, Qt, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QApplication
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QTextCursor
+from PySide6.QtWidgets import QApplication, QTextBrowser
 
 from desktop.window.app_settings import AppSettings, save_settings
 from desktop.window.main_window import MainWindow, start_when_shown
@@ -77,3 +77,37 @@ def ask(qtbot, window: MainWindow, text: str):
     with qtbot.waitSignal(window.chat.reply_done, timeout=ANSWER_MS) as done:
         qtbot.keyClick(box, Qt.Key.Key_Return)
     return done.args[0]
+
+
+def link_hrefs(view: QTextBrowser) -> list[str]:
+    """Every link drawn in a text browser, in document order (table cells included)."""
+    hrefs, block = [], view.document().begin()
+    while block.isValid():
+        iterator = block.begin()
+        while not iterator.atEnd():
+            href = iterator.fragment().charFormat().anchorHref()
+            if href and (not hrefs or hrefs[-1] != href):
+                hrefs.append(href)
+            iterator += 1
+        block = block.next()
+    return hrefs
+
+
+def click_link(qtbot, view: QTextBrowser, href: str) -> None:
+    """Click a drawn link with the mouse, as a person would: scrolled into view, at its middle."""
+    block = view.document().begin()
+    while block.isValid():
+        iterator = block.begin()
+        while not iterator.atEnd():
+            fragment = iterator.fragment()
+            if fragment.charFormat().anchorHref() == href:
+                cursor = QTextCursor(view.document())
+                cursor.setPosition(fragment.position() + max(1, fragment.length() // 2))
+                view.setTextCursor(cursor)
+                view.ensureCursorVisible()
+                spot = view.cursorRect(cursor).center()
+                qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=spot)
+                return
+            iterator += 1
+        block = block.next()
+    raise AssertionError(f"no link {href!r} is drawn; the links are {link_hrefs(view)}")
