@@ -44,6 +44,10 @@ STREAM_REDRAW_MS = 40
 MARK = "message-"  # anchors on the role lines of the last turn: message-<index>, message-s (streamed)
 MEASURE_LINES = 46  # the text column's widest, in line heights of the view's font (about 90 characters)
 SIDE_PX = 16  # the least space either side of the text column
+# Messages drawn when a conversation opens: Qt lays out every card and highlighted block of what it
+# is given (234 ms for 200 messages with code on two busy cores); the earlier ones come on a click.
+SHOWN_AT_OPEN = 60
+EARLIER_LINK = "earlier:all"
 
 
 @dataclass(frozen=True)
@@ -81,6 +85,17 @@ def message_actions(messages: list[ShownMessage], streaming: bool) -> list[tuple
     return offered
 
 
+def hidden_at_open(messages: list[ShownMessage]) -> int:
+    """How many of the first messages to leave undrawn: all but the last SHOWN_AT_OPEN, from a
+    message of the person's, so a turn is never cut in two."""
+    if len(messages) <= SHOWN_AT_OPEN:
+        return 0
+    first = len(messages) - SHOWN_AT_OPEN
+    while first > 0 and messages[first].role != "user":
+        first -= 1
+    return first
+
+
 def last_turn(messages: list[ShownMessage]) -> int:
     """Where the last turn begins: the person's last message, else the last message."""
     last_user = max((i for i, m in enumerate(messages) if m.role == "user"), default=-1)
@@ -116,6 +131,7 @@ class ConversationView(QTextBrowser):
         self._drawn: list[tuple[str, ...]] = []  # the actions each was drawn with
         self._stream_start = 0
         self._welcome = False  # the welcome is what is drawn
+        self._hidden = 0  # the first messages, left undrawn until the person asks for them
         self._redraw = QTimer(self, singleShot=True, interval=STREAM_REDRAW_MS)
         self._redraw.timeout.connect(self._draw_stream)
         self._set_style()
@@ -131,6 +147,7 @@ class ConversationView(QTextBrowser):
         self.streaming = self.streaming if keep_streaming else None
         self.messages = list(messages)
         self.conversation_open = conversation_open
+        self._hidden = hidden_at_open(self.messages)
         self._redraw.stop()
         self._draw_all()
         self._scroll_to_end()
@@ -195,8 +212,12 @@ class ConversationView(QTextBrowser):
         self._welcome = not self.messages and self.streaming is None
         wanted = message_actions(self.messages, self.streaming is not None)
         tail = last_turn(self.messages)
+        hidden = min(self._hidden, tail)
         parts = [m.html(a, self.dark, f"{MARK}{i}" if i >= tail else "")
-                 for i, (m, a) in enumerate(zip(self.messages, wanted, strict=True))]
+                 for i, (m, a) in enumerate(zip(self.messages, wanted, strict=True)) if i >= hidden]
+        if hidden:
+            parts.insert(0, f'<p class="meta"><a href="{EARLIER_LINK}">Show the {hidden:,} earlier '
+                            f'message{"s" if hidden != 1 else ""}</a></p>')
         if self.streaming is not None:
             parts.append(message_html("assistant", self.streaming, dark=self.dark, mark=f"{MARK}s"))
         self.setHtml(welcome_html(self.model_state, self.conversation_open) if self._welcome
@@ -363,8 +384,20 @@ class ConversationView(QTextBrowser):
             self.copy_code(*code)
         elif way is not None:
             self.welcome_action.emit(way)
+        elif link == EARLIER_LINK:
+            self.show_earlier()
         elif url.scheme() in ("http", "https", "mailto"):
             QDesktopServices.openUrl(url)
+
+    def show_earlier(self) -> None:
+        """Draw the messages left out when the conversation opened, keeping the place read."""
+        if not self._hidden or self.streaming is not None:
+            return
+        bar = self.verticalScrollBar()
+        from_end = bar.maximum() - bar.value()
+        self._hidden = 0
+        self._draw_all()
+        bar.setValue(bar.maximum() - from_end)
 
     def copy_code(self, message_id: int, index: int) -> None:
         """Put one code block of a message on the clipboard, exactly as the message wrote it."""

@@ -165,3 +165,29 @@ def test_the_text_keeps_a_readable_measure_and_relative_sizes(qtbot) -> None:
     qtbot.waitUntil(lambda: view.document().rootFrame().frameFormat().leftMargin() < side, timeout=2000)
     assert view.document().size().height() > 1.3 * height  # the text doubles, the spacing does not
     assert view.accessibleName() == "Conversation"
+
+
+def test_a_long_conversation_opens_with_its_last_messages_and_the_rest_on_a_click(qtbot) -> None:
+    """Only the last turns are laid out when a long conversation opens; a link draws the others,
+    and the view goes on as before (a new question, a streamed answer)."""
+    view = shown(qtbot)
+    messages = []
+    for turn in range(100):
+        messages += [ShownMessage("user", f"Question number {turn}?", 2 * turn + 1),
+                     ShownMessage("assistant", f"Answer number {turn}.", 2 * turn + 2)]
+    view.show_messages(messages)
+    text = view.plain_text()
+    assert "Question number 99?" in text and "Question number 70?" in text
+    assert "Question number 69?" not in text and "Question number 0?" not in text
+    assert "Show the 140 earlier messages" in text
+    click_link(qtbot, view, "earlier:all")
+    text = view.plain_text()
+    assert "Question number 0?" in text and "earlier messages" not in text
+    assert text.index("Question number 0?") < text.index("Question number 99?")
+    view.add_message(ShownMessage("user", "One more?", 201))
+    view.begin_answer()
+    view.add_piece("Yes.")
+    view.end_answer(ShownMessage("assistant", "Yes.", 202))
+    text = view.plain_text()
+    assert text.count("One more?") == 1 and text.count("Yes.") == 1 and "Question number 0?" in text
+    assert text.index("Answer number 99.") < text.index("One more?") < text.index("Yes.")
