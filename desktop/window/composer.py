@@ -5,8 +5,16 @@ dictates into the box (the words appear as they are said, and are not sent)."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QHBoxLayout, QPlainTextEdit, QProgressBar, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtGui import QColor, QKeyEvent, QPalette
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from desktop.window.controllers.dictation_controller import FINISHING, IDLE, LISTENING, STARTING
 from desktop.window.dictated_text import DictatedText
@@ -15,6 +23,14 @@ PLACEHOLDER = ("Ask anything, or drop documents here. Enter sends, Shift+Enter a
                "Up edits your last message.")
 DICTATE_TEXT = {IDLE: "Dictate", STARTING: "Starting…", LISTENING: "Listening…", FINISHING: "Writing…"}
 DICTATE_TIP = "Speak into the message box (Ctrl+Shift+Space); press again or Esc to stop"
+
+
+def recording_palette() -> QPalette:
+    """A recording light's colours, the same in either theme."""
+    palette = QPalette()
+    for role, colour in ((QPalette.ColorRole.Button, "#b3261e"), (QPalette.ColorRole.ButtonText, "#ffffff")):
+        palette.setColor(role, QColor(colour))
+    return palette
 
 
 class MessageBox(QPlainTextEdit):
@@ -63,12 +79,18 @@ class Composer(QWidget):
         self.dictate.setCheckable(True)
         self.dictate.setToolTip(DICTATE_TIP)
         self.dictate.setAccessibleName("Dictate")
+        # As wide as its longest label, so that the box does not jump when the label changes.
+        self.dictate.setMinimumWidth(max(self.dictate.fontMetrics().horizontalAdvance(text)
+                                         for text in DICTATE_TEXT.values()) + 24)
         self.level = QProgressBar(self)
         self.level.setObjectName("dictationLevel")
         self.level.setRange(0, 100)
         self.level.setTextVisible(False)
         self.level.setFixedHeight(4)
         self.level.setAccessibleName("Microphone level")
+        keep_place = QSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        keep_place.setRetainSizeWhenHidden(True)  # the buttons stay put when it shows
+        self.level.setSizePolicy(keep_place)
         self.level.hide()
         self.dictated = DictatedText(self.box)
         buttons = QVBoxLayout()
@@ -136,6 +158,7 @@ class Composer(QWidget):
         elif not on:
             self.dictated.end()
         self.dictate.setChecked(on)
+        self.dictate.setPalette(recording_palette() if on else QPalette())  # red while the microphone is on
         self.dictate.setText(DICTATE_TEXT.get(state, state))
         self.dictate.setToolTip("Stop dictating (Ctrl+Shift+Space or Esc)" if on else DICTATE_TIP)
         self.level.setVisible(state == LISTENING)

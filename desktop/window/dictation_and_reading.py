@@ -100,7 +100,7 @@ class DictationAndReading(QObject):
 
     def _show_reading(self) -> None:
         reading = self.reading.message_id is not None
-        self.indicator.setVisible(reading)
+        self.indicator.show_reading(self.reading.spoken if reading else None)
         self._check(READ_LAST, reading)
 
     # Both ------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """`longwit screenshots DIR` (and `make screenshots`): the window in its main states, rendered to PNG
 files so a person can look at them: empty, an answer with Markdown, documents with the context
-gauge and a citation opened, a voice call, an error banner, and the dark theme. It drives the real window with
+gauge and a citation opened, a voice call, dictation in progress, an answer read aloud, an error
+banner, and the dark theme. It drives the real window with
 the bundled model in a temporary Longwit home, offscreen when there is no display."""
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from PySide6.QtCore import QEventLoop, QSettings, QTimer
 from PySide6.QtWidgets import QWidget
 
 from desktop.window.app_settings import AppSettings
-from desktop.window.ui_benchmark import spin, wait_for, write_document
+from desktop.window.ui_benchmark import readable_answer, spin, wait_for, write_document
 
 TIMEOUT_S = 300.0
 MARKDOWN_QUESTION = (
@@ -57,6 +58,47 @@ def voice_call(window, folder: Path, out: Path, saved: list[Path]) -> None:
     window.toggle_voice_call()
     while window.voice.state != STOPPED:
         wait_for(window.voice.state_changed, TIMEOUT_S, "Hanging up")
+
+
+def dictation(window, folder: Path, out: Path, saved: list[Path]) -> None:
+    """The message box mid-dictation (a guess at the sentence being said), on the file backend."""
+    from desktop.window.ui_benchmark import DICTATED, spoken_question
+    from media.file_audio import FileAudioBackend
+
+    mic = spoken_question(folder, DICTATED, "dictated")
+    window.audio.backend_factory = lambda: FileAudioBackend(mic, tail_silence_s=TIMEOUT_S)
+    window.pane.composer.box.setPlainText("About the letters:")
+    window.pane.composer.box.moveCursor(window.pane.composer.box.textCursor().MoveOperation.End)
+    window.speech.toggle_dictation()
+    guess = ""
+    while not guess:  # a guess shows the words as they are being said
+        _settled, guess = wait_for(window.dictation.heard, TIMEOUT_S, "Dictation")
+    save(window, out, "06-dictation", saved)
+    window.speech.toggle_dictation()
+    while window.dictation.active:
+        wait_for(window.dictation.stopped, TIMEOUT_S, "Stopping dictation")
+    window.pane.composer.box.clear()
+
+
+def read_aloud(window, folder: Path, out: Path, saved: list[Path]) -> None:
+    """The answer with a code block being read aloud (its prose only), on the file backend."""
+    import numpy as np
+    import soundfile
+
+    from media.audio_backend import FRAME_SAMPLES, SAMPLE_RATE
+    from media.file_audio import FileAudioBackend
+
+    quiet = folder / "quiet.wav"
+    soundfile.write(str(quiet), np.zeros(FRAME_SAMPLES, dtype=np.float32), SAMPLE_RATE)
+    window.audio.backend_factory = lambda: FileAudioBackend(quiet, tail_silence_s=TIMEOUT_S)
+    window.read_aloud(readable_answer(window, with_code=True))
+    if window.reading.message_id is None:
+        wait_for(window.reading.started, TIMEOUT_S, "Reading aloud")
+    spin(0.8)
+    save(window, out, "07-read-aloud", saved)
+    window.stop()
+    while window.reading.active:
+        wait_for(window.reading.stopped, TIMEOUT_S, "Stopping the reading")
 
 
 def take_screenshots(out: Path, progress: Callable[[str], None]) -> list[Path]:
@@ -102,11 +144,14 @@ def take_screenshots(out: Path, progress: Callable[[str], None]) -> list[Path]:
                 window.viewer.close()
         progress("A voice call…")
         voice_call(window, folder, out, saved)
+        progress("Dictation and reading aloud…")
+        dictation(window, folder, out, saved)
+        read_aloud(window, folder, out, saved)
         window.banner.show_message("The model could not be loaded: not a GGUF file. Still using "
                                    "smollm2-135m-instruct.", "error")
-        save(window, out, "06-error-banner", saved)
+        save(window, out, "08-error-banner", saved)
         window.banner.dismiss()
         apply_theme(app, "dark")
-        save(window, out, "07-dark", saved)
+        save(window, out, "09-dark", saved)
         window.close()
     return saved

@@ -6,6 +6,7 @@ the banner."""
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 
@@ -208,3 +209,20 @@ def test_no_speaker_or_nothing_to_read_is_a_line_in_the_banner(qtbot, longwit_ho
     assert window.banner.message() == NOTHING_TO_READ and not window.reading.active
     window.read_aloud(10_000)  # an answer not shown (another conversation's)
     assert "not shown" in window.banner.message() and not window.reading.active
+
+
+@pytest.mark.slow
+def test_closing_the_window_mid_reading_leaves_no_thread(qtbot, longwit_home: Path,
+                                                         tmp_path: Path) -> None:
+    window = open_test_window(qtbot, longwit_home)
+    backends: list[FileAudioBackend] = []
+    window.audio.backend_factory = speaker(tmp_path, backends)
+    message_id = stored_answer(window, LONG_ANSWER)
+    shown(qtbot, window, message_id)
+    before = set(threading.enumerate())
+    window.read_aloud(message_id)
+    qtbot.waitUntil(lambda: bool(backends) and backends[0].playback_position() > 0, timeout=READ_MS)
+    window.close()
+    assert window.closed_cleanly
+    left = [t.name for t in threading.enumerate() if t not in before and t.is_alive()]
+    assert not left, left

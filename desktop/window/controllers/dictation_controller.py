@@ -9,12 +9,15 @@ a few words better than a word or two alone (JFK's "ask not", cut off by its own
 out as "Not!"), and the guesses already show the words meanwhile. A guess is taken where the
 speaker paused, not mid-word: a word cut in half is misheard, sometimes rudely.
 
-One thread of its own (`longwit-dictation`) opens the microphone, runs the detector and the model;
-the audio callback only queues frames. What it heard reaches the GUI thread through GuiRelay, and
+Two threads, as in the voice loop: the listener (`longwit-dictation`) opens the microphone and runs
+the detector on every frame the audio callback queues, never waiting for Whisper; the writer
+(`longwit-dictation-words`) transcribes the stretches and guesses the listener hands it, a guess
+only while it has nothing else to do. What they heard reaches the GUI thread through GuiRelay, and
 the level meter is read by a timer, as a call's is. Stopping keeps what was said up to the press:
-from then on the callback queues nothing, and the thread (once done with a guess it may be making)
-closes the microphone, runs the frames still queued through the detector and transcribes the last
-stretch before it ends. Cancelling (the text was sent, the window closes) drops it.
+from then on the callback queues nothing, the listener closes the microphone at once, runs the
+frames still queued through the detector and hands over the last stretch, and the writer
+transcribes what it was given before both end. Cancelling (the text was sent, the window closes)
+drops what is pending.
 """
 
 from __future__ import annotations
@@ -41,9 +44,11 @@ IDLE, STARTING, LISTENING, FINISHING = "idle", "starting", "listening", "finishi
 DICTATION_VAD = VadOptions(end_silence_s=1.2)
 GUESS_EVERY_S = 0.6  # a new guess at a pause once this much more of the stretch has been said
 GUESS_AT_LATEST_S = 1.5  # or this much, pause or not
-BACKLOG_FRAMES = 10  # no guess while more than 0.2 s of frames wait: catching up comes first
 METER_MS = 50
 JOIN_S = 10.0
+
+GUESS, SETTLE = "guess", "settle"
+Job = tuple[str, np.ndarray]  # (GUESS or SETTLE, the audio) for the writer; None ends it
 
 
 @dataclass
@@ -54,8 +59,9 @@ class Dictation:
     finish: threading.Event = field(default_factory=threading.Event)  # stop, keeping what was said
     cancel: threading.Event = field(default_factory=threading.Event)  # stop, dropping what is pending
     audio: MeteredBackend | None = None
-    settled: list[str] = field(default_factory=list)  # the stretches transcribed (its thread only)
-    thread: threading.Thread | None = None
+    jobs: queue.SimpleQueue[Job | None] = field(default_factory=queue.SimpleQueue)
+    writer_idle: threading.Event = field(default_factory=threading.Event)
+    settled: list[str] = field(default_factory=list)  # the stretches transcribed (the writer's)
 
 
 class DictationController(QObject):
@@ -91,7 +97,6 @@ class DictationController(QObject):
         self._set_state(STARTING)
         thread = threading.Thread(target=lambda: self._run(dictation), name="longwit-dictation",
                                   daemon=True)
-        dictation.thread = thread
         self._threads = [t for t in self._threads if t.is_alive()] + [thread]
         thread.start()
 
@@ -111,9 +116,10 @@ class DictationController(QObject):
             dictation.cancel.set()
             self.stop()
 
-    # Its thread ------------------------------------------------------------------------------------
+    # Its threads -----------------------------------------------------------------------------------
 
     def _run(self, dictation: Dictation) -> None:
+        """The listener: open the microphone, load Whisper, start the writer, listen until stopped."""
         try:
             backend = self.audio.open(DICTATION)
         except Exception as error:  # no microphone: the window says what to do
@@ -121,34 +127,41 @@ class DictationController(QObject):
                              start_error_message(error, "Dictation", "starting dictation"))
             self._relay.post(self._ended, dictation)
             return
+        writer: threading.Thread | None = None
         try:
             stt, _voice = self.audio.speech_models(dictation.settings)
             _ = stt.model  # loaded before listening, so that nothing said waits on it
             detector = TurnDetector(DICTATION_VAD)
+            writer = threading.Thread(target=lambda: self._write(dictation, stt), daemon=True,
+                                      name="longwit-dictation-words")
+            writer.start()
             frames: queue.SimpleQueue[np.ndarray] = queue.SimpleQueue()
             dictation.audio = audio = MeteredBackend(backend)
             audio.start(lambda frame: None if dictation.finish.is_set() else frames.put(frame))
             self._relay.post(self._listening, dictation)
-            self._listen(dictation, audio, detector, stt, frames)
+            self._listen(dictation, audio, detector, frames)
         except Exception as error:
+            dictation.cancel.set()
             message = report_error(error, "dictating")
             self._relay.post(self._failed, dictation, f"Dictation stopped: {message}")
         finally:
             backend.close()
+            dictation.jobs.put(None)
+            if writer is not None:
+                writer.join()
             self._relay.post(self._ended, dictation)
 
     def _listen(self, dictation: Dictation, audio: MeteredBackend, detector: TurnDetector,
-                stt: SpeechToText, frames: queue.SimpleQueue[np.ndarray]) -> None:
+                frames: queue.SimpleQueue[np.ndarray]) -> None:
         every, latest = (round(seconds * SAMPLE_RATE) for seconds in (GUESS_EVERY_S, GUESS_AT_LATEST_S))
         since_guess = 0
         while not dictation.cancel.is_set():
             if dictation.finish.is_set():
                 audio.close()  # no more frames; those already queued were said before the press
-                while not frames.empty() and not dictation.cancel.is_set():
-                    self._feed(dictation, detector, stt, frames.get())
-                if not dictation.cancel.is_set():
-                    for event in detector.finish():
-                        self._settle(dictation, stt, event.audio)
+                while not frames.empty():
+                    self._feed(dictation, detector, frames.get())
+                for event in detector.finish():
+                    dictation.jobs.put((SETTLE, event.audio))
                 return
             try:
                 frame = frames.get(timeout=0.05)
@@ -158,34 +171,49 @@ class DictationController(QObject):
                     self._relay.post(self._failed, dictation, f"Dictation stopped. {reason}")
                     dictation.finish.set()  # what was heard so far is still written
                 continue
-            ended, paused = self._feed(dictation, detector, stt, frame)
+            ended, paused = self._feed(dictation, detector, frame)
             if ended:
                 since_guess = 0
             elif detector.speaking:
                 since_guess += len(frame)
                 due = since_guess >= latest or (paused and since_guess >= every)
-                if due and frames.qsize() <= BACKLOG_FRAMES:
+                if due and dictation.writer_idle.is_set() and dictation.jobs.empty():
                     since_guess = 0
-                    guess = stt.transcribe(detector.turn_so_far().audio).text
-                    self._relay.post(self._heard, dictation, " ".join(dictation.settled), guess)
+                    dictation.writer_idle.clear()
+                    dictation.jobs.put((GUESS, detector.turn_so_far().audio))
 
-    def _feed(self, dictation: Dictation, detector: TurnDetector, stt: SpeechToText,
-              frame: np.ndarray) -> tuple[bool, bool]:
-        """Run one frame through the detector: whether it ended a stretch (now transcribed), and
-        whether the speaker paused between words."""
+    def _feed(self, dictation: Dictation, detector: TurnDetector, frame: np.ndarray) -> tuple[bool, bool]:
+        """Run one frame through the detector: whether it ended a stretch (handed to the writer),
+        and whether the speaker paused between words."""
         ended = paused = False
         for event in detector.feed(frame):
             if isinstance(event, TurnEnded):
-                self._settle(dictation, stt, event.audio)
+                dictation.jobs.put((SETTLE, event.audio))
                 ended = True
             paused = paused or isinstance(event, ShortPause)
         return ended, paused
 
-    def _settle(self, dictation: Dictation, stt: SpeechToText, audio: np.ndarray) -> None:
-        text = stt.transcribe(audio).text.strip()
-        if text:
-            dictation.settled.append(text)
-        self._relay.post(self._heard, dictation, " ".join(dictation.settled), "")
+    def _write(self, dictation: Dictation, stt: SpeechToText) -> None:
+        """The writer: each stretch and guess to words, told to the GUI thread."""
+        while True:
+            dictation.writer_idle.set()
+            job = dictation.jobs.get()
+            if job is None:
+                return
+            kind, audio = job
+            if dictation.cancel.is_set() or (kind == GUESS and not dictation.jobs.empty()):
+                continue  # a guess overtaken by what came after it is not worth making
+            try:
+                text = stt.transcribe(audio).text.strip()
+            except Exception as error:
+                dictation.cancel.set()
+                message = report_error(error, "transcribing dictation")
+                self._relay.post(self._failed, dictation, f"Dictation stopped: {message}")
+                return
+            if kind == SETTLE and text:
+                dictation.settled.append(text)
+            self._relay.post(self._heard, dictation, " ".join(dictation.settled),
+                             text if kind == GUESS else "")
 
     # The GUI thread --------------------------------------------------------------------------------
 
