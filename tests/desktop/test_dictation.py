@@ -23,7 +23,7 @@ from media.audio_backend import FRAME_SECONDS, SAMPLE_RATE
 from media.audio_errors import NoAudioDevice
 from media.file_audio import FileAudioBackend
 from storage import ConversationStore
-from tests.desktop.test_voice_mode import has_microphone, normalise
+from tests.desktop.test_voice_mode import UnpluggedAfterASecond, has_microphone, normalise
 from tests.desktop.window_helpers import open_test_window, own_database
 
 JFK = Path(__file__).resolve().parents[3] / "shared" / "audio" / "jfk.flac"
@@ -231,3 +231,21 @@ def test_closing_the_window_mid_dictation_leaves_no_thread(qtbot, longwit_home: 
     assert window.closed_cleanly
     left = [t.name for t in threading.enumerate() if t not in before and t.is_alive()]
     assert not left, left
+
+
+@pytest.mark.slow
+def test_a_microphone_that_goes_away_ends_dictation_with_a_line_and_keeps_the_words(
+    qtbot, longwit_home: Path, jfk: Path
+) -> None:
+    window = open_test_window(qtbot, longwit_home)
+    window.audio.backend_factory = lambda: UnpluggedAfterASecond(jfk, tail_silence_s=TAIL_S)
+    type_into(window, "Typed before")
+    dictated = Dictated(window)
+    window.actions_by_name["Dictate"].trigger()
+    qtbot.waitUntil(lambda: bool(dictated.failures), timeout=START_MS)
+    qtbot.waitUntil(lambda: not window.dictation.active, timeout=DONE_MS)
+    (failure,) = dictated.failures
+    assert failure.startswith("Dictation stopped. The microphone or speaker went away")
+    assert "the USB headset is gone" in failure and window.banner.message() == failure
+    assert window.pane.composer.box.toPlainText().startswith("Typed before")
+    assert not window.pane.composer.dictate.isChecked() and dictated.states[-1] == IDLE

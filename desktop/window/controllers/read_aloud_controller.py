@@ -117,7 +117,7 @@ class ReadAloudController(QObject):
             thread.start()
         self.started.emit(reading.message_id)
 
-    # Its thread ------------------------------------------------------------------------------------
+    # Its threads -----------------------------------------------------------------------------------
 
     def _synthesize(self, reading: Reading) -> None:
         """The voice thread: each sentence into the queue as soon as Piper has made it."""
