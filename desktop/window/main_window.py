@@ -390,7 +390,7 @@ class MainWindow(QMainWindow):
         rows = [(name, action.shortcut()) for name, action in self.actions_by_name.items()
                 if not action.shortcut().isEmpty()]
         rows += [("Send message", "Enter"), ("New line in a message", "Shift+Enter"),
-                 ("Edit last message (empty box)", "Up")]
+                 ("Edit last message (empty box)", "Up"), ("Stop dictating or reading aloud", "Esc")]
         ShortcutsDialog(rows, self).open()
 
     def _model_loaded(self, card: ModelCard) -> None:

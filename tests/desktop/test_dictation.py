@@ -249,3 +249,21 @@ def test_a_microphone_that_goes_away_ends_dictation_with_a_line_and_keeps_the_wo
     assert "the USB headset is gone" in failure and window.banner.message() == failure
     assert window.pane.composer.box.toPlainText().startswith("Typed before")
     assert not window.pane.composer.dictate.isChecked() and dictated.states[-1] == IDLE
+
+
+def test_the_shortcuts_are_listed_and_none_is_bound_twice(qtbot, longwit_home: Path) -> None:
+    """Two actions on one key make Qt fire neither: Ctrl+M, the obvious key for a microphone, is
+    the model picker's."""
+    from desktop.window.dialogs.shortcuts_dialog import ShortcutsDialog
+
+    window = open_test_window(qtbot, longwit_home)
+    keys = [action.shortcut().toString() for action in window.actions_by_name.values()
+            if not action.shortcut().isEmpty()]
+    assert len(keys) == len(set(keys)), keys
+    window.show_shortcuts()
+    (dialog,) = window.findChildren(ShortcutsDialog)
+    rows = dict(dialog.rows())
+    native = QKeySequence.SequenceFormat.NativeText
+    assert rows["Dictate"] == QKeySequence("Ctrl+Shift+Space").toString(native)
+    assert rows["Read the last answer aloud"] == QKeySequence("Ctrl+Shift+R").toString(native)
+    assert rows["Stop dictating or reading aloud"] == QKeySequence("Esc").toString(native)
