@@ -24,12 +24,16 @@ from media.audio_errors import AudioLibraryMissing, NoAudioDevice
 
 @dataclass(frozen=True)
 class DeviceOptions:
-    """Which devices to use (PortAudio index or name; None for the system default) and how much
-    buffering to ask for: "low", "high" or seconds."""
+    """Which devices to use (PortAudio index or name; None for the system default), how much
+    buffering to ask for ("low", "high" or seconds), and whether both are wanted: reading an answer
+    aloud needs only a speaker and dictation only a microphone, and a machine without the other
+    (a desktop with no microphone) must still do them."""
 
     input_device: int | str | None = None
     output_device: int | str | None = None
     latency: float | str = "low"
+    microphone: bool = True
+    speaker: bool = True
 
 
 @dataclass(frozen=True)
@@ -80,7 +84,9 @@ class DeviceAudioBackend(QueuedPlayback):
     """Microphone and speaker of the system, 16 kHz mono float32, one PortAudio duplex stream.
 
     Construction opens the stream (not yet running), so a missing or unsuitable device is reported
-    before the conversation starts, as `NoAudioDevice`."""
+    before the conversation starts, as `NoAudioDevice`. Without a microphone (`options.microphone`
+    off) `on_input` is never called; without a speaker, what is queued is counted as played and
+    dropped, on the microphone's clock."""
 
     sample_rate = SAMPLE_RATE
 
@@ -95,6 +101,7 @@ class DeviceAudioBackend(QueuedPlayback):
         self._lost_error: str | None = None  # what the callback raised, if that ended the stream
         self.overflows = 0  # blocks with a PortAudio input overflow or output underflow
         self._names = ("the microphone", "the speaker")
+        self._speaker = options.speaker
         self._stream = self._open(options)
 
     @property
@@ -107,42 +114,52 @@ class DeviceAudioBackend(QueuedPlayback):
 
     def _open(self, options: DeviceOptions) -> Any:
         sd = self._sd
-        names = []
-        for kind, device in (("input", options.input_device), ("output", options.output_device)):
+        if not (options.microphone or options.speaker):
+            raise ValueError("a device stream needs a microphone, a speaker or both")
+        names = list(self._names)
+        for index, (kind, device, wanted) in enumerate((
+            ("input", options.input_device, options.microphone),
+            ("output", options.output_device, options.speaker),
+        )):
+            if not wanted:
+                continue
             try:
-                names.append(str(sd.query_devices(device, kind=kind)["name"]))
+                names[index] = str(sd.query_devices(device, kind=kind)["name"])
             except (sd.PortAudioError, ValueError) as error:
                 what = "microphone" if kind == "input" else "speaker"
                 if device is None:
                     raise NoAudioDevice(f"the system has no default {what}") from error
                 raise NoAudioDevice(f"{what} {device!r} is not available: {error}") from error
         self._names = (names[0], names[1])
+        settings = dict(samplerate=SAMPLE_RATE, blocksize=FRAME_SAMPLES, channels=1, dtype="float32",
+                        latency=options.latency, finished_callback=self._finished)
         try:
-            return sd.Stream(
-                samplerate=SAMPLE_RATE,
-                blocksize=FRAME_SAMPLES,
-                device=(options.input_device, options.output_device),
-                channels=1,
-                dtype="float32",
-                latency=options.latency,
-                callback=self._callback,
-                finished_callback=self._finished,
-            )
+            if options.microphone and options.speaker:
+                return sd.Stream(device=(options.input_device, options.output_device),
+                                 callback=self._callback, **settings)
+            if options.microphone:
+                return sd.InputStream(device=options.input_device, **settings,
+                                      callback=lambda indata, frames, when, status: self._callback(
+                                          indata, None, frames, when, status))
+            return sd.OutputStream(device=options.output_device, **settings,
+                                   callback=lambda outdata, frames, when, status: self._callback(
+                                       None, outdata, frames, when, status))
         except (sd.PortAudioError, ValueError) as error:
             raise NoAudioDevice(f"the device refused 16 kHz mono: {error}") from error
 
     def _callback(
-        self, indata: np.ndarray, outdata: np.ndarray, frames: int, _time: Any, status: Any
+        self, indata: np.ndarray | None, outdata: np.ndarray | None, frames: int, _time: Any, status: Any
     ) -> None:
         # PortAudio's thread: take one speaker frame, hand over one mic frame, nothing slower.
         try:
             speaker_frame = self._playback.next_frame(frames)
-            outdata[:, 0] = speaker_frame
+            if outdata is not None:
+                outdata[:, 0] = speaker_frame
             if status:
                 self.overflows += 1
             if self._on_speaker is not None:
                 self._on_speaker(speaker_frame)
-            if self._on_input is not None:
+            if self._on_input is not None and indata is not None:
                 self._on_input(indata[:, 0].copy())
         except Exception as error:  # sounddevice then stops the stream, and _finished reports it
             self._lost_error = f"{type(error).__name__}: {error}"
@@ -168,7 +185,10 @@ class DeviceAudioBackend(QueuedPlayback):
     @property
     def output_latency_s(self) -> float:
         """How long after a block is taken it reaches the speaker, as PortAudio estimates it."""
-        return float(self._stream.latency[1])
+        latency = self._stream.latency  # a pair for a duplex stream, one figure for one direction
+        if isinstance(latency, tuple):
+            return float(latency[1])
+        return float(latency) if self._speaker else 0.0
 
     def close(self) -> None:
         """Abort (not drain) the stream and release the devices; safe to call twice."""

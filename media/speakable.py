@@ -1,5 +1,6 @@
 """Model text made fit to be spoken: Markdown, URLs, citation marks and emoji are not read aloud
-literally, and a few symbols become words. The `SpeechChunker` cuts streamed text into
+literally, code blocks (fenced or indented, as the window's CommonMark renderer shows them) are
+replaced or dropped, and a few symbols become words. The `SpeechChunker` cuts streamed text into
 clauses and sentences so that synthesis can start on the first clause while the rest is generated.
 Pure Python, no model."""
 
@@ -16,6 +17,12 @@ _IMAGE_OR_LINK = re.compile(r"!?\[([^\]]*)\]\((?:[^()\s]|\([^()]*\))*(?:\s+\"[^\
 _AUTOLINK = re.compile(r"<(?:https?://|mailto:)[^>\s]+>")
 _URL = re.compile(r"\b(?:https?://|www\.)[^\s<>()\[\]]*[^\s<>()\[\].,;:!?\"']")
 _CITATION = re.compile(r"\s*\[\d+(?:\s*[-–,;]\s*\d+)*\]")  # the marks engine/citations.py reads
+# A parenthesis that holds only citation marks ("(see [3])", "([1], [2])") goes with them; so do
+# footnote marks ("[^2]") and the bracketed sources some models write ("【1†source】").
+_CITATION_ASIDE = re.compile(
+    r"\s*\((?:see|cf\.?|sources?:?)?\s*(?:\[\d+(?:\s*[-–,;]\s*\d+)*\][\s,;]*)+\)", re.I)
+_OTHER_MARK = re.compile(r"\s*(?:\[\^[^\]\s]+\]|【[^】\n]*】)")
+_INDENTED = re.compile(r"^(?: {4}|\t)")
 _HEADING = re.compile(r"^[ \t]*#{1,6}[ \t]+(.*?)[ \t#]*$", re.M)
 _RULE = re.compile(r"^[ \t]*(?:[-*_][ \t]*){3,}$", re.M)
 _BULLET = re.compile(r"^[ \t]*(?:[-*+•]|\d{1,3}[.)])[ \t]+", re.M)
@@ -35,14 +42,18 @@ _SPACE_BEFORE_PUNCTUATION = re.compile(r"[ \t]+(?=[,.;:!?])")
 _END_PUNCTUATION = ".!?:;,…"
 
 
-def speakable(text: str, code: str = CODE_OMITTED) -> str:
-    """`text` as it should be spoken: one line of plain words. `code` replaces each fenced code block
-    ("" drops it)."""
+def speakable(text: str, code: str = CODE_OMITTED, at_start: bool = True) -> str:
+    """`text` as it should be spoken: one line of plain words. `code` replaces each code block ("" drops
+    it). `at_start`: `text` begins a message, where an indented first line is code; a piece cut from
+    the middle of one (the chunker's) may begin with a list item's indented continuation."""
     text = _FENCE.sub(lambda _m: f"\n{code}\n" if code else "\n", text)
+    text = _without_indented_code(text, code, at_start)
     text = _IMAGE_OR_LINK.sub(r"\1", text)
     text = _AUTOLINK.sub("a link", text)
     text = _URL.sub("a link", text)
     text = _INLINE_CODE.sub(r"\1", text)
+    text = _CITATION_ASIDE.sub("", text)
+    text = _OTHER_MARK.sub("", text)
     text = _CITATION.sub("", text)
     text = _RULE.sub("", text)
     text = _TABLE_RULE.sub("", text)
@@ -57,6 +68,30 @@ def speakable(text: str, code: str = CODE_OMITTED) -> str:
     text = text.replace("|", ", ").replace("&", " and ").replace("%", " percent")
     text = _DASH.sub(", ", text)
     return _join_lines(text)
+
+
+def _without_indented_code(text: str, code: str, at_start: bool) -> str:
+    """CommonMark's indented code blocks replaced by `code`: lines indented four spaces or a tab
+    after a blank line (or first in the message), outside a list (where they continue the item)."""
+    kept: list[str] = []
+    in_code = in_list = False
+    blank_before = at_start
+    for line in text.split("\n"):
+        blank = not line.strip()
+        if in_code and (blank or _INDENTED.match(line)):
+            continue
+        in_code = False
+        if blank_before and not in_list and _INDENTED.match(line):
+            in_code = True
+            kept.append(code)
+            continue
+        if _BULLET.match(line) and not _INDENTED.match(line):
+            in_list = True
+        elif not blank and not line[:1].isspace():
+            in_list = False
+        kept.append(line)
+        blank_before = blank
+    return "\n".join(kept)
 
 
 def _join_lines(text: str) -> str:
@@ -103,7 +138,7 @@ class SpeechChunker:
         chunks: list[str] = []
         while (cut := self._next_cut()) is not None:
             raw, self._buffer = self._buffer[:cut], self._buffer[cut:]
-            text = speakable(raw, self.options.code)
+            text = speakable(raw, self.options.code, at_start=self._emitted == 0)
             if any(c.isalnum() for c in text):  # not a stray mark left by an eager cut ("Well." "..")
                 chunks.append(text)
                 self._emitted += 1
@@ -111,8 +146,9 @@ class SpeechChunker:
 
     def flush(self) -> list[str]:
         """The rest of the text at the end of the reply (and the chunker is ready for the next one)."""
-        raw, self._buffer, self._emitted = self._buffer, "", 0
-        text = speakable(raw, self.options.code)
+        raw, at_start = self._buffer, self._emitted == 0
+        self._buffer, self._emitted = "", 0
+        text = speakable(raw, self.options.code, at_start)
         return [text] if text else []
 
     def _next_cut(self) -> int | None:

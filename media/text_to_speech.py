@@ -44,12 +44,15 @@ def bundled_voice() -> tuple[Path, Path]:
 
 
 class TextToSpeech:
-    """One Piper voice, loaded on first use; synthesis may be called from any thread (one at a time)."""
+    """One Piper voice, loaded on first use; synthesis may be called from any thread. Two streams at
+    once take turns sentence by sentence: espeak-ng, which Piper phonemizes with, keeps global state,
+    and a reading aloud that was stopped may still be finishing its sentence when a call begins."""
 
     def __init__(self, options: VoiceOptions | None = None) -> None:
         self.options = options or VoiceOptions()
         self._voice: PiperVoice | None = None
         self._lock = threading.Lock()
+        self._turn = threading.Lock()  # held while Piper works on one sentence
 
     @property
     def voice(self) -> PiperVoice:
@@ -95,8 +98,12 @@ class TextToSpeech:
         voice = self.voice
         config = SynthesisConfig(length_scale=self.options.length_scale, volume=self.options.volume)
         resampler = soxr.ResampleStream(voice.config.sample_rate, SAMPLE_RATE, 1, dtype="float32")
-        chunks = voice.synthesize(text, syn_config=config)
-        for chunk in chunks:
+        chunks = iter(voice.synthesize(text, syn_config=config))
+        while True:
+            with self._turn:  # the first sentence's turn phonemizes the whole text
+                chunk = next(chunks, None)
+            if chunk is None:
+                break
             audio = resampler.resample_chunk(chunk.audio_float_array.astype(np.float32, copy=False))
             if len(audio):
                 yield np.clip(audio, -1.0, 1.0)
@@ -109,10 +116,10 @@ class TextToSpeech:
         a pause counts as one): how long each word takes to say, relative to the others, so that
         a clause cut mid-way can be clipped to the words that were heard."""
         voice = self.voice
-        return tuple(
-            max(1, sum(1 for sentence in voice.phonemize(word) for p in sentence if p not in SILENT_MARKS))
-            for word in text.split()
-        )
+        with self._turn:
+            phonemized = [voice.phonemize(word) for word in text.split()]
+        return tuple(max(1, sum(1 for sentence in word for p in sentence if p not in SILENT_MARKS))
+                     for word in phonemized)
 
     def synthesize(self, text: str) -> np.ndarray:
         """The whole text as one 16 kHz mono float32 array (empty when there is nothing to say)."""

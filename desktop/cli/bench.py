@@ -154,7 +154,8 @@ def bench_voice(json_path: Path | None, turns: int, barge_ins: int, echo_turns: 
 @click.option("--answer-tokens", type=click.IntRange(min=1), default=160, show_default=True)
 @click.option("--document-chars", type=click.IntRange(min=1000), default=600_000, show_default=True,
               help="Size of the generated document read and pre-filled.")
-@click.option("--voice/--no-voice", default=True, help="Include a voice turn on the file backend.")
+@click.option("--voice/--no-voice", default=True,
+              help="Include a voice turn, dictation and reading aloud on the file backend.")
 @reports_errors
 def bench_ui(json_path: Path | None, model: str | None, answer_tokens: int, document_chars: int,
              voice: bool) -> None:

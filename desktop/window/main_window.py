@@ -34,6 +34,7 @@ from desktop.window.controllers.compression_controller import CompressionControl
 from desktop.window.controllers.conversation_controller import ConversationController
 from desktop.window.controllers.document_controller import DocumentController
 from desktop.window.controllers.library_controller import LibraryController
+from desktop.window.controllers.shared_audio import CALL, SharedAudio
 from desktop.window.controllers.transfer_controller import (
     TransferController,
     ask_export_target,
@@ -49,6 +50,7 @@ from desktop.window.dialogs.library_dialog import LibraryDialog
 from desktop.window.dialogs.model_picker import ModelPickerDialog, bundled_models
 from desktop.window.dialogs.settings_dialog import SettingsDialog
 from desktop.window.dialogs.shortcuts_dialog import ShortcutsDialog
+from desktop.window.dictation_and_reading import DICTATE, READ_LAST, DictationAndReading
 from desktop.window.document_viewer import CitedPassage, DocumentViewer, find_cited_passage
 from desktop.window.model_status import ModelStatus
 from desktop.window.theme import apply_theme
@@ -83,7 +85,8 @@ class MainWindow(QMainWindow):
         self.dialog_runners: list[TaskRunner] = []  # dialogs' own tasks, joined when the window closes
         self.conversations = ConversationController(self.db_thread, self)
         self.chat = ChatController(database, home, self.db_thread, self)
-        self.voice = VoiceController(self.chat.host, database, parent=self)
+        self.audio = SharedAudio(parent=self)  # a call, dictation and reading aloud open sound through it
+        self.voice = VoiceController(self.chat.host, database, self.audio, parent=self)
         self.chat.system_prompt = settings.system_prompt
         self.chat.options = settings.generation_options()
         self.chat.model_sampling = settings.model_sampling
@@ -102,6 +105,8 @@ class MainWindow(QMainWindow):
         self.settings_dialog: SettingsDialog | None = None
         self.model_status = ModelStatus(self)
         self.statusBar().addPermanentWidget(self.model_status)
+        self.speech = DictationAndReading(self)
+        self.dictation, self.reading = self.speech.dictation, self.speech.reading
         self._build_layout()
         self.actions_by_name: dict[str, QAction] = {}
         self._build_menus()
@@ -151,7 +156,7 @@ class MainWindow(QMainWindow):
         file.addSeparator()
         self._action(file, "Quit", self.close, QKeySequence.StandardKey.Quit)
         chat = bar.addMenu("&Conversation")
-        self._action(chat, "Stop answer", self.pane.stop, "Esc")
+        self._action(chat, "Stop answer", self.stop, "Esc")
         self._action(chat, "Regenerate answer", self.pane.regenerate, "Ctrl+R")
         self._action(chat, "Edit last message", self.pane.bring_back_last, "Ctrl+E")
         self._action(chat, "Search conversations", self.focus_search, QKeySequence.StandardKey.Find)
@@ -168,6 +173,8 @@ class MainWindow(QMainWindow):
         self._action(help_menu, "Keyboard shortcuts", self.show_shortcuts,
                      QKeySequence.StandardKey.HelpContents)
         self._action(chat, "Voice call", self.toggle_voice_call, "Ctrl+Shift+V").setCheckable(True)
+        self._action(chat, DICTATE, self.speech.toggle_dictation, "Ctrl+Shift+Space").setCheckable(True)
+        self._action(chat, READ_LAST, self.speech.read_last_answer, "Ctrl+Shift+R").setCheckable(True)
 
     def _connect(self) -> None:
         self.sidebar.chosen.connect(self.open_conversation)
@@ -276,9 +283,12 @@ class MainWindow(QMainWindow):
         self.banner.show_message(import_notice(imported), "info")
 
     def message_action(self, action: str, message_id: int) -> None:
-        """An action under a message: copy its Markdown, regenerate the last answer, or bring the
-        last question back to be edited (the same paths as Ctrl+R and Up)."""
-        if action == "copy":
+        """An action under a message: copy its Markdown, read it aloud (or stop reading it),
+        regenerate the last answer, or bring the last question back to be edited (the same paths
+        as Ctrl+Shift+R, Ctrl+R and Up)."""
+        if action == "read":
+            self.read_aloud(message_id)
+        elif action == "copy":
             text = self.pane.view.message_text(message_id)
             if text is not None:
                 QApplication.clipboard().setText(text)
@@ -445,7 +455,7 @@ class MainWindow(QMainWindow):
         rows = [(name, action.shortcut()) for name, action in self.actions_by_name.items()
                 if not action.shortcut().isEmpty()]
         rows += [("Send message", "Enter"), ("New line in a message", "Shift+Enter"),
-                 ("Edit last message (empty box)", "Up")]
+                 ("Edit last message (empty box)", "Up"), ("Stop dictating or reading aloud", "Esc")]
         ShortcutsDialog(rows, self).open()
 
     def _model_loaded(self, card: ModelCard) -> None:
@@ -473,10 +483,19 @@ class MainWindow(QMainWindow):
         elif self.compression.measuring is not None:
             self.banner.show_message("The model is measuring a document: cancel the measurement "
                                      "to start a call.", "warning")
-        else:
-            self.pane.ensure_conversation(lambda conversation_id: self.voice.start(conversation_id,
-                                                                                   self.settings))
+        else:  # dictation and reading aloud stop first
+            self.audio.take(CALL, lambda: self.pane.ensure_conversation(
+                lambda conversation_id: self.voice.start(conversation_id, self.settings)))
         self.actions_by_name["Voice call"].setChecked(self.voice.active)
+
+    def read_aloud(self, message_id: int) -> None:
+        """Read a shown answer aloud, or stop reading it (the per-message action)."""
+        self.speech.read_aloud(message_id)
+
+    def stop(self) -> None:
+        """Esc: stop dictating or reading aloud, else the answer being written."""
+        if not self.speech.stop():
+            self.pane.stop()
 
     def _voice_turn_saved(self, conversation_id: int) -> None:
         """A spoken turn was saved: show it, unless a typed answer is streaming into the view."""
@@ -508,9 +527,11 @@ class MainWindow(QMainWindow):
             if self.picker is not None:
                 self.picker.close()  # stops a model download, keeping its part for Resume
         voice_stopped = self.voice.close()  # before the model it talks through is released
+        speech_stopped = self.speech.close()
         left = [name for runner in (self.runner, *self.dialog_runners) for name in runner.shutdown()]
         chat_stopped = self.chat.close()  # a load under way ends and queues its record first
-        self.closed_cleanly = self.db_thread.close() and chat_stopped and not left and voice_stopped
+        self.closed_cleanly = (self.db_thread.close() and chat_stopped and not left and voice_stopped
+                               and speech_stopped)
         event.accept()
 
 

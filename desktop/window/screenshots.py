@@ -1,11 +1,12 @@
 """`longwit screenshots DIR` (and `make screenshots`): the window in its main states, rendered to PNG
 files so a person can look at them: the welcome while the model loads and once it has, an answer
-with Markdown, documents with the context gauge and a citation opened, a voice call, an error
-banner, a conversation with highlighted code in the light and the dark theme, the welcome in
-the dark, and the document library empty and with a few documents and a watched folder. It
-drives the real window with the bundled model in a temporary Longwit home, offscreen when there
-is no display. The conversation with code is imported (the window's own import), so what it
-shows does not hang on what the small bundled model happens to write."""
+with Markdown, documents with the context gauge and a citation opened, a voice call, dictation
+in progress, an answer read aloud, an error banner, a conversation with highlighted code in the
+light and the dark theme, the welcome in the dark, and the document library empty and with a
+few documents and a watched folder. It drives the real window with the bundled model in a
+temporary Longwit home, offscreen when there is no display. The conversation with code is
+imported (the window's own import), so what it shows does not hang on what the small bundled
+model happens to write."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from PySide6.QtCore import QEventLoop, QSettings, QTimer
 from PySide6.QtWidgets import QWidget
 
 from desktop.window.app_settings import AppSettings
-from desktop.window.ui_benchmark import spin, wait_for, write_document
+from desktop.window.ui_benchmark import readable_answer, spin, wait_for, write_document
 
 TIMEOUT_S = 300.0
 MARKDOWN_QUESTION = (
@@ -137,6 +138,47 @@ def fill_library(window, folder: Path) -> None:
     wait_for(window.library.idle, TIMEOUT_S, "Reading the watched folder")
 
 
+def dictation(window, folder: Path, out: Path, saved: list[Path]) -> None:
+    """The message box mid-dictation (a guess at the sentence being said), on the file backend."""
+    from desktop.window.ui_benchmark import DICTATED, spoken_question
+    from media.file_audio import FileAudioBackend
+
+    mic = spoken_question(folder, DICTATED, "dictated")
+    window.audio.backend_factory = lambda: FileAudioBackend(mic, tail_silence_s=TIMEOUT_S)
+    window.pane.composer.box.setPlainText("About the letters:")
+    window.pane.composer.box.moveCursor(window.pane.composer.box.textCursor().MoveOperation.End)
+    window.speech.toggle_dictation()
+    guess = ""
+    while not guess:  # a guess shows the words as they are being said
+        _settled, guess = wait_for(window.dictation.heard, TIMEOUT_S, "Dictation")
+    save(window, out, "13-dictation", saved)
+    window.speech.toggle_dictation()
+    while window.dictation.active:
+        wait_for(window.dictation.stopped, TIMEOUT_S, "Stopping dictation")
+    window.pane.composer.box.clear()
+
+
+def read_aloud(window, folder: Path, out: Path, saved: list[Path]) -> None:
+    """The answer with a code block being read aloud (its prose only), on the file backend."""
+    import numpy as np
+    import soundfile
+
+    from media.audio_backend import FRAME_SAMPLES, SAMPLE_RATE
+    from media.file_audio import FileAudioBackend
+
+    quiet = folder / "quiet.wav"
+    soundfile.write(str(quiet), np.zeros(FRAME_SAMPLES, dtype=np.float32), SAMPLE_RATE)
+    window.audio.backend_factory = lambda: FileAudioBackend(quiet, tail_silence_s=TIMEOUT_S)
+    window.read_aloud(readable_answer(window, with_code=True))
+    if window.reading.message_id is None:
+        wait_for(window.reading.started, TIMEOUT_S, "Reading aloud")
+    spin(0.8)
+    save(window, out, "14-read-aloud", saved)
+    window.stop()
+    while window.reading.active:
+        wait_for(window.reading.stopped, TIMEOUT_S, "Stopping the reading")
+
+
 def take_screenshots(out: Path, progress: Callable[[str], None]) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
@@ -186,6 +228,9 @@ def take_screenshots(out: Path, progress: Callable[[str], None]) -> list[Path]:
         library_shot(window, out, "11-library", saved)
         progress("A voice call…")
         voice_call(window, folder, out, saved)
+        progress("Dictation and reading aloud…")
+        dictation(window, folder, out, saved)
+        read_aloud(window, folder, out, saved)
         window.banner.show_message("The model could not be loaded: not a GGUF file. Still using "
                                    "smollm2-135m-instruct.", "error")
         save(window, out, "06-error-banner", saved)

@@ -1,7 +1,8 @@
 """`longwit bench ui`: the real window driven through its heavy moments, with the event loop's stalls
 measured in each (desktop/window/stall_meter.py): the model loading, an answer streaming, a large document
-read and pre-filled, and a voice turn on the file backend; plus an idle stretch as the baseline of
-what the timer alone shows on this machine, and the time from start to a usable window.
+read and pre-filled, and on the file backend a voice turn, a dictated sentence and an answer read
+aloud; plus an idle stretch as the baseline of what the timer alone shows on this machine, and the
+time from start to a usable window.
 
 It runs in a temporary Longwit home, so it never touches the person's conversations.
 """
@@ -33,7 +34,8 @@ class UiBenchmarkOptions:
     answer_tokens: int = 160
     document_chars: int = 600_000  # about 130K tokens: passage mode, and a long read
     idle_s: float = 2.0
-    voice: bool = True
+    voice: bool = True  # the voice turn, dictation and reading aloud
+    read_aloud_s: float = 6.0  # how long the answer is read before Esc stops it
     timeout_s: float = 600.0
 
 
@@ -86,17 +88,21 @@ def measured(meter: StallMeter, phase: str, action: Callable[[], Any]) -> tuple[
     return meter.stop(phase), result
 
 
-def spoken_question(folder: Path) -> Path:
-    """A question spoken by the bundled Piper voice, then silence, as the file backend's microphone."""
+DICTATED = "Summarize the keeper's letters in three sentences, and list the ships they name."
+
+
+def spoken_question(folder: Path, text: str = "What is the tallest mountain in the world?",
+                    name: str = "question") -> Path:
+    """`text` spoken by the bundled Piper voice, then silence, as the file backend's microphone."""
     import numpy as np
     import soundfile
 
     from media.audio_backend import SAMPLE_RATE
     from media.text_to_speech import TextToSpeech
 
-    speech = TextToSpeech().synthesize("What is the tallest mountain in the world?")
+    speech = TextToSpeech().synthesize(text)
     quiet = np.zeros(SAMPLE_RATE, dtype=np.float32)
-    path = folder / "question.wav"
+    path = folder / f"{name}.wav"
     soundfile.write(str(path), np.concatenate([quiet, speech, quiet]), SAMPLE_RATE)
     return path
 
@@ -114,6 +120,56 @@ def voice_turn(window, mic: Path, folder: Path, timeout_s: float) -> None:
     window.toggle_voice_call()
     while window.voice.state != STOPPED:
         wait_for(window.voice.state_changed, timeout_s, "Hanging up")
+
+
+def dictation(window, mic: Path, timeout_s: float) -> None:
+    """A sentence dictated into the message box on the file backend until its words have settled
+    (the pause after it came), then stopped, and the box emptied."""
+    from media.file_audio import FileAudioBackend
+
+    window.audio.backend_factory = lambda: FileAudioBackend(mic, tail_silence_s=timeout_s)
+    window.speech.toggle_dictation()
+    settled, guess = "", ""
+    while not settled or guess:
+        settled, guess = wait_for(window.dictation.heard, timeout_s, "Dictation")
+    window.speech.toggle_dictation()
+    while window.dictation.active:
+        wait_for(window.dictation.stopped, timeout_s, "Stopping dictation")
+    window.pane.composer.box.clear()
+
+
+def readable_answer(window, with_code: bool = False) -> int:
+    """A shown answer that has words to read aloud (a small model's answer may be all code): the
+    last, or the first with a code block beside its words when `with_code` and there is one."""
+    from media.speakable import speakable
+
+    answers = [m for m in window.pane.view.messages if m.role == "assistant" and m.message_id
+               and any(c.isalpha() for c in speakable(m.text, code=""))]
+    if not answers:
+        raise BenchmarkTimeout("no answer shown has words to read aloud")
+    chosen = next((m for m in answers if "```" in m.text), answers[-1]) if with_code else answers[-1]
+    return chosen.message_id
+
+
+def read_aloud(window, folder: Path, seconds: float, timeout_s: float) -> None:
+    """An answer read aloud on the file backend for `seconds`, then stopped as Esc does."""
+    import numpy as np
+    import soundfile
+
+    from media.audio_backend import FRAME_SAMPLES, SAMPLE_RATE
+    from media.file_audio import FileAudioBackend
+
+    quiet = folder / "quiet.wav"  # the microphone is not used; the speaker is written to read.wav
+    soundfile.write(str(quiet), np.zeros(FRAME_SAMPLES, dtype=np.float32), SAMPLE_RATE)
+    window.audio.backend_factory = lambda: FileAudioBackend(quiet, folder / "read.wav",
+                                                            tail_silence_s=timeout_s)
+    window.read_aloud(readable_answer(window))
+    if window.reading.message_id is None:  # it starts at once unless the sound is being let go
+        wait_for(window.reading.started, timeout_s, "Reading aloud")
+    spin(seconds)
+    window.stop()
+    while window.reading.active:
+        wait_for(window.reading.stopped, timeout_s, "Stopping the reading")
 
 
 def run_ui_benchmark(options: UiBenchmarkOptions, progress: Callable[[str], None]) -> dict[str, Any]:
@@ -183,4 +239,11 @@ def drive(window, meter: StallMeter, options: UiBenchmarkOptions, folder: Path,
         mic = spoken_question(folder)  # the script's own synthesis is not the window's work
         phases.append(measured(meter, "voice", lambda: voice_turn(window, mic, folder,
                                                                   options.timeout_s))[0])
+        progress("A sentence dictated into the message box…")
+        said = spoken_question(folder, DICTATED, "dictated")
+        phases.append(measured(meter, "dictation", lambda: dictation(window, said,
+                                                                     options.timeout_s))[0])
+        progress(f"The last answer read aloud for {options.read_aloud_s:.0f} s, then stopped…")
+        phases.append(measured(meter, "read-aloud", lambda: read_aloud(
+            window, folder, options.read_aloud_s, options.timeout_s))[0])
     return phases

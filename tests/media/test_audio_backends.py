@@ -222,6 +222,41 @@ def test_device_backend_reports_a_missing_device_clearly_and_never_hangs() -> No
         assert "NoAudioDevice:" in out
 
 
+ONE_WAY_PROBE = """
+from media.audio_errors import NoAudioDevice
+from media.device_audio import DeviceAudioBackend, DeviceOptions, list_devices
+devices = list_devices()
+print("inputs", len(devices.inputs), "outputs", len(devices.outputs))
+for name, options in (("speaker only", DeviceOptions(microphone=False)),
+                      ("microphone only", DeviceOptions(speaker=False))):
+    try:
+        with DeviceAudioBackend(options) as backend:
+            print(name, "opened", backend.output_latency_s >= 0)
+    except NoAudioDevice as error:
+        print(name, "NoAudioDevice:", error)
+"""
+
+
+def test_a_one_way_device_stream_asks_only_for_its_own_device() -> None:
+    """Reading aloud opens only a speaker and dictation only a microphone: the error for a missing
+    device names the one that was needed, and a machine with only that one can open it."""
+    done = subprocess.run(
+        [sys.executable, "-c", ONE_WAY_PROBE], capture_output=True, text=True, timeout=60, check=True
+    )
+    lines = done.stdout.splitlines()
+    counts = lines[0].split()
+    inputs, outputs = int(counts[1]), int(counts[3])
+    speaker_only, microphone_only = lines[1], lines[2]
+    if outputs:
+        assert speaker_only == "speaker only opened True", done.stdout + done.stderr
+    else:
+        assert "(the system has no default speaker)" in speaker_only, speaker_only
+    if inputs:
+        assert microphone_only == "microphone only opened True", done.stdout + done.stderr
+    else:
+        assert "(the system has no default microphone)" in microphone_only, microphone_only
+
+
 def test_device_backend_without_sounddevice_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
     from media.device_audio import DeviceAudioBackend
 

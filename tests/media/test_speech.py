@@ -179,6 +179,12 @@ def test_stream_yields_the_first_sentence_before_the_rest_is_made(tts: TextToSpe
         ("It was—in a sense—fine.", "It was, in a sense, fine."),
         ("snake_case and 2*3*4 stay.", "snake_case and 2*3*4 stay."),
         ("> a quote\n\n---\n| a | b |\n|---|---|\n| 1 | 2 |", "a quote. a, b. 1, 2"),
+        ("Like this:\n\n    x = 1\n\n    print(x)\n\nDone.", "Like this: (code omitted). Done."),
+        ("A line\n    that goes on.", "A line. that goes on."),  # indented, but no blank line before
+        ("- a point\n\n    its second paragraph\n- another", "a point. its second paragraph. another"),
+        ("It is so (see [3]) and so ([1], [2]).", "It is so and so."),
+        ("Footnoted[^1] and sourced 【4†source】 text.", "Footnoted and sourced text."),
+        ("Keep (this aside) and (see below).", "Keep (this aside) and (see below)."),
     ],
 )
 def test_speakable_rules(markdown: str, spoken: str) -> None:
@@ -187,6 +193,30 @@ def test_speakable_rules(markdown: str, spoken: str) -> None:
 
 def test_code_blocks_may_be_dropped() -> None:
     assert speakable("Here:\n```\nx = 1\n```\nThat is all.", code="") == "Here: That is all."
+    assert speakable("    x = 1\n\nThat is all.", code="") == "That is all."
+    assert speakable("    x = 1", code="", at_start=False) == "x = 1"  # a piece from mid-message
+
+
+ANSWERS = [
+    "Use a loop [1]:\n\n```python\nfor fruit in basket:\n    print(fruit)\n```\n\nThat prints each one.",
+    "Indented:\n\n    total = quantity * price\n    ledger.append(total)\n\nThen save the ledger [2, 3].",
+    "1. Open the file\n\n    Read the header carefully.\n\n2. Close it\n\n~~~\nhandle.close()\n~~~",
+    "    starting_block = True\n\nProse after a block that opens the answer.",
+]
+
+
+@pytest.mark.parametrize("answer", ANSWERS)
+def test_what_the_window_shows_as_code_is_not_spoken_and_its_prose_is(answer: str) -> None:
+    """Judged by the CommonMark parser that draws answers in the window (markdown-it-py)."""
+    from markdown_it import MarkdownIt
+
+    tokens = MarkdownIt("commonmark").parse(answer)
+    code = {w for t in tokens if t.type in ("fence", "code_block") for w in normalized(t.content).split()}
+    prose = {w for t in tokens if t.type == "inline" for w in normalized(t.content).split()}
+    assert code and prose
+    spoken = set(normalized(speakable(answer, code="")).split())
+    assert not spoken & (code - prose), spoken & code
+    assert prose - spoken <= {str(n) for n in range(10)}, prose - spoken  # the citation numbers
 
 
 def chunks_of(pieces: list[str]) -> list[list[str]]:

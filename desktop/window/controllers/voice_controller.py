@@ -24,43 +24,21 @@ import livekit.rtc  # noqa: F401
 import piper  # noqa: F401
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from desktop.diagnostics.error_report import details_hint, report_error
+from desktop.diagnostics.error_report import details_hint
 from desktop.window.app_settings import AppSettings
 from desktop.window.background import GuiRelay, join_threads
+from desktop.window.controllers.shared_audio import CALL, BackendFactory, SharedAudio, start_error_message
 from engine.model_host import ModelHost
 from engine.voice_conversation import VoiceConversation
-from media.audio_backend import AudioBackend
-from media.audio_errors import AudioError
 from media.duplex_loop import DuplexLoop
 from media.metered_backend import MeteredBackend
-from media.speech_to_text import SpeechOptions, SpeechToText
 from media.spoken_reply import Spoken
-from media.text_to_speech import TextToSpeech, VoiceOptions
 from media.voice_events import AssistantTurn, BargeIn, LoopEvent, LoopFailed, UserTurn
 
 STARTING, LISTENING, THINKING, SPEAKING, STOPPED = "starting", "listening", "thinking", "speaking", "stopped"
 METER_MS = 50  # the meter and the spoken captions are read 20 times a second
 VOICE_MAX_TOKENS = 120  # as `longwit voice`: a spoken answer of a few sentences
 JOIN_S = 15.0  # hanging up waits this long for the call's threads at most
-# The audio errors are worded for the command line as well; the window has no --mic option.
-CLI_HINT = ", or use --mic FILE to talk through a recording"
-
-BackendFactory = Callable[[], AudioBackend]
-
-
-def device_backend() -> AudioBackend:
-    """The system's microphone and speaker; NoAudioDevice where there are none."""
-    from media.device_audio import DeviceAudioBackend
-
-    return DeviceAudioBackend()
-
-
-def start_error_message(error: BaseException) -> str:
-    """The banner's words for a call that could not start; the error goes to the log."""
-    message = report_error(error, "starting a voice call")
-    if isinstance(error, AudioError):
-        return f"Voice mode could not start. {message.replace(CLI_HINT, '')}"
-    return f"Voice mode could not start: {message}"
 
 
 @dataclass
@@ -120,19 +98,28 @@ class VoiceController(QObject):
     call_ended = Signal()
     muted_changed = Signal(bool)
 
-    def __init__(self, host: ModelHost, database: Path, backend_factory: BackendFactory = device_backend,
+    def __init__(self, host: ModelHost, database: Path, audio: SharedAudio | None = None,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.host, self.database = host, database
-        self.backend_factory = backend_factory
+        self.audio = audio or SharedAudio(parent=self)
         self.state = STOPPED
         self.muted = False
         self._call: Call | None = None
-        self._speech: tuple[SpeechOptions, VoiceOptions, SpeechToText, TextToSpeech] | None = None
         self._relay = GuiRelay(self)
         self._threads: list[threading.Thread] = []  # starting and stopping calls, joined by close()
         self._timer = QTimer(self, interval=METER_MS)
         self._timer.timeout.connect(self._tick)
+
+    @property
+    def backend_factory(self) -> BackendFactory | None:
+        """The window's one way to open its sound (`SharedAudio.backend_factory`), which dictation and
+        reading aloud use too; set it to a file backend to call through recordings."""
+        return self.audio.backend_factory
+
+    @backend_factory.setter
+    def backend_factory(self, factory: BackendFactory | None) -> None:
+        self.audio.backend_factory = factory
 
     @property
     def active(self) -> bool:
@@ -163,7 +150,7 @@ class VoiceController(QObject):
     def _open(self, call: Call, settings: AppSettings) -> None:
         """The starting thread: audio first (the likeliest to fail, and the quickest), then the models."""
         try:
-            backend = self.backend_factory()
+            backend = self.audio.open(CALL)
         except Exception as error:  # the window shows it; the call never began
             self._relay.post(self._start_failed, call, start_error_message(error))
             return
@@ -171,7 +158,7 @@ class VoiceController(QObject):
             call.audio = audio = MeteredBackend(backend)
             if self.muted:
                 audio.muted.set()
-            stt, tts = self._speech_models(settings)
+            stt, tts = self.audio.speech_models(settings)
             options = replace(settings.generation_options(),
                               max_tokens=min(settings.max_tokens, VOICE_MAX_TOKENS))
             call.talk = talk = VoiceConversation(self.host, call.conversation_id, options, self.database)
@@ -195,13 +182,6 @@ class VoiceController(QObject):
             self._relay.post(self._start_failed, call, start_error_message(error))
             return
         self._relay.post(self._started, call)
-
-    def _speech_models(self, settings: AppSettings) -> tuple[SpeechToText, TextToSpeech]:
-        """Kept from call to call while the settings stay the same: loading them is most of a start."""
-        speech, voice = settings.speech_options(), settings.voice_options()
-        if self._speech is None or self._speech[:2] != (speech, voice):
-            self._speech = (speech, voice, SpeechToText(speech), TextToSpeech(voice))
-        return self._speech[2], self._speech[3]
 
     def _started(self, call: Call) -> None:
         if call is not self._call or call.hung_up.is_set():
