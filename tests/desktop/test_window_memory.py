@@ -121,6 +121,9 @@ def test_the_memory_view_adds_edits_pins_forgets_and_measures(qtbot, longwit_hom
     qtbot.keyClick(dialog.tree, Qt.Key.Key_F2)
     editor = dialog.tree.findChild(QLineEdit)
     assert editor is not None
+    with qtbot.waitSignal(window.memory.listed, timeout=SHOWN_MS):
+        window.memory.refresh()  # memories listed again meanwhile (a proposal came) keep the editor
+    assert dialog.tree.findChild(QLineEdit) is editor and editor.isVisible()
     editor.selectAll()
     qtbot.keyClicks(editor, "My name is Ada")
     qtbot.keyClick(editor, Qt.Key.Key_Return)

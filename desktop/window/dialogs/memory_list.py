@@ -6,7 +6,14 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QPalette
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemDelegate,
+    QAbstractItemView,
+    QHeaderView,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QWidget,
+)
 
 from desktop.window.controllers.memory_controller import MemoryMeasure
 from desktop.window.dialogs.memory_text import COLUMNS, LEFT_OUT_TIP, cost_text, left_out, scope_text
@@ -39,10 +46,17 @@ class MemoryList(QTreeWidget):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.memories: dict[int, Memory] = {}
         self._filling = False  # rows being drawn: their changes are not edits
+        self._waiting: list[Memory] | None = None  # rows to draw once the editor closes
+        self._measured: MemoryMeasure | None = None  # their costs, if they came meanwhile
         self.itemChanged.connect(self._changed)
 
     def show_memories(self, memories: list[Memory]) -> None:
-        """Draw the rows, their costs not yet known; the chosen memory stays chosen."""
+        """Draw the rows, their costs not yet known; the chosen memory stays chosen. While a text
+        is being edited the rows wait for the editor to close (redrawing would throw it away)."""
+        if self.state() == QAbstractItemView.State.EditingState:
+            self._waiting, self._measured = memories, None
+            return
+        self._waiting = None
         chosen = self.chosen_id()
         self.memories = {memory.id: memory for memory in memories}
         self._filling = True
@@ -58,7 +72,15 @@ class MemoryList(QTreeWidget):
         self._filling = False
         self.choose(chosen if chosen in self.memories else None)
 
+    def closeEditor(self, editor: QWidget, hint: QAbstractItemDelegate.EndEditHint) -> None:
+        super().closeEditor(editor, hint)
+        if self._waiting is not None:
+            self.show_memories(self._waiting)
+            if self._measured is not None:
+                self.show_costs(self._measured)
+
     def show_costs(self, measured: MemoryMeasure) -> None:
+        self._measured = measured
         muted = QBrush(self.palette().color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text))
         self._filling = True
         for row in range(self.topLevelItemCount()):
