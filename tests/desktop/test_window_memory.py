@@ -204,6 +204,8 @@ def test_proposals_are_reviewed_from_the_banner_and_leaving_proposes_what_was_sa
     ids = {m.text: m.id for m in stored(window)}
     accept, _ = dialog.proposals.buttons[ids["My name is Ada"]]
     assert accept.accessibleName() == "Accept the proposal “My name is Ada”"
+    first_accept = dialog.proposals.buttons[min(ids.values())][0]
+    assert dialog.add_button.nextInFocusChain() is first_accept  # Tab reaches the proposals
     qtbot.mouseClick(accept, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: [row[0] for row in rows(dialog)] == ["My name is Ada"], timeout=SHOWN_MS)
     _, reject = dialog.proposals.buttons[ids["My cat is called Tom"]]
