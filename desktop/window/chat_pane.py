@@ -27,6 +27,7 @@ from storage import ConversationStore, Document
 class ChatPane(QWidget):
     notice = Signal(str, str)  # message, kind ("error", "warning", "info")
     conversations_changed = Signal()
+    switched = Signal(object, object)  # the conversation left and the one open now (None: a new one)
 
     def __init__(self, db_thread: DatabaseThread, chat: ChatController, documents: DocumentController,
                  parent: QWidget | None = None) -> None:
@@ -91,7 +92,9 @@ class ChatPane(QWidget):
 
     def open_conversation(self, conversation_id: int | None) -> None:
         """Show a conversation (None: a new, empty one); its messages are drawn once read."""
-        self.conversation_id = conversation_id
+        left, self.conversation_id = self.conversation_id, conversation_id
+        if left != conversation_id:
+            self.switched.emit(left, conversation_id)
         self.composer.editing = False
         self.document_panel.show_context(None)
         if conversation_id is None:
@@ -126,6 +129,7 @@ class ChatPane(QWidget):
             if self.conversation_id is None:  # still on the new conversation
                 self.conversation_id = conversation_id
                 self.view.set_conversation_open(True)
+                self.switched.emit(None, conversation_id)
             self.conversations_changed.emit()
             for call in waiting:
                 call(conversation_id)

@@ -34,6 +34,11 @@ from desktop.window.controllers.compression_controller import CompressionControl
 from desktop.window.controllers.conversation_controller import ConversationController
 from desktop.window.controllers.document_controller import DocumentController
 from desktop.window.controllers.library_controller import LibraryController
+from desktop.window.controllers.memory_controller import (
+    MemoryController,
+    proposals_line,
+    waiting_line,
+)
 from desktop.window.controllers.shared_audio import CALL, SharedAudio
 from desktop.window.controllers.transfer_controller import (
     TransferController,
@@ -47,6 +52,7 @@ from desktop.window.conversation_list import ConversationList
 from desktop.window.database_thread import DatabaseThread
 from desktop.window.dialogs.compression_dialog import CompressionDialog
 from desktop.window.dialogs.library_dialog import LibraryDialog
+from desktop.window.dialogs.memory_dialog import MemoryDialog
 from desktop.window.dialogs.model_picker import ModelPickerDialog, bundled_models
 from desktop.window.dialogs.settings_dialog import SettingsDialog
 from desktop.window.dialogs.shortcuts_dialog import ShortcutsDialog
@@ -59,6 +65,7 @@ from engine.model_host import ModelCard
 from media.speech_to_text import parse_tokenizer_ahead
 from storage import ConversationStore, DocumentStore, ModelUse, ModelUseLog
 from storage.conversation_import import ImportedConversation
+from storage.memory_store import Saved
 
 UNDO_MS = 8000  # how long a deleted conversation can be brought back
 COPIED_MS = 3000  # how long the status bar says something was copied
@@ -97,6 +104,9 @@ class MainWindow(QMainWindow):
         self.library = LibraryController(database, self.db_thread, self.runner, home / "states", self)
         self.library.guard = self._library_must_wait
         self.library_view: LibraryDialog | None = None
+        self.memory = MemoryController(self.db_thread, self.chat.host, self.runner, home / "models", self)
+        self.memory.model = settings.model
+        self.memory_view: MemoryDialog | None = None
         self.banner = Banner(self)
         self.sidebar = ConversationList(self)
         self.pane = ChatPane(self.db_thread, self.chat, self.documents, self)
@@ -114,6 +124,8 @@ class MainWindow(QMainWindow):
         self._restore_state()
         self.refresh_sidebar()
         self.library.list_folders(scan=True)  # what came while the window was closed, then watch
+        self.memory.count_waiting(lambda count: self._offer_review(waiting_line(count)) if count
+                                  else None)
         self.closed_cleanly: bool | None = None
 
     # Building ----------------------------------------------------------------------------------
@@ -165,6 +177,7 @@ class MainWindow(QMainWindow):
         deliberate = self._action(chat, "Deliberate answers", lambda: self.pane.set_deliberate(
             deliberate.isChecked()), "Ctrl+Shift+D")
         deliberate.setCheckable(True)
+        self._action(chat, "Memories…", self.open_memories, "Ctrl+Shift+M")
         model = bar.addMenu("&Model")
         self._action(model, "Choose model…", self.choose_model, "Ctrl+M")
         self._action(model, "Measure compression of a document…", self.measure_compression)
@@ -188,6 +201,11 @@ class MainWindow(QMainWindow):
         self.db_thread.failed.connect(lambda message: self.banner.show_message(message, "error"))
         self.pane.notice.connect(lambda message, kind: self.banner.show_message(message, kind))
         self.pane.conversations_changed.connect(self.refresh_sidebar)
+        self.pane.switched.connect(lambda left, opened: (self._leave_conversation(left),
+                                                         self.memory.follow(opened)))
+        self.chat.reply_done.connect(lambda done: self._memories_proposed(list(done.memories)))
+        self.memory.proposed.connect(self._memories_proposed)
+        self.memory.notice.connect(self._memory_notice)
         self.pane.view.citation_clicked.connect(self.open_citation)
         self.pane.view.message_action.connect(self.message_action)
         self.pane.view.welcome_action.connect(lambda way: {
@@ -298,6 +316,33 @@ class MainWindow(QMainWindow):
         elif action == "edit":
             self.pane.bring_back_last()
             self.pane.composer.box.setFocus()
+
+    # Memories ------------------------------------------------------------------------------------
+
+    def open_memories(self) -> None:
+        """The Memory view (not modal): the open conversation's memories, their budget, proposals."""
+        if self.memory_view is None:
+            self.memory_view = MemoryDialog(self.memory, self)
+        self.memory_view.open_memories()
+
+    def _leave_conversation(self, conversation_id: int | None) -> None:
+        """Leaving a conversation (not one being deleted) proposes what the person said about
+        themselves in it."""
+        if conversation_id is not None and conversation_id not in self.conversations.hidden:
+            self.memory.conversation_ended(conversation_id)
+
+    def _memories_proposed(self, found: list[Saved]) -> None:
+        line = proposals_line(found)
+        if line:
+            self._offer_review(line)
+            self.memory.refresh_if_watching()
+
+    def _offer_review(self, line: str) -> None:
+        self.banner.show_message(line, "info", "Review", self.open_memories)
+
+    def _memory_notice(self, message: str, kind: str) -> None:
+        if self.memory_view is None or not self.memory_view.isVisible():
+            self.banner.show_message(message, kind)
 
     # Documents and citations ---------------------------------------------------------------------
 
@@ -462,6 +507,8 @@ class MainWindow(QMainWindow):
         self.model_status.show_model(card)
         self.pane.view.set_model_state(loaded_state(card))
         self.statusBar().showMessage(f"Loaded {card.name} in {card.load_s:.1f} s", 5000)
+        self.memory.model = self.settings.model
+        self.memory.refresh_if_watching()  # counted in the new model's tokens
         self.pane.prefill_if_pinned()
 
     def _model_failed(self, message: str) -> None:
@@ -523,6 +570,7 @@ class MainWindow(QMainWindow):
         self.qsettings.sync()
         self.banner.dismiss()
         self.pane.stop()
+        self._leave_conversation(self.pane.conversation_id)
         with contextlib.suppress(RuntimeError):  # a picker closed earlier is deleted already
             if self.picker is not None:
                 self.picker.close()  # stops a model download, keeping its part for Resume

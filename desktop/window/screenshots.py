@@ -2,11 +2,11 @@
 files so a person can look at them: the welcome while the model loads and once it has, an answer
 with Markdown, documents with the context gauge and a citation opened, a voice call, dictation
 in progress, an answer read aloud, an error banner, a conversation with highlighted code in the
-light and the dark theme, the welcome in the dark, and the document library empty and with a
-few documents and a watched folder. It drives the real window with the bundled model in a
-temporary Longwit home, offscreen when there is no display. The conversation with code is
-imported (the window's own import), so what it shows does not hang on what the small bundled
-model happens to write."""
+light and the dark theme, the welcome in the dark, the document library empty and with a few
+documents and a watched folder, and the Memory view with a few memories and a proposal. It
+drives the real window with the bundled model in a temporary Longwit home, offscreen when there
+is no display. The conversation with code is imported (the window's own import), so what it
+shows does not hang on what the small bundled model happens to write."""
 
 from __future__ import annotations
 
@@ -179,6 +179,26 @@ def read_aloud(window, folder: Path, out: Path, saved: list[Path]) -> None:
         wait_for(window.reading.stopped, TIMEOUT_S, "Stopping the reading")
 
 
+def memory_shot(window, out: Path, saved: list[Path]) -> None:
+    """The Memory view with a few memories (one pinned, one of the open conversation), their costs
+    and budget line, and a proposal Longwit heard in a question."""
+    window.pane.send("Remember that I prefer metric units.")
+    wait_for(window.chat.reply_done, TIMEOUT_S, "The answer")
+    window.banner.dismiss()
+    window.memory.add("My name is Ada Lovelace")
+    window.memory.add("I prefer short answers that name their sources", pinned=True)
+    window.memory.add("This report is for the harbour board's spring meeting", this_conversation=True)
+    window.memory.add("I work as a ship's engineer in Leeds")
+    settle(window)
+    window.open_memories()
+    dialog = window.memory_view
+    while dialog.measured is None or dialog.listing is not window.memory.listing:
+        wait_for(window.memory.measured, TIMEOUT_S, "Counting the memories' tokens")
+    dialog.tree.setCurrentItem(dialog.tree.topLevelItem(1))
+    save(dialog, out, "12-memories", saved)
+    dialog.close()
+
+
 def take_screenshots(out: Path, progress: Callable[[str], None]) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
@@ -226,6 +246,8 @@ def take_screenshots(out: Path, progress: Callable[[str], None]) -> list[Path]:
         progress("The document library…")
         fill_library(window, folder)
         library_shot(window, out, "11-library", saved)
+        progress("The memories…")
+        memory_shot(window, out, saved)
         progress("A voice call…")
         voice_call(window, folder, out, saved)
         progress("Dictation and reading aloud…")

@@ -16,7 +16,7 @@ def test_screenshots_render_every_main_state(qtbot, tmp_path: Path) -> None:
     names = [path.stem for path in saved]
     for state in ("01-empty", "01-welcome", "02-answer", "03-documents", "05-voice-call",
                   "06-error-banner", "07-dark", "08-code", "09-welcome-dark", "10-library-empty",
-                  "11-library", "13-dictation", "14-read-aloud"):
+                  "11-library", "12-memories", "13-dictation", "14-read-aloud"):
         assert state in names
     images = {path.stem: QImage(str(path)) for path in saved}
     assert all(not image.isNull() and image.width() >= 400 for image in images.values())

@@ -53,9 +53,10 @@ def load_twice(qtbot, window: MainWindow) -> list[object]:
 
 
 def use_the_window(qtbot, window: MainWindow, tmp_path: Path) -> None:
-    """What a person does in a session: ask, list, rename, search, open, bring back the last
-    question, add and remove a document, follow a citation, export, look at the recent models, load
-    two models, delete a conversation."""
+    """What a person does in a session: ask, list, rename, search, add a memory, leave the
+    conversation and open it again, bring back the last question, add and remove a document,
+    follow a citation, export, look at the recent models, load two models, delete a
+    conversation."""
     done = ask(qtbot, window, "Name a fruit.")
     conversation_id = window.pane.conversation_id
     qtbot.waitUntil(lambda: sidebar_rows(window) == ["Name a fruit."], timeout=SHOWN_MS)
@@ -66,7 +67,14 @@ def use_the_window(qtbot, window: MainWindow, tmp_path: Path) -> None:
                     timeout=SHOWN_MS)
     window.sidebar.search.clear()
     qtbot.waitUntil(lambda: sidebar_rows(window) == ["Fruit"], timeout=SHOWN_MS)
-    window.new_conversation()
+    window.actions_by_name["Memories…"].trigger()  # the Memory view: list, add, measure
+    memories = window.memory_view
+    memories.add_text.setText("I prefer short answers")
+    qtbot.mouseClick(memories.add_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: memories.tree.topLevelItemCount() == 1 and memories.measured is not None,
+                    timeout=SHOWN_MS)
+    memories.close()
+    window.new_conversation()  # leaving a conversation proposes what was said in it
     window.sidebar.chosen.emit(conversation_id, None)  # a click on its row opens it again
     qtbot.waitUntil(lambda: "Name a fruit." in window.pane.view.plain_text(), timeout=SHOWN_MS)
     box = window.pane.composer.box

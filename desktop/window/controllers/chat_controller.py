@@ -37,6 +37,7 @@ from engine.reply import Reply
 from engine.sampling_defaults import for_documents, generation_options_for
 from engine.state_cache import StateCache
 from storage import ConversationStore, DocumentStore, ModelUseLog, open_database
+from storage.memory_store import PROPOSED, Saved
 
 JOIN_S = 15.0  # closing waits this long for the answer being cancelled
 
@@ -71,6 +72,7 @@ class ReplyDone:
     thinking: str = ""
     agreement: str = ""  # deliberate mode
     others: tuple[str, ...] = ()
+    memories: tuple[Saved, ...] = ()  # proposed from the question ("remember that …"), or kept
 
 
 def stats_line(reply: Reply) -> str:
@@ -266,15 +268,15 @@ class ChatController(QObject):
         use = ContextUse.of(reply.context, result.prompt_tokens + result.completion_tokens,
                             card.n_ctx if card else 0)
         stopped = result.finish_reason == "cancelled" and not reply.stopped_unsupported
-        notices = [*reply.notices, *(f"Recalled: {item.label}" for item in reply.recalled),
-                   *(f"Proposed memory #{saved.memory.id}: {saved.memory.text} (keep it with "
-                     f"`longwit memory accept {saved.memory.id}`)" for saved in reply.proposals
-                     if saved.memory.status == "proposed")]
+        notices = [*reply.notices, *(f"Recalled: {item.label}" for item in reply.recalled)]
+        memories = tuple(saved for saved in reply.proposals
+                         if saved.new or saved.memory.status == PROPOSED)
         agreement, others = "", ()
         if reply.deliberation is not None and reply.deliberation.groups is not None:
             agreement, others = reply.deliberation.summary(), tuple(reply.deliberation.others())
         done = ReplyDone(conversation_id, reply.message_id, reply.text, stopped, list(reply.citations),
-                         notices, stats_line(reply), use, reply.thinking, agreement, others)
+                         notices, stats_line(reply), use, reply.thinking, agreement, others,
+                         memories)
         self.relay.post(self._done, done)
 
     def _done(self, done: ReplyDone) -> None:
