@@ -2,8 +2,8 @@
 `n_ctx`, `chat_format`, `count_tokens`, `prompt_tokens`, and a `memo`. What it learns on connecting:
 
 - the model (`/v1/models`; `--model` picks one where the server lists several),
-- its context window (llama.cpp's `/props`, vLLM's `max_model_len` in `/v1/models`, else `--ctx`,
-  else 8,192 with a note that the server did not say),
+- its context window (llama.cpp's `/props`, the `/v1/models` entry where it says: vLLM, Longwit's
+  own server; else `--ctx`, else 8,192 with a note that the server did not say),
 - how to count tokens (engine/remote/remote_tokens),
 - how to send a turn. Where the server shows its chat template and tokenizer (llama.cpp's `/props`
   and `/tokenize`), the prompt is rendered here exactly as for a local model and sent as token ids
@@ -45,7 +45,7 @@ class RemoteEngine:
 @dataclass(frozen=True)
 class ServedModel:
     id: str
-    context: int | None = None  # vLLM's max_model_len, where the list gives it
+    context: int | None = None  # its window, where the list gives it (listed_context)
 
 
 @dataclass(frozen=True)
@@ -138,8 +138,17 @@ def list_models(client: EngineClient) -> list[ServedModel]:
     data = answer.get("data") if isinstance(answer, dict) else None
     if not isinstance(data, list) or not all(isinstance(m, dict) and "id" in m for m in data):
         raise EngineAnswerInvalid(client.url, "/v1/models held no list of models with ids")
-    return [ServedModel(str(m["id"]), m.get("max_model_len") if isinstance(m.get("max_model_len"), int)
-                        else None) for m in data]
+    return [ServedModel(str(m["id"]), listed_context(m)) for m in data]
+
+
+def listed_context(entry: dict[str, Any]) -> int | None:
+    """A model's window where its list entry gives it: vLLM's `max_model_len`, `context_length`
+    (Longwit's own server, OpenRouter), LM Studio's `max_context_length`."""
+    for key in ("max_model_len", "context_length", "max_context_length"):
+        value = entry.get(key)
+        if isinstance(value, int) and value > 0:
+            return value
+    return None
 
 
 def pick_model(client: EngineClient, served: list[ServedModel], wanted: str | None) -> ServedModel:
