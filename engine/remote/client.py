@@ -10,7 +10,7 @@ import contextlib
 import json
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -66,29 +66,58 @@ def engine_root(url: str) -> str:
 
 
 class EngineStream:
-    """One streamed answer's events; `close()` (from any thread) ends it at once."""
+    """One streamed answer: `open()` sends the request, iterating yields its events, and `close()`
+    (from any thread) ends it at once, even while the server has not yet sent its headers (a
+    llama.cpp server reading a long prompt sends nothing until the first token): the socket is
+    caught as it connects (httpx's trace hook) and shut down."""
 
-    def __init__(self, client: EngineClient, response: httpx2.Response) -> None:
-        self.client, self.response = client, response
+    def __init__(self, client: EngineClient, path: str, body: dict[str, Any]) -> None:
+        self.client, self.path, self.body = client, path, body
+        self.response: httpx2.Response | None = None
         self.closed = threading.Event()
-        stream = response.extensions.get("network_stream")
-        self._socket: socket.socket | None = stream.get_extra_info("socket") if stream else None
+        self._socket: socket.socket | None = None
+
+    def trace(self, name: str, info: dict[str, Any]) -> None:
+        if name == "connection.connect_tcp.complete":
+            self._socket = info["return_value"].get_extra_info("socket")
+            if self.closed.is_set():
+                self.close_socket()
 
     def close(self) -> None:
-        if self.closed.is_set():
-            return
         self.closed.set()
+        self.close_socket()
+
+    def close_socket(self) -> None:
         if self._socket is not None:
             with contextlib.suppress(OSError):  # already closed by the server
                 self._socket.shutdown(socket.SHUT_RDWR)
 
-    def __iter__(self) -> Iterator[dict[str, Any] | StreamEnd]:
+    def open(self) -> EngineStream:
+        """Send the request; a failure is its RemoteEngineError, unless the stream was closed."""
         try:
-            if "json" in self.response.headers.get("content-type", ""):
-                yield self.client.json_of(self.response.read())  # a server that would not stream
+            self.response = self.client.send_streamed(self.path, self.body, self.trace)
+            if self.response.status_code >= 300:
+                try:
+                    self.response.read()
+                finally:
+                    self.response.close()
+                self.client.checked(self.response, self.path)
+        except httpx2.TransportError as error:
+            self.response = None
+            if not self.closed.is_set():
+                raise self.client.transport_error(error) from None
+        return self
+
+    def __iter__(self) -> Iterator[dict[str, Any] | StreamEnd]:
+        response = self.response
+        if response is None:
+            return  # closed before the server answered: a cancel
+        try:
+            if "json" in response.headers.get("content-type", ""):
+                yield self.client.json_of(response.read())  # a server that would not stream
                 yield StreamEnd()
                 return
-            yield from events(self.response.iter_lines())
+            yield from events(response.iter_lines())
         except MalformedEvent as error:
             raise EngineAnswerInvalid(self.client.url, f"its stream held {error}") from None
         except httpx2.TransportError as error:
@@ -97,7 +126,7 @@ class EngineStream:
             raise self.client.transport_error(error) from None
         finally:
             self.close()
-            self.response.close()
+            response.close()
 
 
 class EngineClient:
@@ -111,12 +140,18 @@ class EngineClient:
         headers = {"Accept": "application/json"}
         if api_key is not None:
             headers["Authorization"] = f"Bearer {api_key.value}"
-        self._http = httpx2.Client(
-            base_url=self.url, headers=headers, follow_redirects=False,
-            timeout=httpx2.Timeout(self.timeouts.read_s, connect=self.timeouts.connect_s))
+        timeout = httpx2.Timeout(self.timeouts.read_s, connect=self.timeouts.connect_s)
+        self._http = httpx2.Client(base_url=self.url, headers=headers, follow_redirects=False,
+                                   timeout=timeout)
+        # Answers stream on a connection of their own each, never one kept alive from before, so
+        # that its socket is seen connecting and can be shut down to cancel (EngineStream).
+        self._streams = httpx2.Client(base_url=self.url, headers=headers, follow_redirects=False,
+                                      timeout=timeout,
+                                      limits=httpx2.Limits(max_keepalive_connections=0))
 
     def close(self) -> None:
         self._http.close()
+        self._streams.close()
 
     def get(self, path: str) -> Any:
         return self.json_of(self.checked(self.send("GET", path), path).content)
@@ -136,21 +171,14 @@ class EngineClient:
             return None
 
     def stream(self, path: str, body: dict[str, Any]) -> EngineStream:
-        request = self._http.build_request("POST", path, json=body,
-                                          headers={"Accept": "text/event-stream"})
-        try:
-            response = self._http.send(request, stream=True)
-        except httpx2.TransportError as error:
-            raise self.transport_error(error) from None
-        if response.status_code >= 300:
-            try:
-                response.read()
-            except httpx2.TransportError as error:
-                raise self.transport_error(error) from None
-            finally:
-                response.close()
-            self.checked(response, path)
-        return EngineStream(self, response)
+        """A streamed request, not yet sent: hand it to whatever may close it, then `open()` it."""
+        return EngineStream(self, path, body)
+
+    def send_streamed(self, path: str, body: dict[str, Any],
+                      trace: Callable[[str, dict[str, Any]], None]) -> httpx2.Response:
+        request = self._streams.build_request("POST", path, json=body, extensions={"trace": trace},
+                                              headers={"Accept": "text/event-stream"})
+        return self._streams.send(request, stream=True)
 
     def send(self, method: str, path: str, body: dict[str, Any] | None = None) -> httpx2.Response:
         try:

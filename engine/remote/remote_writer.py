@@ -148,7 +148,7 @@ def remote_generate(
     figures, pieces, written = StreamFigures(), [], []
     first_at, finish, ended_by_server = None, "length", False
     try:
-        for event in stream:
+        for event in stream.open():
             if isinstance(event, StreamEnd):
                 ended_by_server = True
                 break

@@ -167,6 +167,21 @@ def test_cancel_closes_a_silent_stream_at_once_and_keeps_the_cut_answer(
     assert (saved.content, saved.cut) == ("Hello", True)
 
 
+def test_cancel_while_the_server_has_sent_nothing_yet_is_at_once(
+        misbehaving: list, tmp_path: Path, store: ConversationStore) -> None:
+    server = MisbehavingServer("silent")  # as llama.cpp reading a long prompt: not even headers
+    misbehaving.append(server)
+    host = host_on(server, tmp_path, read_s=30.0)
+    conversation = store.create("remote")
+    reply = ChatSession(host, store, conversation, options=OPTIONS).ask("Hello?")
+    threading.Timer(0.5, reply.cancel).start()
+    started = time.perf_counter()
+    assert list(reply) == []
+    assert time.perf_counter() - started < 3  # not the 30 s read timeout
+    assert reply.result.finish_reason == "cancelled"
+    assert [(m.role, m.cut) for m in store.messages(conversation)] == [("user", False), ("assistant", True)]
+
+
 def test_cancel_hangs_up_on_a_server_still_writing(misbehaving: list, tmp_path: Path,
                                                    store: ConversationStore) -> None:
     server = MisbehavingServer("endless")
