@@ -21,12 +21,13 @@ from engine.remote.errors import (
     EngineAnswerInvalid,
     EngineConnectionLost,
     EngineKeyRefused,
+    EngineModelUnknown,
     EngineRequestFailed,
     EngineTimedOut,
     EngineUnreachable,
     RemoteEngineError,
 )
-from engine.remote.remote_model import connect
+from engine.remote.remote_model import RemoteEngine, connect
 from storage import ConversationStore
 from tests.engine.remote.conftest import quick
 from tests.engine.remote.llama_server import free_port
@@ -99,6 +100,15 @@ def test_401_says_the_key_is_missing_or_wrong_and_never_prints_it(misbehaving: l
     assert "API key is wrong" in one_line(wrong.value, server.url)
     assert secret not in str(wrong.value) and secret not in repr(ApiKey(secret, "a test"))
     assert server.headers[-1]["Authorization"] == f"Bearer {secret}"  # it was sent, as a bearer
+
+
+def test_a_model_the_server_does_not_list_is_named_with_those_it_does(misbehaving: list) -> None:
+    server = MisbehavingServer("fine")
+    misbehaving.append(server)
+    with pytest.raises(EngineModelUnknown) as raised:
+        connect(RemoteEngine(server.url, model="qwen3-8b"))
+    assert f"does not serve a model called 'qwen3-8b'; it serves {MODEL}" in one_line(raised.value,
+                                                                                       server.url)
 
 
 def test_a_server_error_is_said_with_what_the_server_said(
