@@ -60,6 +60,7 @@ class EngineRequestFailed(RemoteEngineError):
     def __init__(self, url: str, status: int, message: str) -> None:
         said = f": {message}" if message else ""
         super().__init__(f"The engine at {url} answered HTTP {status}{said}.")
+        self.status = status
 
 
 class EngineModelUnknown(RemoteEngineError):

@@ -95,6 +95,9 @@ class RemoteModel:
     sends: str  # COMPLETIONS or CHAT
     connect_s: float
     server: str = ""  # what the server says it is, where it says ("llama.cpp b1234")
+    # Whether requests carry llama.cpp's own fields (top_k, min_p, repeat_penalty, cache_prompt):
+    # local servers take or ignore them, OpenAI's own API refuses them (engine/remote/remote_writer).
+    extras: bool = True
     memo: dict[str, int] = field(default_factory=dict)
 
     @property

@@ -36,10 +36,12 @@ def request_body(model: RemoteModel, prompt: RemotePrompt, options: GenerationOp
         "temperature": options.temperature, "top_p": options.top_p,
         "presence_penalty": options.presence_penalty,
         "frequency_penalty": options.frequency_penalty,
-        "top_k": options.top_k, "min_p": options.min_p, "repeat_penalty": options.repeat_penalty,
         "stream_options": {"include_usage": True},
-        "cache_prompt": True,  # llama.cpp: reuse the longest cached prefix (its default, said anyway)
     }
+    if model.extras:
+        body |= {"top_k": options.top_k, "min_p": options.min_p,
+                 "repeat_penalty": options.repeat_penalty,
+                 "cache_prompt": True}  # llama.cpp: reuse the longest cached prefix (its default)
     if options.seed is not None:
         body["seed"] = options.seed & 0xFFFFFFFF
     kept = [s for s in stops if s][:OPENAI_MAX_STOPS]
@@ -122,6 +124,24 @@ def close_when_cancelled(stream: EngineStream, cancel: threading.Event) -> threa
     return watcher
 
 
+def open_stream(model: RemoteModel, path: str, body: Callable[[], dict[str, Any]],
+                cancel: threading.Event) -> tuple[EngineStream, threading.Thread]:
+    """The answer's stream, sent, with its cancel watcher. A server that refuses llama.cpp's own
+    fields (OpenAI's API answers 400 to `top_k`) is asked once more without them, and from then on
+    never sent them; a 400 for another reason comes back the same and is said."""
+    while True:
+        stream = model.client.stream(path, body())
+        watcher = close_when_cancelled(stream, cancel)
+        try:
+            return stream.open(), watcher
+        except BaseException as error:
+            stream.close()
+            watcher.join()
+            if not (isinstance(error, EngineRequestFailed) and error.status == 400 and model.extras):
+                raise
+            model.extras = False
+
+
 def remote_generate(
     model: RemoteModel,
     prompt_tokens: Sequence[int],
@@ -142,13 +162,13 @@ def remote_generate(
         return GenerationResult("", "cancelled" if cancel.is_set() else "length",
                                 len(prompt_tokens), 0, 0, None, None, time.perf_counter() - started)
     path = "/v1/completions" if model.sends == COMPLETIONS else "/v1/chat/completions"
-    stream = model.client.stream(path, request_body(model, prompt_tokens, options, stops, limit))
-    watcher = close_when_cancelled(stream, cancel)
+    stream, watcher = open_stream(
+        model, path, lambda: request_body(model, prompt_tokens, options, stops, limit), cancel)
     stop_filter = StopStringFilter(stops)
     figures, pieces, written = StreamFigures(), [], []
     first_at, finish, ended_by_server = None, "length", False
     try:
-        for event in stream.open():
+        for event in stream:
             if isinstance(event, StreamEnd):
                 ended_by_server = True
                 break

@@ -90,6 +90,14 @@ class MisbehavingServer:
         if behaviour == "silent":
             self.release.wait(30)
             return
+        if behaviour == "strict" and b"top_k" in self.bodies[-1]:  # as OpenAI's own API does
+            send(handler, 400, "application/json",
+                 b'{"error": {"message": "Unrecognized request argument supplied: top_k"}}')
+            return
+        if behaviour == "strict-and-too-long":
+            send(handler, 400, "application/json",
+                 b'{"error": {"message": "This model\'s maximum context length is 2048 tokens"}}')
+            return
         if behaviour == "500":
             send(handler, 500, "application/json",
                  b'{"error": {"message": "CUDA out of memory", "type": "server_error"}}')
@@ -100,6 +108,7 @@ class MisbehavingServer:
         handler.end_headers()
         events = {
             "fine": [chunk("Hello"), chunk(" there."), chunk("", "stop"), b"data: [DONE]\n\n"],
+            "strict": [chunk("Hello"), chunk(" there."), chunk("", "stop"), b"data: [DONE]\n\n"],
             "cut": [chunk("Hello"), chunk(" the")],  # then the connection closes
             "not-json": [chunk("Hello"), b"data: {'choices': oops\n\n"],
             "wrong-shape": [chunk("Hello"), b'data: {"answer": "forty-two"}\n\n'],

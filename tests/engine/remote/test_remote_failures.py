@@ -5,6 +5,7 @@ real HTTP server that misbehaves on purpose (tests/engine/remote/misbehaving_ser
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from pathlib import Path
@@ -158,6 +159,27 @@ def test_a_well_behaved_stream_is_answered_and_saved(
     assert reply.result.finish_reason == "stop" and reply.result.completion_tokens == 2  # two pieces of text
     saved = store.messages(conversation)[-1]
     assert (saved.role, saved.content, saved.model, saved.cut) == ("assistant", "Hello there.", MODEL, False)
+
+
+def test_a_server_that_refuses_llama_cpp_s_own_fields_is_asked_without_them(
+        misbehaving: list, tmp_path: Path, store: ConversationStore) -> None:
+    server = MisbehavingServer("strict")
+    misbehaving.append(server)
+    host = host_on(server, tmp_path)
+    session = ChatSession(host, store, store.create("remote"), options=OPTIONS)
+    assert "".join(session.ask("Hello?")) == "Hello there."
+    assert "".join(session.ask("Again?")) == "Hello there."
+    sent = [json.loads(body) for body in server.bodies if b"messages" in body]
+    assert ["top_k" in body for body in sent] == [True, False, False]  # refused once, then never sent
+    assert all(body["temperature"] == 0 and body["max_tokens"] == 40 for body in sent)
+
+
+def test_a_400_for_another_reason_is_said(misbehaving: list, tmp_path: Path,
+                                          store: ConversationStore) -> None:
+    server = MisbehavingServer("strict-and-too-long")
+    misbehaving.append(server)
+    error = ask_and_fail(host_on(server, tmp_path), store, "Hello?")
+    assert "HTTP 400: This model's maximum context length is 2048 tokens" in one_line(error, server.url)
 
 
 def test_cancel_closes_a_silent_stream_at_once_and_keeps_the_cut_answer(
