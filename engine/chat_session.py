@@ -137,8 +137,9 @@ class ChatSession:
             prepared = lay_out(model, cancel)
             thinking = opens_thinking(model.prompt_end(prepared.tokens))
             reply_box[0].starts_thinking = reply_box[0].splitter.inside = thinking
-            if deliberation is not None:
+            if deliberation is not None:  # on the model's thread: the model now loaded writes
                 deliberation.starts_thinking = thinking
+                deliberation.writer = self.host.writer
             return prepared
 
         def lay_out(model: PromptModel, cancel: threading.Event) -> PreparedPrompt:
@@ -174,7 +175,6 @@ class ChatSession:
         write = None  # the model's own: llama.cpp here, or the remote engine's stream
         if deliberation is not None:
             deliberation.question = text
-            deliberation.writer = self.host.writer
             write = deliberation.write
         reply.stream = self.host.stream(pack, self.options, stops, write)
         return reply

@@ -195,7 +195,6 @@ class ModelHost:
         answer: by default the model's own (`generate`, or the remote engine's), or another with its
         signature (deliberate mode's several samples)."""
         reply = ReplyStream(options.read_ahead)
-        write = write or self.writer
 
         def work() -> None:
             started = time.perf_counter()
@@ -204,8 +203,9 @@ class ModelHost:
                 prepared = prompt(model, reply.cancel_event) if callable(prompt) else prompt
                 tokens, read = (prepared.tokens, prepared.already_read) if isinstance(
                     prepared, PreparedPrompt) else (prepared, 0)
-                reply.close(write(model, tokens, options, reply.cancel_event, reply.put, stops,
-                                     started, read, lambda: reply.held_s))
+                writer = write or self.writer  # read here: a load queued before may change it
+                reply.close(writer(model, tokens, options, reply.cancel_event, reply.put, stops,
+                                   started, read, lambda: reply.held_s))
             except BaseException as error:
                 if reply.cancel_event.is_set():  # aborted while pre-filling: an empty cut answer
                     reply.close(GenerationResult.cancelled_before_start())
