@@ -10,6 +10,7 @@ is read on the caller's thread, what fits is measured and placed on the model's.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections.abc import Callable, Sequence
@@ -21,12 +22,13 @@ from engine.context_packer import ContextPacker, PackedContext, PackingOptions
 from engine.conversation_window import PackedPrompt, answer_reserve, fit_conversation
 from engine.deliberation import Deliberation
 from engine.document_prompt import DocumentChunk, PinnedDocument
-from engine.generation import GenerationOptions, GenerationResult, abort_when, generate
+from engine.generation import GenerationOptions, GenerationResult, abort_when
 from engine.loader import LoadedModel
 from engine.memory_context import MemoryBlock, fit_memories, model_counter, with_memory
 from engine.memory_extraction import propose_from_conversation
 from engine.memory_proposals import propose_memories
 from engine.model_host import ModelHost, PreparedPrompt, ReplyStream
+from engine.prompt_model import PromptModel
 from engine.reasoning import opens_thinking
 from engine.recall import RecallCandidates, RecallOptions, recall_candidates
 from engine.recall_context import RecallBlock, fit_recalled, recall_budget, with_recalled
@@ -93,8 +95,10 @@ class ChatSession:
         self.recall_index = RecallIndex(store.db) if recall else None
         self.recall_options = recall_options or RecallOptions()
         self.packer = None
+        # Saved document states hold a local KV cache: none for a remote engine.
+        self.state_cache = documents.state_cache if documents and host.keeps_states else None
         if documents and documents.documents:
-            cache = documents.state_cache
+            cache = self.state_cache
             self.packer = ContextPacker(
                 system_prompt, documents.documents,
                 PackingOptions(usable_tokens=documents.usable_tokens),
@@ -130,16 +134,16 @@ class ChatSession:
                      *DOCUMENT_STOPS)
         reply_box: list[Reply] = []
 
-        def pack(model: LoadedModel, cancel: threading.Event) -> PreparedPrompt:
+        def pack(model: PromptModel, cancel: threading.Event) -> PreparedPrompt:
             prepared = lay_out(model, cancel)
-            thinking = opens_thinking(model.llama.detokenize(prepared.tokens[-8:]).decode(
-                "utf-8", errors="replace"))
+            thinking = opens_thinking(model.prompt_end(prepared.tokens))
             reply_box[0].starts_thinking = reply_box[0].splitter.inside = thinking
-            if deliberation is not None:
+            if deliberation is not None:  # on the model's thread: the model now loaded writes
                 deliberation.starts_thinking = thinking
+                deliberation.writer = self.host.writer
             return prepared
 
-        def lay_out(model: LoadedModel, cancel: threading.Event) -> PreparedPrompt:
+        def lay_out(model: PromptModel, cancel: threading.Event) -> PreparedPrompt:
             reply_box[0].memory = block = self.memory_block(model, remembered)
             system = with_memory(self.system_prompt, block)
             recalled = self.recall_block(model, recall, system, history)
@@ -149,7 +153,7 @@ class ChatSession:
                 return PreparedPrompt(self.pack_chat(model, [*history[:-1], asked], system))
             self.packer.system_prompt = system
             context = self.packer.pack(model, history, hits, self.window_start, recalled=recalled)
-            cache = self.documents.state_cache if self.documents else None
+            cache = self.state_cache
             prefix = None
             if cache is not None:
                 prefix = cache.prepare(
@@ -157,7 +161,8 @@ class ChatSession:
                     self.document_ids()
                 )
                 reply_box[0].prefix = prefix
-            with abort_when(model, cancel):
+            local = isinstance(model, LoadedModel)  # a remote engine has no decode here to abort
+            with abort_when(model, cancel) if local else contextlib.nullcontext():
                 ranked = self.packer.rank_evidence(model, text, hits, context)
             if ranked is not None:
                 context = self.packer.pack(model, history, hits, self.window_start, ranked, recalled)
@@ -169,9 +174,10 @@ class ChatSession:
         reply = Reply(ReplyStream(), self, user_message_id, deliberation=deliberation,
                       proposals=proposals)
         reply_box.append(reply)
+        write = None  # the model's own: llama.cpp here, or the remote engine's stream
         if deliberation is not None:
             deliberation.question = text
-        write = deliberation.write if deliberation is not None else generate
+            write = deliberation.write
         reply.stream = self.host.stream(pack, self.options, stops, write)
         return reply
 
@@ -181,12 +187,12 @@ class ChatSession:
         (whole documents or passages) and how many tokens they take. None without documents."""
         if self.packer is None or self.documents is None:
             return None
-        packer, cache = self.packer, self.documents.state_cache
+        packer, cache = self.packer, self.state_cache
         history = [*self.history(), ChatMessage("user", "?")]
         stop = cancel or threading.Event()
         remembered = self.remembered()
 
-        def work(model: LoadedModel) -> PackedContext:
+        def work(model: PromptModel) -> PackedContext:
             packer.system_prompt = with_memory(self.system_prompt,
                                                self.memory_block(model, remembered))
             context = packer.pack(model, history, [], self.window_start)
@@ -257,7 +263,7 @@ class ChatSession:
             usable = usable_context(self.store.db, self.host.card.path).tokens
         return RecallCandidates(items, usable or self.recall_options.ceiling)
 
-    def recall_block(self, model: LoadedModel, recall: RecallCandidates | None, system: str,
+    def recall_block(self, model: PromptModel, recall: RecallCandidates | None, system: str,
                      history: list[ChatMessage]) -> RecallBlock | None:
         """The recalled texts that fit this turn's budget, measured in this model's tokens (on the
         model's thread); texts the prompt already holds are left out."""
@@ -271,7 +277,7 @@ class ChatSession:
                             self.recall_options.max_items)
 
     @staticmethod
-    def memory_block(model: LoadedModel,
+    def memory_block(model: PromptModel,
                      remembered: tuple[list[Memory], int] | None) -> MemoryBlock | None:
         """The memories that fit, measured in this model's tokens (on the model's thread)."""
         if remembered is None:
@@ -279,7 +285,7 @@ class ChatSession:
         memories, budget = remembered
         return fit_memories(memories, budget, model_counter(model))
 
-    def pack_chat(self, model: LoadedModel, history: list[ChatMessage], system_text: str) -> list[int]:
+    def pack_chat(self, model: PromptModel, history: list[ChatMessage], system_text: str) -> list[int]:
         system = ChatMessage("system", system_text) if system_text else None
         reserve = answer_reserve(model, self.options.max_tokens)
         self.last_packing = fit_conversation(model, system, history, self.window_start, reserve)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 
 from engine.answer_support import ShownText
 from engine.chat_format import ChatMessage
-from engine.conversation_window import PackedPrompt, fit_conversation, tokenize_prompt
+from engine.conversation_window import PackedPrompt, fit_conversation
 from engine.document_answer import AnswerCheck
 from engine.document_prompt import (
     DocumentChunk,
@@ -33,6 +33,7 @@ from engine.evidence import Evidence, best_windows
 from engine.evidence_ranking import rank_by_question_bits
 from engine.kv_cache import common_prefix_length, reusable_prefix
 from engine.loader import LoadedModel
+from engine.prompt_model import PromptModel
 from engine.recall_context import RecallBlock, with_recalled
 
 FULL, PASSAGES = "full", "passages"
@@ -105,14 +106,14 @@ class ContextPacker:
     options: PackingOptions = field(default_factory=PackingOptions)
     # Token counts of prefixes saved before (StateCache.known_prefix_length), so a new process
     # does not tokenize a whole book twice just to find where its prefix ends.
-    known_lengths: Callable[[LoadedModel, str], int | None] | None = None
+    known_lengths: Callable[[PromptModel, str], int | None] | None = None
     _whole_text: ShownText | None = field(default=None, repr=False)
     # Each chunk's tokens, measured once per conversation rather than on every turn.
     _chunk_tokens: dict[int, int] = field(default_factory=dict, repr=False)
 
     def pack(
         self,
-        model: LoadedModel,
+        model: PromptModel,
         history: list[ChatMessage],
         hits: list[DocumentChunk],
         start: int,
@@ -161,13 +162,13 @@ class ContextPacker:
         return self.finish(model, brief, history, question, passages, start, reserve, PASSAGES,
                            closest, recalled)
 
-    def rank_evidence(self, model: LoadedModel, asked: str, hits: list[DocumentChunk],
+    def rank_evidence(self, model: PromptModel, asked: str, hits: list[DocumentChunk],
                       context: PackedContext) -> list[Evidence] | None:
         """The evidence windows the model ranks best, read after `context`'s prefix (put in the KV
         cache here if it is not there yet); None when model ranking is off or has nothing to rank."""
         count = self.options.model_ranking
-        if count <= self.options.evidence_windows or not hits:
-            return None
+        if count <= self.options.evidence_windows or not hits or not isinstance(model, LoadedModel):
+            return None  # the model's own bits need its logits here (not a remote engine's)
         candidates = best_windows(asked, hits, count, self.options.window_neighbours,
                                   self.options.query_expansion)
         if len(candidates) <= self.options.evidence_windows:
@@ -180,7 +181,7 @@ class ContextPacker:
         return rank_by_question_bits(model, len(prefix), asked, candidates,
                                      self.options.evidence_windows)
 
-    def fill_passages(self, model: LoadedModel, hits: list[DocumentChunk], room: int) -> list:
+    def fill_passages(self, model: PromptModel, hits: list[DocumentChunk], room: int) -> list:
         """The best hits until `room` tokens are used, then their neighbours while room is left:
         with a small budget, six hits tell a small model more than two hits and their neighbours."""
         by_place = {(c.document_id, c.ordinal): c for d in self.documents for c in d.chunks}
@@ -207,7 +208,7 @@ class ContextPacker:
 
     def finish(
         self,
-        model: LoadedModel,
+        model: PromptModel,
         system: str,
         history: list[ChatMessage],
         question: str,
@@ -248,7 +249,7 @@ class ContextPacker:
             closest = windows[0] if windows else (passages[-1] if passages else None)
         return AnswerCheck(passages, shown, closest, len(self.documents))
 
-    def document_tokens(self, model: LoadedModel) -> dict[int, int]:
+    def document_tokens(self, model: PromptModel) -> dict[int, int]:
         """Each document's size in this model's tokens: stored, or measured once per process."""
         counts = {}
         for number, document in enumerate(self.documents, start=1):
@@ -272,7 +273,7 @@ class ContextPacker:
             for d in self.documents
         }
 
-    def prefix_length(self, model: LoadedModel, system: str) -> int:
+    def prefix_length(self, model: PromptModel, system: str) -> int:
         """Tokens the system message takes at the start of any prompt: the common prefix of two
         renders that differ only after it (works for any chat template). Remembered on the model,
         by a hash of the text, so a long document is tokenized for this once per model."""
@@ -282,9 +283,7 @@ class ContextPacker:
             model.memo[key] = known
         if key not in model.memo:
             one, two = (
-                tokenize_prompt(model, model.chat_format.render(
-                    [ChatMessage("system", system), ChatMessage("user", probe)]
-                ))
+                model.prompt_tokens([ChatMessage("system", system), ChatMessage("user", probe)])
                 for probe in ("A", "Z")
             )
             model.memo[key] = common_prefix_length(one, two)

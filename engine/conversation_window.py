@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from engine.chat_format import ChatMessage
 from engine.errors import EngineError
 from engine.loader import LoadedModel
+from engine.prompt_model import PromptModel
 
 SHORTENED_MARK = "\n[…]\n"
 
@@ -27,12 +28,10 @@ class PackedPrompt:
 
 
 def tokenize_prompt(model: LoadedModel, text: str) -> list[int]:
-    bos = model.chat_format.bos_token
-    add_bos = not (bos and text.startswith(bos))
-    return model.llama.tokenize(text.encode("utf-8"), add_bos=add_bos, special=True)
+    return model.prompt_text_tokens(text)
 
 
-def answer_reserve(model: LoadedModel, max_tokens: int) -> int:
+def answer_reserve(model: PromptModel, max_tokens: int) -> int:
     return max(16, min(max_tokens, model.n_ctx // 4))
 
 
@@ -61,7 +60,7 @@ def skip_hopeless(history: list[ChatMessage], start: int, starts: list[int], bud
 
 
 def fit_conversation(
-    model: LoadedModel,
+    model: PromptModel,
     system: ChatMessage | None,
     history: list[ChatMessage],
     start: int,
@@ -73,7 +72,7 @@ def fit_conversation(
     prefix = [system] if system else []
 
     def tokens_for(messages: list[ChatMessage]) -> list[int]:
-        return tokenize_prompt(model, model.chat_format.render(prefix + messages, cue))
+        return model.prompt_tokens(prefix + messages, cue)
 
     last_user = max((i for i, m in enumerate(history) if m.role == "user"), default=0)
     start = min(start, last_user)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 
 from engine.answer_agreement import AnswerGroups, group_answers
 from engine.generation import GenerationOptions, GenerationResult, generate
-from engine.loader import LoadedModel
+from engine.prompt_model import PromptModel
 from engine.reasoning import split_reasoning
 
 DEFAULT_SAMPLES = 5
@@ -73,6 +73,8 @@ class Deliberation:
     answers: list[GenerationResult] = field(default_factory=list)
     groups: AnswerGroups | None = None
     starts_thinking: bool = False  # the prompt opened a thinking tag: each sample starts inside it
+    # What writes each sample: llama.cpp's `generate`, or the remote engine's (the host's writer).
+    writer: Callable[..., GenerationResult] = generate
 
     @property
     def texts(self) -> list[str]:
@@ -98,7 +100,7 @@ class Deliberation:
         texts = self.texts
         return [texts[group[0]] for group in self.groups.groups[1:]]
 
-    def write(self, model: LoadedModel, tokens: Sequence[int], options: GenerationOptions,
+    def write(self, model: PromptModel, tokens: Sequence[int], options: GenerationOptions,
               cancel: threading.Event, on_text: Callable[[str], None], stops: Sequence[str] = (),
               started_at: float | None = None, already_read: int = 0,
               held_s: Callable[[], float] = lambda: 0.0) -> GenerationResult:
@@ -111,7 +113,7 @@ class Deliberation:
                 break
             sampled = replace(options if index == 0 else sample_options(
                 options, self.answers[0].completion_tokens), seed=SEED + index)
-            result = generate(model, tokens, sampled, cancel, lambda _piece: None, stops,
+            result = self.writer(model, tokens, sampled, cancel, lambda _piece: None, stops,
                               started if index == 0 else None, already_read if index == 0 else 0)
             if result.finish_reason == "cancelled":
                 break

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -15,7 +16,7 @@ from gguf import GGMLQuantizationType
 
 from engine import llama_log
 from engine.catalog import ModelRef, resolve_model
-from engine.chat_format import ChatFormat
+from engine.chat_format import ChatFormat, ChatMessage
 from engine.errors import ContextTooLarge, EngineError, ModelLoadFailed
 from engine.gguf_file import KV_TYPE_BYTES, GgufInfo, read_gguf_info
 
@@ -70,6 +71,24 @@ class LoadedModel:
 
     def count_tokens(self, text: str) -> int:
         return len(self.text_tokens(text))
+
+    def prompt_text_tokens(self, text: str) -> list[int]:
+        """A rendered prompt's tokens: control tokens' spellings are those tokens, and BOS is
+        added unless the template already wrote it."""
+        bos = self.chat_format.bos_token
+        add_bos = not (bos and text.startswith(bos))
+        return self.llama.tokenize(text.encode("utf-8"), add_bos=add_bos, special=True)
+
+    def prompt_tokens(self, messages: list[ChatMessage], cue: str = "Assistant:") -> list[int]:
+        """The prompt for `messages` in this model's chat format, as tokens."""
+        return self.prompt_text_tokens(self.chat_format.render(messages, cue))
+
+    def prompt_end(self, tokens: Sequence[int]) -> str:
+        """The text of the prompt's last few tokens (does it open a reasoning model's thinking?)."""
+        return self.llama.detokenize(list(tokens[-8:])).decode("utf-8", errors="replace")
+
+    def release(self) -> None:
+        self.llama.close()
 
 
 def gpu_offload_supported() -> bool:

@@ -17,7 +17,7 @@ import html
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from engine.loader import LoadedModel
+from engine.prompt_model import PromptModel
 from storage.memory_store import Memory
 
 HEADER = (
@@ -85,7 +85,7 @@ def with_memory(system_prompt: str, block: MemoryBlock | None) -> str:
     return f"{system_prompt}\n\n{block.text}" if system_prompt else block.text
 
 
-def model_counter(model: LoadedModel) -> Callable[[str], int]:
+def model_counter(model: PromptModel) -> Callable[[str], int]:
     """Count tokens with the model, each line once per loaded model (every turn measures them)."""
 
     def count(line: str) -> int:

@@ -1,4 +1,5 @@
-"""Downloading a model file, the only network access Longwit makes, and only when a person asks.
+"""Downloading a model file, the only network access Longwit makes on its own (the other is a
+remote engine a person names, engine/remote), and only when a person asks.
 
 A download is checked at every step before the file can ever be loaded: the address (http or https,
 no user name or password in it), the disk (room for what is left, with numbers when there is not),

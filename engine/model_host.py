@@ -16,6 +16,8 @@ from typing import TypeVar
 from engine.errors import EngineError
 from engine.generation import GenerationOptions, GenerationResult, generate
 from engine.loader import LoadedModel, LoadOptions, load_model
+from engine.remote.remote_model import RemoteEngine, RemoteModel, connect
+from engine.remote.remote_writer import remote_generate
 
 T = TypeVar("T")
 Writer = Callable[..., GenerationResult]  # generate(model, tokens, options, cancel, on_text, stops, …)
@@ -36,6 +38,9 @@ class ModelCard:
     n_threads: int
     load_s: float
     chat_format: str
+    # A remote engine: its address and how the turn is sent (engine/remote); None for a local model.
+    engine: str | None = None
+    ctx_source: str = ""
 
 
 @dataclass(frozen=True)
@@ -133,10 +138,17 @@ class ModelHost:
     def __init__(self, models_dir: Path) -> None:
         self.models_dir = models_dir
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="longwit-model")
-        self._model: LoadedModel | None = None
+        self._model: LoadedModel | RemoteModel | None = None
         self.card: ModelCard | None = None
+        # What writes answers: llama.cpp here, or the remote engine's stream.
+        self.writer: Writer = generate
 
-    def _require_model(self) -> LoadedModel:
+    @property
+    def keeps_states(self) -> bool:
+        """Whether the model's KV cache is here, to save and restore (not for a remote engine)."""
+        return self.card is None or self.card.engine is None
+
+    def _require_model(self) -> LoadedModel | RemoteModel:
         if self._model is None:
             raise EngineError("No model is loaded; choose one with --model.")
         return self._model
@@ -149,31 +161,39 @@ class ModelHost:
         """`load` without waiting: the window's way, so that no thread of its own waits for it.
         Loads queue behind each other (and behind answers) on the model's thread."""
 
-        def work() -> ModelCard:
-            model = load_model(name_or_path, options, self.models_dir)
-            if self._model is not None:
-                self._model.llama.close()
-            self._model = model
-            self.card = card_for(model)
-            return self.card
+        return self._executor.submit(lambda: self._replace(load_model(name_or_path, options,
+                                                                      self.models_dir)))
 
-        return self._executor.submit(work)
+    def connect(self, engine: RemoteEngine) -> ModelCard:
+        """Use a remote engine instead of a local model (engine/remote): connecting, choosing its
+        model and learning its window run on the model's thread, like a load."""
+        return wait_for(self._executor.submit(lambda: self._replace(connect(engine))))
 
-    def call(self, function: Callable[[LoadedModel], T]) -> T:
+    def _replace(self, model: LoadedModel | RemoteModel) -> ModelCard:
+        """Put `model` in place of the current one, which is released (on the model's thread)."""
+        if self._model is not None:
+            self._model.release()
+        self._model = model
+        self.card = card_for(model)
+        self.writer = remote_generate if isinstance(model, RemoteModel) else generate
+        return self.card
+
+    def call(self, function: Callable[[LoadedModel | RemoteModel], T]) -> T:
         """Run `function(model)` on the model's thread and return its result."""
         return wait_for(self._executor.submit(lambda: function(self._require_model())))
 
     def stream(
         self,
-        prompt: Callable[[LoadedModel, threading.Event], PreparedPrompt] | Sequence[int],
+        prompt: Callable[[LoadedModel | RemoteModel, threading.Event], PreparedPrompt] | Sequence[int],
         options: GenerationOptions,
         stops: Sequence[str] = (),
-        write: Writer = generate,
+        write: Writer | None = None,
     ) -> ReplyStream:
         """Start generating; the prompt may be tokens or a function of (model, cancel event) that
         builds them on the model's thread, so that packing, restoring or pre-filling a saved
         prefix and generation run back to back with nothing between. `write` is what writes the
-        answer: `generate`, or another with its signature (deliberate mode's several samples)."""
+        answer: by default the model's own (`generate`, or the remote engine's), or another with its
+        signature (deliberate mode's several samples)."""
         reply = ReplyStream(options.read_ahead)
 
         def work() -> None:
@@ -183,8 +203,9 @@ class ModelHost:
                 prepared = prompt(model, reply.cancel_event) if callable(prompt) else prompt
                 tokens, read = (prepared.tokens, prepared.already_read) if isinstance(
                     prepared, PreparedPrompt) else (prepared, 0)
-                reply.close(write(model, tokens, options, reply.cancel_event, reply.put, stops,
-                                     started, read, lambda: reply.held_s))
+                writer = write or self.writer  # read here: a load queued before may change it
+                reply.close(writer(model, tokens, options, reply.cancel_event, reply.put, stops,
+                                   started, read, lambda: reply.held_s))
             except BaseException as error:
                 if reply.cancel_event.is_set():  # aborted while pre-filling: an empty cut answer
                     reply.close(GenerationResult.cancelled_before_start())
@@ -196,19 +217,25 @@ class ModelHost:
 
     def forget_cache(self) -> None:
         """Empty the KV cache, so that the next prompt is read from scratch (benchmarks)."""
-        self.call(lambda model: model.llama.reset())
+        self.call(lambda model: model.llama.reset() if isinstance(model, LoadedModel) else None)
 
     def close(self) -> None:
         def release() -> None:
             if self._model is not None:
-                self._model.llama.close()
+                self._model.release()
                 self._model = None
 
         self._executor.submit(release)
         self._executor.shutdown(wait=True)
 
 
-def card_for(model: LoadedModel) -> ModelCard:
+def card_for(model: LoadedModel | RemoteModel) -> ModelCard:
+    if isinstance(model, RemoteModel):
+        return ModelCard(name=model.name, path=Path(model.name), bundled=False,
+                         architecture="remote", trained_ctx=model.n_ctx, n_ctx=model.n_ctx,
+                         gpu_layers=0, n_threads=0, load_s=model.connect_s,
+                         chat_format=model.chat_format.name, engine=model.url,
+                         ctx_source=model.ctx_source)
     return ModelCard(
         name=model.name,
         path=model.ref.path,

@@ -21,6 +21,7 @@ from engine.generation import GenerationOptions
 from engine.loader import LoadedModel
 from engine.model_catalogue import entry_for_file
 from engine.model_host import ModelHost
+from engine.prompt_model import PromptModel
 
 METADATA_KEYS = {
     "temperature": ("general.sampling.temp", float),
@@ -79,7 +80,9 @@ def sampling_choice(metadata: dict[str, str], architecture: str, name: str,
     return SamplingChoice(CONSERVATIVE, "a conservative default")
 
 
-def model_sampling(model: LoadedModel) -> SamplingChoice:
+def model_sampling(model: LoadedModel | PromptModel) -> SamplingChoice:
+    if not isinstance(model, LoadedModel):  # a remote engine's: no file to read, only its name
+        return sampling_choice({}, "", model.name, "")
     metadata = dict(model.llama.metadata or {})
     return sampling_choice(metadata, metadata.get("general.architecture", ""), model.name,
                            model.info.path.name)

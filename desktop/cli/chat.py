@@ -13,6 +13,7 @@ from desktop.cli.support import (
     EXIT_INTERRUPTED,
     ModelChoice,
     describe,
+    engine_options,
     fail,
     model_options,
     open_store,
@@ -139,6 +140,9 @@ def stats_line(reply: Reply) -> str:
         return ""
     parts = speed_parts(result.completion_tokens, result.ttft_s, result.tokens_per_s)
     parts.append(f"{result.prompt_tokens:,} in context ({result.cached_tokens:,} cached)")
+    card = reply.session.host.card
+    if card is not None and card.engine is not None:
+        parts.append(f"engine {card.engine}")
     return "(" + " · ".join(parts) + ")"
 
 
@@ -238,6 +242,7 @@ def conversation_options(command):
 @click.argument("question", nargs=-1, required=True)
 @conversation_options
 @model_options
+@engine_options
 @reports_errors
 def ask(question, resume, conversation_id, samples, max_tokens, temperature, system, recall, docs,
         **model):
@@ -265,6 +270,7 @@ def ask(question, resume, conversation_id, samples, max_tokens, temperature, sys
 @click.command()
 @conversation_options
 @model_options
+@engine_options
 @reports_errors
 def chat(resume, conversation_id, samples, max_tokens, temperature, system, recall, docs, **model):
     """An interactive, streaming chat."""

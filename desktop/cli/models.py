@@ -1,9 +1,10 @@
 """`longwit models`: the models on this machine, and `models catalogue` / `models get` for the ones
-Longwit can download.
+Longwit can download; `models --engine URL`, the models a remote OpenAI-compatible server offers.
 
-Downloading is the only network access Longwit makes, and only here (and in the window's model
-picker), when a person asks for it. A download shows Click's progress bar on stderr; Ctrl-C keeps
-what arrived in `NAME.gguf.part`, and the same command resumes it.
+Downloading is the only network access Longwit makes on its own, and only here (and in the window's
+model picker), when a person asks for it; the other is the server a person names with --engine.
+A download shows Click's progress bar on stderr; Ctrl-C keeps what arrived in `NAME.gguf.part`,
+and the same command resumes it.
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ from engine.model_catalogue import file_name_of, find_entry, load_catalogue
 from engine.model_download import DownloadRequest, download_model, shown_url
 from engine.partial_download import PartialDownload
 from engine.probe_records import describe_probe
+from engine.remote.api_key import find_api_key
+from engine.remote.client import EngineClient, EngineTimeouts
+from engine.remote.remote_model import list_models as list_served_models
 from storage import ModelUseLog, ProbeStore, longwit_home
 
 
@@ -41,14 +45,36 @@ def gpu_line() -> str:
 
 
 @click.group(invoke_without_command=True)
+@click.option("--engine", default=None, envvar="LONGWIT_ENGINE", metavar="URL",
+              help="List the models an OpenAI-compatible server offers instead.")
+@click.option("--engine-timeout", type=click.FloatRange(min=0.1), default=EngineTimeouts.read_s,
+              show_default=True, metavar="SECONDS", help="With --engine: the longest wait.")
 @click.pass_context
 @reports_errors
-def models(ctx: click.Context) -> None:
+def models(ctx: click.Context, engine: str | None, engine_timeout: float) -> None:
     """Bundled models, recently used ones, how much of their context each really reads (as
     `longwit probe` measured it), and whether this build can use a GPU; `models catalogue` and
-    `models get` list and download others."""
+    `models get` list and download others; `--engine URL`, a server's models."""
     if ctx.invoked_subcommand is None:
-        list_models()
+        if engine:
+            list_engine_models(engine, engine_timeout)
+        else:
+            list_models()
+
+
+def list_engine_models(url: str, read_s: float) -> None:
+    """The server's /v1/models, with each model's window where the server gives it."""
+    client = EngineClient(url, find_api_key(url), EngineTimeouts(read_s=read_s))
+    try:
+        served = list_served_models(client)
+    finally:
+        client.close()
+    click.echo(f"Models at {client.url}:" if served else f"The engine at {client.url} lists no models.")
+    for model in served:
+        context = f"{model.context:,} tokens" if model.context else ""
+        click.echo(f"  {model.id:<40} {context}".rstrip())
+    if served:
+        click.echo(f"Use one with `longwit chat --engine {client.url} --model NAME`.")
 
 
 def list_models() -> None:

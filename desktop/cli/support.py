@@ -17,6 +17,8 @@ from desktop.diagnostics.log_file import start_log
 from engine.gguf_file import KV_TYPE_BYTES
 from engine.loader import LoadOptions
 from engine.model_host import ModelCard, ModelHost
+from engine.remote.client import EngineTimeouts
+from engine.remote.remote_model import RemoteEngine
 from storage import (
     ConversationStore,
     DocumentStore,
@@ -36,6 +38,19 @@ def parse_gpu_layers(_ctx: click.Context, _param: click.Parameter, value: str) -
         return int(value)
     except ValueError as error:
         raise click.BadParameter("use a number of layers, -1 for all, or 'auto'") from error
+
+
+def engine_options(command: Callable) -> Callable:
+    """--engine and --engine-timeout: a remote OpenAI-compatible server in place of a local model
+    (`--model` then names the server's model, `--ctx` its window where it does not say)."""
+    command = click.option(
+        "--engine-timeout", type=click.FloatRange(min=0.1), default=EngineTimeouts.read_s,
+        show_default=True, metavar="SECONDS",
+        help="With --engine: the longest wait for the server's next byte.")(command)
+    return click.option(
+        "--engine", default=None, envvar="LONGWIT_ENGINE", metavar="URL",
+        help="Use an OpenAI-compatible server (llama.cpp, vLLM, Ollama, LM Studio) instead of a "
+             "local model, e.g. http://127.0.0.1:8080; its key from LONGWIT_ENGINE_API_KEY.")(command)
 
 
 def model_options(command: Callable) -> Callable:
@@ -63,13 +78,19 @@ def model_options(command: Callable) -> Callable:
 class ModelChoice:
     model: str | None
     load: LoadOptions
+    engine: RemoteEngine | None = None  # a remote server instead of a local model
 
     @classmethod
     def from_options(cls, model: str | None, n_ctx: int | None, gpu_layers: Any,
-                     n_threads: int | None, kv_type: str, flash_attn: bool) -> ModelChoice:
+                     n_threads: int | None, kv_type: str, flash_attn: bool,
+                     engine: str | None = None,
+                     engine_timeout: float = EngineTimeouts.read_s) -> ModelChoice:
         load = LoadOptions(n_ctx=n_ctx, gpu_layers=gpu_layers, n_threads=n_threads,
                            kv_type=kv_type, flash_attn=flash_attn)
-        return cls(model, load)
+        remote = None
+        if engine:
+            remote = RemoteEngine(engine, model, n_ctx, EngineTimeouts(read_s=engine_timeout))
+        return cls(model, load, remote)
 
 
 def fail(message: str, code: int = EXIT_ERROR) -> None:
@@ -112,18 +133,23 @@ def open_documents() -> DocumentStore:
 
 
 def start_model(choice: ModelChoice, store: ConversationStore) -> tuple[ModelHost, ModelCard]:
-    """Load the chosen model on its own thread and remember that it was used."""
+    """Load the chosen model on its own thread and remember that it was used (a local one: the
+    list of recent models is of files the window can open again), or connect to the engine."""
     host = ModelHost(longwit_home() / "models")
     try:
-        card = host.load(choice.model, choice.load)
+        card = host.connect(choice.engine) if choice.engine else host.load(choice.model, choice.load)
     except BaseException:
         host.close()
         raise
-    ModelUseLog(store.db).record(str(card.path), card.name, card.n_ctx)
+    if card.engine is None:
+        ModelUseLog(store.db).record(str(card.path), card.name, card.n_ctx)
     return host, card
 
 
 def describe(card: ModelCard) -> str:
+    if card.engine is not None:
+        return (f"{card.name} · {card.n_ctx:,}-token context ({card.ctx_source}) · "
+                f"engine {card.engine} · {card.chat_format} · connected in {card.load_s:.2f} s")
     gpu = "all layers" if card.gpu_layers < 0 else f"{card.gpu_layers} layers"
     return (
         f"{card.name} · {card.n_ctx:,}-token context (trained {card.trained_ctx:,}) · "

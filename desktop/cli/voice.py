@@ -26,6 +26,7 @@ from desktop.cli.support import (
     EXIT_INTERRUPTED,
     ModelChoice,
     describe,
+    engine_options,
     fail,
     model_options,
     open_store,
@@ -112,6 +113,7 @@ def run_until_done(loop: DuplexLoop, backend: FileAudioBackend | None, script_s:
 @click.option("--temperature", type=click.FloatRange(min=0.0, max=2.0),
               default=GenerationOptions.temperature, show_default=True)
 @model_options
+@engine_options
 @reports_errors
 def voice(mic, speaker, echo, aec, speech_model, resume, docs, recall, max_tokens, temperature,
           **model) -> None:
