@@ -15,7 +15,8 @@ voice call with the process's memory sampled throughout.
    through the file backend; resident memory is sampled every second.
 
 Memory is reported as its first and last samples and the growth per hundred turns (a least-squares
-slope over the samples after the first tenth, which hold the warm-up).
+slope over the samples from the first tenth of the turns on, and never the first turn's, which
+holds the warm-up).
 """
 
 from __future__ import annotations
@@ -87,8 +88,9 @@ def resident_mb() -> float:
 
 
 def slope_per_100(samples: list[tuple[int, float]]) -> float | None:
-    """Least-squares growth in MB per 100 turns, past the first tenth of the samples."""
-    kept = samples[len(samples) // 10 :]
+    """Least-squares growth in MB per 100 turns, from the first tenth of the turns on (and never
+    before the first turn: the models warm up on it)."""
+    kept = [s for s in samples if s[0] >= max(1, samples[-1][0] // 10)]
     if len(kept) < 3 or kept[-1][0] == kept[0][0]:
         return None
     xs, ys = [x for x, _ in kept], [y for _, y in kept]
