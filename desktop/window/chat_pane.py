@@ -18,10 +18,10 @@ from desktop.window.controllers.document_controller import AddedDocuments, Docum
 from desktop.window.conversation_view import ConversationView, ShownMessage
 from desktop.window.database_thread import DatabaseThread
 from desktop.window.document_panel import DocumentPanel
-from desktop.window.stored_conversations import OpenedConversation
+from desktop.window.stored_conversations import AttachedDocument, OpenedConversation
 from desktop.window.voice_panel import VoicePanel
 from engine.deliberation import DEFAULT_SAMPLES, TimeLeft
-from storage import ConversationStore, Document
+from storage import ConversationStore
 
 
 class ChatPane(QWidget):
@@ -139,7 +139,7 @@ class ChatPane(QWidget):
 
     def show_pinned(self, conversation_id: int) -> None:
         """Redraw the documents list of `conversation_id` if it is still open, once read."""
-        def show(documents: list[Document]) -> None:
+        def show(documents: list[AttachedDocument]) -> None:
             if conversation_id == self.conversation_id:
                 self.document_panel.show_documents(documents)
 
@@ -240,7 +240,7 @@ class ChatPane(QWidget):
         if conversation_id is None:
             return
 
-        def unpinned(documents: list[Document]) -> None:
+        def unpinned(documents: list[AttachedDocument]) -> None:
             if conversation_id == self.conversation_id:
                 self.document_panel.show_documents(documents)
             self.chat.prefill(conversation_id)  # after the unpin, which the pre-fill reads

@@ -4,8 +4,12 @@ back the last question to edit; one button sends or, while an answer is written,
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QKeyEvent, QPalette
 from PySide6.QtWidgets import QHBoxLayout, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
+
+from desktop.window.icons import icon
+
+BOX_LINES = 5  # the box grows to this many lines of the person's font, then scrolls
 
 
 class MessageBox(QPlainTextEdit):
@@ -43,15 +47,19 @@ class Composer(QWidget):
             "Ask anything, or drop documents here. Enter sends, Shift+Enter adds a line, "
             "Up edits your last message."
         )
-        self.box.setMaximumHeight(120)
+        self.box.setAccessibleName("Message")
+        self.box.setTabChangesFocus(True)  # Tab goes on to the buttons, as in any form
+        self.box.setMaximumHeight(self.box.fontMetrics().lineSpacing() * BOX_LINES + 20)
         self.action = QPushButton("Send", self)
         self.action.setObjectName("send")
-        self.again = QPushButton("Regenerate", self)
+        self.again = QPushButton(icon("regenerate"), "Regenerate", self)
         self.again.setObjectName("regenerate")
         self.again.setToolTip("Answer the last question again (Ctrl+R)")
+        self.again.setAccessibleName("Regenerate the last answer")
         buttons = QVBoxLayout()
         buttons.addWidget(self.action)
         buttons.addWidget(self.again)
+        buttons.addStretch(1)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.box, 1)
@@ -62,11 +70,15 @@ class Composer(QWidget):
         self.box.edit_last_requested.connect(self.edit_last_requested)
         self.action.clicked.connect(self._send_or_stop)
         self.again.clicked.connect(self.regenerate)
+        self.set_answering(False)
 
     def set_answering(self, answering: bool) -> None:
         self.answering = answering
         self.action.setText("Stop" if answering else "Send")
+        # On the accent-coloured button the icon takes the colour of text on the accent.
+        self.action.setIcon(icon("stop" if answering else "send", QPalette.ColorRole.HighlightedText))
         self.action.setToolTip("Stop the answer (Esc)" if answering else "Send (Enter)")
+        self.action.setAccessibleName("Stop the answer" if answering else "Send the message")
         self.again.setEnabled(not answering)
 
     def bring_back(self, text: str) -> None:
