@@ -15,8 +15,11 @@ from PySide6.QtWidgets import QAbstractButton, QApplication
 from desktop.window.controllers.chat_controller import ContextUse
 from desktop.window.conversation_delegate import HEADER_ROLE, PREVIEW_ROLE
 from desktop.window.conversation_list import ConversationList
+from desktop.window.document_chip import size_text, type_label
 from desktop.window.document_panel import DocumentPanel, mode_text
-from storage import Conversation, ConversationStore, DocumentStore
+from desktop.window.stored_conversations import AttachedDocument
+from storage import Conversation, ConversationStore, Document, DocumentStore
+from storage.document_extents import DocumentExtent
 from tests.desktop.window_helpers import (
     ANSWER_MS,
     conversation_items,
@@ -177,3 +180,13 @@ def test_tab_goes_from_the_list_through_the_conversation_to_the_composer(qtbot, 
         qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
         reached.append(QApplication.focusWidget())
     assert reached == [pane.view, pane.composer.box, pane.composer.action, pane.composer.again]
+
+
+def test_a_chip_s_size_reads_as_pages_length_or_characters() -> None:
+    def attached(kind: str, extent: DocumentExtent | None) -> AttachedDocument:
+        return AttachedDocument(Document(1, "T", None, "s", kind, 10, 12_345, 3, ""), extent)
+
+    assert size_text(attached("pdf", DocumentExtent(1, None)), 900) == "1 page · 900 tokens"
+    assert size_text(attached("audio", DocumentExtent(None, 3725.4)), None) == "1:02:05 · 12,345 characters"
+    assert size_text(attached("text", DocumentExtent(None, None)), 4052) == "4,052 tokens"
+    assert type_label("markdown") == "MD" and type_label("rtf") == "RTF"
