@@ -9,7 +9,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
-from desktop.window.icons import icon
+from desktop.window.icons import themed
 
 KIND_COLOURS = {"error": "#b3261e", "warning": "#8a6d00", "info": "#1f5fa8"}
 
@@ -22,7 +22,7 @@ class Banner(QWidget):
         self.text.setWordWrap(True)
         self.action = QPushButton(self)
         self.action.setAccessibleName("Act on the message")  # named after the action once shown
-        self.close_button = QPushButton(icon("remove"), "", self)
+        self.close_button = themed(QPushButton(self), "remove")
         self.close_button.setFlat(True)
         self.close_button.setToolTip("Dismiss")
         self.close_button.setAccessibleName("Dismiss")

@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent, QPalette
 from PySide6.QtWidgets import QHBoxLayout, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
 
-from desktop.window.icons import icon
+from desktop.window.icons import themed
 
 BOX_LINES = 5  # the box grows to this many lines of the person's font, then scrolls
 
@@ -52,7 +52,7 @@ class Composer(QWidget):
         self.box.setMaximumHeight(self.box.fontMetrics().lineSpacing() * BOX_LINES + 20)
         self.action = QPushButton("Send", self)
         self.action.setObjectName("send")
-        self.again = QPushButton(icon("regenerate"), "Regenerate", self)
+        self.again = themed(QPushButton("Regenerate", self), "regenerate")
         self.again.setObjectName("regenerate")
         self.again.setToolTip("Answer the last question again (Ctrl+R)")
         self.again.setAccessibleName("Regenerate the last answer")
@@ -76,7 +76,7 @@ class Composer(QWidget):
         self.answering = answering
         self.action.setText("Stop" if answering else "Send")
         # On the accent-coloured button the icon takes the colour of text on the accent.
-        self.action.setIcon(icon("stop" if answering else "send", QPalette.ColorRole.HighlightedText))
+        themed(self.action, "stop" if answering else "send", QPalette.ColorRole.HighlightedText)
         self.action.setToolTip("Stop the answer (Esc)" if answering else "Send (Enter)")
         self.action.setAccessibleName("Stop the answer" if answering else "Send the message")
         self.again.setEnabled(not answering)

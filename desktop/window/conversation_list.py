@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import date
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence, QPalette
+from PySide6.QtGui import QAction, QIcon, QKeySequence, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QInputDialog,
@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from desktop.window.conversation_dates import grouped, preview_line
 from desktop.window.conversation_delegate import HEADER_ROLE, PREVIEW_ROLE, ConversationDelegate
-from desktop.window.icons import icon
+from desktop.window.icons import themed
 from storage import Conversation, SearchHit
 
 SEARCH_DELAY_MS = 200  # wait for a pause in typing before searching
@@ -85,7 +85,7 @@ class ConversationList(QWidget):
         self.setObjectName("sidebar")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.today: Callable[[], date] = date.today  # the grouping's clock (tests set their own)
-        self.new_button = QPushButton(icon("new-conversation"), "New conversation", self)
+        self.new_button = themed(QPushButton("New conversation", self), "new-conversation")
         self.new_button.setObjectName("new-conversation")
         self.new_button.setToolTip("Start a new conversation (Ctrl+N)")
         self.search = QLineEdit(self)
@@ -93,8 +93,8 @@ class ConversationList(QWidget):
         self.search.setPlaceholderText("Search all conversations")
         self.search.setAccessibleName("Search all conversations")
         self.search.setClearButtonEnabled(True)
-        self.search.addAction(icon("search", QPalette.ColorRole.PlaceholderText),
-                              QLineEdit.ActionPosition.LeadingPosition)
+        themed(self.search.addAction(QIcon(), QLineEdit.ActionPosition.LeadingPosition), "search",
+               QPalette.ColorRole.PlaceholderText)
         self.items = ConversationItems(self)
         self.items.setObjectName("conversations")
         self.items.setAccessibleName("Conversations")

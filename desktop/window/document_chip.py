@@ -9,7 +9,7 @@ from PySide6.QtCore import QEvent, QSize, Qt, Signal
 from PySide6.QtGui import QContextMenuEvent, QFocusEvent, QKeyEvent, QMouseEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QWidget
 
-from desktop.window.icons import document_icon, icon
+from desktop.window.icons import document_icon, themed
 from desktop.window.stored_conversations import AttachedDocument
 
 TYPE_LABELS = {"pdf": "PDF", "epub": "EPUB", "docx": "DOCX", "text": "TXT", "markdown": "MD",
@@ -61,7 +61,7 @@ class DocumentChip(QFrame):
         self.size.setObjectName("chip-meta")
         self.remove = QToolButton(self)
         self.remove.setObjectName("chip-remove")
-        self.remove.setIcon(icon("remove"))
+        themed(self.remove, "remove")
         self.remove.setAutoRaise(True)
         self.remove.setAccessibleName(f"Remove {document.title}")
         self.remove.setToolTip("Remove from this conversation (Delete)")

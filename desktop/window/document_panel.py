@@ -19,9 +19,9 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.window.controllers.chat_controller import ContextUse
-from desktop.window.document_chip import DocumentChip
+from desktop.window.document_chip import DocumentChip, size_text
 from desktop.window.flow_layout import FlowLayout
-from desktop.window.icons import icon
+from desktop.window.icons import themed
 from desktop.window.stored_conversations import AttachedDocument
 
 MEASURE_WORDS = "How well does the model read this?…"
@@ -63,15 +63,15 @@ class DocumentPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("documents")
-        self.add_button = QPushButton(icon("add-documents"), "Add documents…", self)
+        self.add_button = themed(QPushButton("Add documents…", self), "add-documents")
         self.add_button.setToolTip("Attach documents to this conversation (Ctrl+O), or drop them here")
-        self.measure_button = QPushButton(icon("compression"), "Compression…", self)
+        self.measure_button = themed(QPushButton("Compression…", self), "compression")
         self.measure_button.setAccessibleName("Measure how well the model reads the document")
         self.measure_button.setToolTip("How well the model reads the chosen document: bits per byte "
                                        "against its words shuffled, and where it is most surprised")
         self.chip_menu = QMenu(self)
-        self.measure_action = self.chip_menu.addAction(icon("compression"), MEASURE_WORDS)
-        self.remove_action = self.chip_menu.addAction(icon("remove"), REMOVE_WORDS)
+        self.measure_action = themed(self.chip_menu.addAction(MEASURE_WORDS), "compression")
+        self.remove_action = themed(self.chip_menu.addAction(REMOVE_WORDS), "remove")
         self.chips_area = QWidget(self)
         self.chips_area.setObjectName("document-chips")
         self.chips_area.setAccessibleName("Attached documents")
@@ -83,7 +83,7 @@ class DocumentPanel(QWidget):
         self.progress.setRange(0, 1000)
         self.progress.setAccessibleName("Reading documents")
         self.progress_text = QLabel(self)
-        self.cancel_button = QPushButton(icon("cancel"), "Cancel", self)
+        self.cancel_button = themed(QPushButton("Cancel", self), "cancel")
         self.cancel_button.setToolTip("Stop reading (Esc)")
         self.mode = QLabel(self)
         self.mode.setObjectName("mode-pill")
@@ -104,6 +104,7 @@ class DocumentPanel(QWidget):
         self.remove_action.triggered.connect(self._remove_chosen)
         self.reading: dict[str, QProgressBar] = {}  # files being read, by name: a chip each
         self.tokens: dict[int, int] = {}
+        self._shown: list[tuple[int, str, str]] | None = None  # what the chips say now
         self.use: ContextUse | None = None
         self.show_busy(None)
         self.show_documents([])
@@ -159,6 +160,19 @@ class DocumentPanel(QWidget):
         bar.setValue(int(share * 1000))
 
     def show_documents(self, documents: list[AttachedDocument]) -> None:
+        """A chip per document; the chips stay as they are when nothing on them changed (the list is
+        read again after every answer)."""
+        shown = [(a.document.id, a.document.title, size_text(a, self.tokens.get(a.document.id)))
+                 for a in documents]
+        if shown != self._shown or self.reading:
+            self._make_chips(documents)
+            self._shown = shown
+        self.chips_area.setVisible(bool(documents))
+        self.measure_button.setVisible(bool(documents))
+        self.mode.setVisible(bool(documents) and bool(mode_text(self.use)))
+        self._show_gauge(bool(documents) and self.use is not None and self.use.n_ctx > 0)
+
+    def _make_chips(self, documents: list[AttachedDocument]) -> None:
         self._clear_chips()
         for attached in documents:
             chip = DocumentChip(attached, self.tokens.get(attached.document.id), self.chips_area)
@@ -174,10 +188,6 @@ class DocumentPanel(QWidget):
             previous = chip.remove
         if self.chosen_id not in {c.document_id for c in self.chips}:
             self.chosen_id = None
-        self.chips_area.setVisible(bool(documents))
-        self.measure_button.setVisible(bool(documents))
-        self.mode.setVisible(bool(documents) and bool(mode_text(self.use)))
-        self._show_gauge(bool(documents) and self.use is not None and self.use.n_ctx > 0)
 
     def show_context(self, use: ContextUse | None) -> None:
         """The mode and the share of the window used, after a pre-fill or an answer."""

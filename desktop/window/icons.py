@@ -1,21 +1,24 @@
-"""The window's icons: Material Design glyphs from qtawesome's bundled fonts (offline), drawn in the
-colour of the theme's text at paint time, so they follow light, dark and the OS switching between them
-with nothing to refresh.
+"""The window's icons: Material Design glyphs from qtawesome's bundled fonts (offline), in the colour
+of the theme's text, drawn again when the theme changes.
 
-qtawesome fixes an icon's colour when the icon is made; `ThemedIconEngine` instead asks the
-application's palette for the colour each time Qt paints, and keeps one qtawesome icon per colour
-it has seen.
+An icon is rendered to pixmaps once per glyph and colour, at the sizes the window uses, so painting
+it is Qt's own work: an icon engine written in Python (qtawesome's, or one that reads the palette at
+paint time) makes every repaint of a button take the GIL, and while the model's and the voice loop's
+threads hold it that showed as 70-80 ms stalls in `longwit bench ui`. `themed` remembers what each
+button or action shows, and `refresh_icons` (called when a theme is applied) renders it again.
 """
 
 from __future__ import annotations
 
 import os
+import weakref
 
 os.environ.setdefault("QT_API", "pyside6")  # qtawesome goes through QtPy: use the binding we ship
 
 import qtawesome
-from PySide6.QtCore import QPoint, QRect, QSize, Qt
-from PySide6.QtGui import QColor, QGuiApplication, QIcon, QIconEngine, QPainter, QPalette, QPixmap
+import shiboken6
+from PySide6.QtCore import QSize
+from PySide6.QtGui import QGuiApplication, QIcon, QPalette
 
 Role = QPalette.ColorRole
 Group = QPalette.ColorGroup
@@ -64,54 +67,48 @@ DOCUMENT_GLYPHS = {
 DEFAULT_DOCUMENT_GLYPH = "mdi6.file-document-outline"
 
 
-def current_palette() -> QPalette:
-    return QGuiApplication.palette()
+SIZES = (16, 20, 24, 32)  # logical pixels: buttons, menus, the line edit's and chips' icons
+_rendered: dict[tuple[str, int, str, str, float], QIcon] = {}
+_shown: weakref.WeakKeyDictionary[object, tuple[str, QPalette.ColorRole]] = weakref.WeakKeyDictionary()
 
 
-class ThemedIconEngine(QIconEngine):
-    """Paints a glyph in the palette's colour for `role` (disabled: the disabled text colour;
-    selected: the highlighted text colour)."""
-
-    def __init__(self, glyph: str, role: Role = Role.ButtonText) -> None:
-        super().__init__()
-        self.glyph, self.role = glyph, role
-        self._by_color: dict[str, QIcon] = {}
-
-    def color(self, mode: QIcon.Mode) -> QColor:
-        palette = current_palette()
-        if mode == QIcon.Mode.Disabled:
-            return palette.color(Group.Disabled, self.role)
-        if mode == QIcon.Mode.Selected and self.role != Role.HighlightedText:
-            return palette.color(Role.HighlightedText)
-        return palette.color(self.role)
-
-    def _icon(self, mode: QIcon.Mode) -> QIcon:
-        name = self.color(mode).name()
-        icon = self._by_color.get(name)
-        if icon is None:
-            icon = self._by_color[name] = qtawesome.icon(self.glyph, color=name, color_disabled=name,
-                                                         color_active=name, color_selected=name)
-        return icon
-
-    def paint(self, painter: QPainter, rect: QRect, mode: QIcon.Mode, state: QIcon.State) -> None:
-        self._icon(mode).paint(painter, rect, Qt.AlignmentFlag.AlignCenter, QIcon.Mode.Normal, state)
-
-    def pixmap(self, size: QSize, mode: QIcon.Mode, state: QIcon.State) -> QPixmap:
-        pixmap = QPixmap(size)
-        pixmap.fill(Qt.GlobalColor.transparent)
-        painter = QPainter(pixmap)
-        self.paint(painter, QRect(QPoint(0, 0), size), mode, state)
-        painter.end()
-        return pixmap
-
-    def clone(self) -> QIconEngine:
-        return ThemedIconEngine(self.glyph, self.role)
+def render(glyph: str, role: Role) -> QIcon:
+    """`glyph` in the palette's colour for `role` (and its disabled colour), as pixmaps."""
+    palette = QGuiApplication.palette()
+    normal, disabled = palette.color(Group.Active, role).name(), palette.color(Group.Disabled, role).name()
+    ratio = QGuiApplication.instance().devicePixelRatio() if QGuiApplication.instance() else 1.0
+    key = (glyph, int(role.value), normal, disabled, ratio)
+    icon = _rendered.get(key)
+    if icon is None:
+        icon = _rendered[key] = QIcon()
+        for mode, color in ((QIcon.Mode.Normal, normal), (QIcon.Mode.Disabled, disabled)):
+            source = qtawesome.icon(glyph, color=color, color_active=color, color_disabled=color,
+                                    color_selected=color)
+            for side in SIZES:
+                icon.addPixmap(source.pixmap(QSize(side, side), ratio), mode)
+    return icon
 
 
 def icon(name: str, role: Role = Role.ButtonText) -> QIcon:
-    """The icon for a control's meaning (a GLYPHS key) or a qtawesome glyph name."""
-    return QIcon(ThemedIconEngine(GLYPHS.get(name, name), role))
+    """The icon for a control's meaning (a GLYPHS key) or a qtawesome glyph name, in today's theme."""
+    return render(GLYPHS.get(name, name), role)
 
 
 def document_icon(kind: str) -> QIcon:
-    return QIcon(ThemedIconEngine(DOCUMENT_GLYPHS.get(kind, DEFAULT_DOCUMENT_GLYPH), Role.Text))
+    return render(DOCUMENT_GLYPHS.get(kind, DEFAULT_DOCUMENT_GLYPH), Role.Text)
+
+
+def themed(target, name: str, role: Role = Role.ButtonText):
+    """Give a button or action the icon `name`, and again in each theme applied later; returns it."""
+    _shown[target] = (name, role)
+    target.setIcon(icon(name, role))
+    return target
+
+
+def refresh_icons() -> None:
+    """Every icon given by `themed`, rendered in the palette now in force."""
+    for target, (name, role) in list(_shown.items()):
+        if shiboken6.isValid(target):
+            target.setIcon(icon(name, role))
+        else:
+            _shown.pop(target, None)

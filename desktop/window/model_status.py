@@ -9,7 +9,7 @@ from pathlib import Path
 from PySide6.QtCore import QEvent, QSize, Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QToolButton, QWidget
 
-from desktop.window.icons import icon
+from desktop.window.icons import icon, themed
 from engine.model_host import ModelCard
 
 NO_MODEL = "No model loaded"
@@ -47,7 +47,7 @@ class ModelStatus(QFrame):
         self.detail = QLabel(self)
         self.detail.setObjectName("model-detail")
         self.choose = QToolButton(self)
-        self.choose.setIcon(icon("mdi6.chevron-down"))
+        themed(self.choose, "mdi6.chevron-down")
         self.choose.setToolTip("Choose model… (Ctrl+M)")
         self.choose.setAccessibleName("Choose model")
         self.choose.setAutoRaise(True)

@@ -19,6 +19,7 @@ from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
 from desktop.window import chrome_style
+from desktop.window.icons import refresh_icons
 
 THEMES = ("system", "light", "dark")
 
@@ -119,8 +120,9 @@ def _system_scheme_changed(app: QApplication, scheme: Qt.ColorScheme) -> None:
 
 
 def apply_chrome(app: QApplication) -> None:
-    """The window chrome's style sheet, in the colours of the palette just applied."""
+    """The window chrome's style sheet and icons, in the colours of the palette just applied."""
     app.setStyleSheet(chrome_style.style_sheet(app.palette()))
+    refresh_icons()
 
 
 def current_theme(app: QApplication) -> str:

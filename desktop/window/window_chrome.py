@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QToolButton, QWidget
 
-from desktop.window.icons import icon
+from desktop.window.icons import themed
 
 if TYPE_CHECKING:
     from desktop.window.main_window import MainWindow
@@ -67,7 +67,7 @@ def install_chrome(window: MainWindow) -> QToolButton:
     for name, glyph in ACTION_ICONS.items():
         action = window.actions_by_name.get(name)
         if action is not None:
-            action.setIcon(icon(glyph))
+            themed(action, glyph)
     bar, voice_button = top_bar(window)
     layout = window.centralWidget().layout()
     layout.insertWidget(layout.indexOf(window.splitter), bar)

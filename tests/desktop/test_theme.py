@@ -6,11 +6,11 @@ from collections.abc import Iterator
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtGui import QIcon, QPalette
+from PySide6.QtWidgets import QApplication, QPushButton, QWidget
 
 from desktop.window.chrome_style import CALM_DARK, CALM_LIGHT
-from desktop.window.icons import icon
+from desktop.window.icons import icon, themed
 from desktop.window.theme import apply_theme, current_theme
 
 WINDOW = QPalette.ColorRole.Window
@@ -76,9 +76,9 @@ def test_unknown_theme_counts_as_system(app) -> None:
 
 
 
-def icon_colours() -> set[str]:
-    """The colours a window icon is drawn in now."""
-    image = icon("send").pixmap(24, 24).toImage()
+def icon_colours(shown: QIcon | None = None) -> set[str]:
+    """The colours an icon (by default the Send icon as it would be made now) is drawn in."""
+    image = (shown or icon("send")).pixmap(24, 24).toImage()
     return {image.pixelColor(x, y).name() for x in range(24) for y in range(24)
             if image.pixelColor(x, y).alpha() == 255}  # the glyph's body, not its smoothed edge
 
@@ -90,6 +90,14 @@ def test_both_themes_apply_the_chrome_and_icons_follow_the_text(app) -> None:
         assert "QPushButton:focus" in sheet and "QLabel#mode-pill" in sheet and calm[ACCENT] in sheet
         assert "font-size" not in sheet, "the person's font size stays in charge"
         assert icon_colours() == {calm[QPalette.ColorRole.ButtonText]}
+
+
+def test_a_button_s_icon_is_drawn_again_in_each_theme(app, qtbot) -> None:
+    button = themed(QPushButton("Send"), "send")
+    qtbot.addWidget(button)
+    for scheme, calm in (("light", CALM_LIGHT), ("dark", CALM_DARK), ("light", CALM_LIGHT)):
+        apply_theme(app, scheme)
+        assert icon_colours(button.icon()) == {calm[QPalette.ColorRole.ButtonText]}
 
 
 def test_following_the_system_restyles_the_chrome(app) -> None:
