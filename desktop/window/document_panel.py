@@ -1,12 +1,14 @@
 """The documents of the open conversation: a chip each (type, title, size, an × to remove it; its menu
-also offers the compression meter), a chip with a progress bar for each file being read, a progress
+also offers the compression meter) in a row that scrolls sideways when it is full (a Qt layout: a
+layout written in Python is asked for sizes on every relayout, and each ask takes the GIL that the
+model's thread holds), a chip with a progress bar for each file being read, a progress
 bar while files are read or pre-filled (with a cancel button), and beside the buttons a pill for the
 mode the model reads them in (whole, or passages with the share seen) and a gauge of how much of the
 model's context window the conversation uses."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, Signal
+from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -14,13 +16,13 @@ from PySide6.QtWidgets import (
     QMenu,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
 
 from desktop.window.controllers.chat_controller import ContextUse
 from desktop.window.document_chip import DocumentChip, size_text
-from desktop.window.flow_layout import FlowLayout
 from desktop.window.icons import themed
 from desktop.window.stored_conversations import AttachedDocument
 
@@ -72,10 +74,18 @@ class DocumentPanel(QWidget):
         self.chip_menu = QMenu(self)
         self.measure_action = themed(self.chip_menu.addAction(MEASURE_WORDS), "compression")
         self.remove_action = themed(self.chip_menu.addAction(REMOVE_WORDS), "remove")
-        self.chips_area = QWidget(self)
+        self.chips_scroll = QScrollArea(self)
+        self.chips_scroll.setWidgetResizable(True)
+        self.chips_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.chips_scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.chips_area = QWidget(self.chips_scroll)
         self.chips_area.setObjectName("document-chips")
         self.chips_area.setAccessibleName("Attached documents")
-        self.flow = FlowLayout(self.chips_area)
+        self.flow = QHBoxLayout(self.chips_area)
+        self.flow.setContentsMargins(0, 0, 0, 0)
+        self.flow.setSpacing(6)
+        self.flow.addStretch(1)
+        self.chips_scroll.setWidget(self.chips_area)
         self.chips: list[DocumentChip] = []
         self.chosen_id: int | None = None  # the chip last focused, clicked or opened a menu on
         self.progress = QProgressBar(self)
@@ -124,13 +134,13 @@ class DocumentPanel(QWidget):
         layout.setContentsMargins(0, 4, 0, 4)
         layout.setSpacing(6)
         layout.addLayout(top)
-        layout.addWidget(self.chips_area)
+        layout.addWidget(self.chips_scroll)
         layout.addLayout(reading)
         layout.addWidget(self.progress_text)
         layout.addStretch(1)
 
     def _clear_chips(self) -> None:
-        while self.flow.count():
+        while self.flow.count() > 1:  # the last item is the stretch
             item = self.flow.takeAt(0)
             if item is not None and item.widget() is not None:
                 item.widget().hide()
@@ -154,9 +164,9 @@ class DocumentPanel(QWidget):
             bar.setMaximumHeight(self.fontMetrics().height() // 2)
             bar.setAccessibleName(f"Reading {name}")
             layout.addWidget(bar)
-            self.flow.addWidget(chip)
+            self.flow.insertWidget(self.flow.count() - 1, chip)
             self.reading[name] = bar
-            self.chips_area.setVisible(True)
+            self._fit_row(True)
         bar.setValue(int(share * 1000))
 
     def show_documents(self, documents: list[AttachedDocument]) -> None:
@@ -167,7 +177,7 @@ class DocumentPanel(QWidget):
         if shown != self._shown or self.reading:
             self._make_chips(documents)
             self._shown = shown
-        self.chips_area.setVisible(bool(documents))
+        self._fit_row(bool(documents))
         self.measure_button.setVisible(bool(documents))
         self.mode.setVisible(bool(documents) and bool(mode_text(self.use)))
         self._show_gauge(bool(documents) and self.use is not None and self.use.n_ctx > 0)
@@ -179,7 +189,7 @@ class DocumentPanel(QWidget):
             chip.remove_requested.connect(self.remove_requested)
             chip.chosen.connect(self._choose)
             chip.menu_requested.connect(self._chip_menu)
-            self.flow.addWidget(chip)
+            self.flow.insertWidget(self.flow.count() - 1, chip)
             self.chips.append(chip)
         previous = self.measure_button  # Tab reaches each chip and its × after the buttons
         for chip in self.chips:
@@ -188,6 +198,21 @@ class DocumentPanel(QWidget):
             previous = chip.remove
         if self.chosen_id not in {c.document_id for c in self.chips}:
             self.chosen_id = None
+
+    def _fit_row(self, shown: bool) -> None:
+        """The row as tall as its chips, and its scroll bar's height more when they overflow it."""
+        self.chips_scroll.setVisible(shown)
+        if not shown:
+            return
+        self.chips_area.adjustSize()
+        bar = self.chips_scroll.horizontalScrollBar().sizeHint().height()
+        overflow = self.chips_area.sizeHint().width() > max(1, self.chips_scroll.viewport().width())
+        self.chips_scroll.setFixedHeight(self.chips_area.sizeHint().height() + (bar if overflow else 0))
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if self.chips_scroll.isVisible():
+            self._fit_row(True)
 
     def show_context(self, use: ContextUse | None) -> None:
         """The mode and the share of the window used, after a pre-fill or an answer."""
