@@ -10,6 +10,7 @@ not shown."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
@@ -38,15 +39,16 @@ Move = QAbstractItemView.CursorAction
 FORWARD = (Move.MoveDown, Move.MoveNext, Move.MovePageDown, Move.MoveHome)
 
 
+@dataclass(frozen=True, slots=True)
 class Row:
     """One conversation row (or search hit) to show."""
 
-    __slots__ = ("conversation_id", "message_id", "preview", "stored_title", "tip", "title")
-
-    def __init__(self, title: str, conversation_id: int, message_id: int | None, tip: str,
-                 stored_title: str | None, preview: str) -> None:
-        self.title, self.conversation_id, self.message_id = title, conversation_id, message_id
-        self.tip, self.stored_title, self.preview = tip, stored_title, preview
+    title: str
+    conversation_id: int
+    message_id: int | None  # the hit's message, None for a conversation's own row
+    tip: str
+    stored_title: str | None
+    preview: str
 
 
 class ConversationItems(QListWidget):
