@@ -112,6 +112,13 @@ QProgressBar::chunk {{ border-radius: 5px; background: {accent}; }}
 QFrame#document-chip {{ border: 1px solid {border}; border-radius: 9px; background: {base}; }}
 QFrame#document-chip:focus {{ border: 2px solid {accent}; }}
 QLabel#chip-meta, QLabel#chip-type {{ color: {muted}; }}
+QScrollArea#chip-row QScrollBar:horizontal {{ height: 6px; border: none; background: transparent; }}
+QScrollArea#chip-row QScrollBar::handle:horizontal {{ background: {border}; border-radius: 3px;
+    min-width: 24px; }}
+QScrollArea#chip-row QScrollBar::add-line:horizontal, QScrollArea#chip-row QScrollBar::sub-line:horizontal {{
+    width: 0; border: none; background: none; }}
+QScrollArea#chip-row QScrollBar::add-page:horizontal, QScrollArea#chip-row QScrollBar::sub-page:horizontal {{
+    background: none; }}
 QLabel#mode-pill {{ border-radius: 11px; padding: 3px 10px; }}
 QLabel#mode-pill[mode="full"] {{ background: {full_bg}; color: {full_fg}; }}
 QLabel#mode-pill[mode="passages"] {{ background: {passages_bg}; color: {passages_fg}; }}

@@ -75,6 +75,7 @@ class DocumentPanel(QWidget):
         self.measure_action = themed(self.chip_menu.addAction(MEASURE_WORDS), "compression")
         self.remove_action = themed(self.chip_menu.addAction(REMOVE_WORDS), "remove")
         self.chips_scroll = QScrollArea(self)
+        self.chips_scroll.setObjectName("chip-row")
         self.chips_scroll.setWidgetResizable(True)
         self.chips_scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.chips_scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -166,7 +167,8 @@ class DocumentPanel(QWidget):
             layout.addWidget(bar)
             self.flow.insertWidget(self.flow.count() - 1, chip)
             self.reading[name] = bar
-            self._fit_row(True)
+            self._fit_row()
+            self.chips_scroll.setVisible(True)
         bar.setValue(int(share * 1000))
 
     def show_documents(self, documents: list[AttachedDocument]) -> None:
@@ -176,8 +178,9 @@ class DocumentPanel(QWidget):
                  for a in documents]
         if shown != self._shown or self.reading:
             self._make_chips(documents)
+            self._fit_row()
             self._shown = shown
-        self._fit_row(bool(documents))
+        self.chips_scroll.setVisible(bool(documents))
         self.measure_button.setVisible(bool(documents))
         self.mode.setVisible(bool(documents) and bool(mode_text(self.use)))
         self._show_gauge(bool(documents) and self.use is not None and self.use.n_ctx > 0)
@@ -199,20 +202,12 @@ class DocumentPanel(QWidget):
         if self.chosen_id not in {c.document_id for c in self.chips}:
             self.chosen_id = None
 
-    def _fit_row(self, shown: bool) -> None:
-        """The row as tall as its chips, and its scroll bar's height more when they overflow it."""
-        self.chips_scroll.setVisible(shown)
-        if not shown:
-            return
-        self.chips_area.adjustSize()
+    def _fit_row(self) -> None:
+        """The row as tall as its chips and its (thin) scroll bar, measured when the chips change and
+        not on every resize: a resize handler in Python runs each time the voice panel comes or goes,
+        and measuring there stalled the window for 56 ms in `longwit bench ui`."""
         bar = self.chips_scroll.horizontalScrollBar().sizeHint().height()
-        overflow = self.chips_area.sizeHint().width() > max(1, self.chips_scroll.viewport().width())
-        self.chips_scroll.setFixedHeight(self.chips_area.sizeHint().height() + (bar if overflow else 0))
-
-    def resizeEvent(self, event) -> None:
-        super().resizeEvent(event)
-        if self.chips_scroll.isVisible():
-            self._fit_row(True)
+        self.chips_scroll.setFixedHeight(self.chips_area.sizeHint().height() + bar)
 
     def show_context(self, use: ContextUse | None) -> None:
         """The mode and the share of the window used, after a pre-fill or an answer."""
