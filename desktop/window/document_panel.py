@@ -166,6 +166,7 @@ class DocumentPanel(QWidget):
             bar.setAccessibleName(f"Reading {name}")
             layout.addWidget(bar)
             self.flow.insertWidget(self.flow.count() - 1, chip)
+            chip.show()  # now, not when the layout gets to it: the row's height counts shown chips only
             self.reading[name] = bar
             self._fit_row()
             self.chips_scroll.setVisible(True)
@@ -193,6 +194,7 @@ class DocumentPanel(QWidget):
             chip.chosen.connect(self._choose)
             chip.menu_requested.connect(self._chip_menu)
             self.flow.insertWidget(self.flow.count() - 1, chip)
+            chip.show()  # now, not when the layout gets to it: the row's height counts shown chips only
             self.chips.append(chip)
         previous = self.measure_button  # Tab reaches each chip and its × after the buttons
         for chip in self.chips:

@@ -190,3 +190,14 @@ def test_a_chip_s_size_reads_as_pages_length_or_characters() -> None:
     assert size_text(attached("audio", DocumentExtent(None, 3725.4)), None) == "1:02:05 · 12,345 characters"
     assert size_text(attached("text", DocumentExtent(None, None)), 4052) == "4,052 tokens"
     assert type_label("markdown") == "MD" and type_label("rtf") == "RTF"
+
+
+def test_the_chip_row_is_as_tall_as_its_chips(qtbot) -> None:
+    panel = DocumentPanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.show_file_progress("notes.txt", 0.5)  # the row is on screen when the chips arrive
+    qtbot.wait(10)
+    panel.show_documents([AttachedDocument(Document(1, "Notes", None, "s", "text", 10, 99, 1, ""))])
+    chip = panel.chips[0]
+    assert panel.chips_scroll.height() >= chip.sizeHint().height()
