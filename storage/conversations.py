@@ -16,6 +16,16 @@ from storage.word_timings import WordTiming, insert_word_timings
 TITLE_LENGTH = 60
 # Timestamps can tie within a clock tick; the newest message id breaks the tie.
 MOST_RECENT_FIRST = "c.updated DESC, COALESCE(MAX(m.id), 0) DESC, c.id DESC"
+PREVIEW_CHARS = 200  # enough for one line of the list; the rest of a long answer stays in the file
+# The conversation's columns with its message count and the start of its last question or answer,
+# read in the same statement as the list (the subquery walks the (conversation_id, id) index
+# backwards), not one query per conversation.
+CONVERSATION_COLUMNS = (
+    "c.id, c.title, c.model, c.created, c.updated, COUNT(m.id), "
+    f"COALESCE((SELECT substr(l.content, 1, {PREVIEW_CHARS}) FROM messages l "
+    "WHERE l.conversation_id = c.id AND l.role IN ('user', 'assistant') "
+    "ORDER BY l.id DESC LIMIT 1), '')"
+)
 
 
 def now() -> str:
@@ -55,6 +65,7 @@ class Conversation:
     created: str
     updated: str
     message_count: int = 0
+    preview: str = ""  # the start of the last question or answer, for the window's list
 
 
 @dataclass(frozen=True)
@@ -139,7 +150,7 @@ class ConversationStore:
     def get(self, conversation_id: int) -> Conversation:
         with translated_errors(self.path):
             row = self.db.execute(
-                "SELECT c.id, c.title, c.model, c.created, c.updated, COUNT(m.id) "
+                f"SELECT {CONVERSATION_COLUMNS} "
                 "FROM conversations c LEFT JOIN messages m ON m.conversation_id = c.id "
                 "WHERE c.id = ? GROUP BY c.id",
                 [conversation_id],
@@ -159,7 +170,7 @@ class ConversationStore:
     def list(self, limit: int = 50) -> list[Conversation]:
         with translated_errors(self.path):
             rows = self.db.execute(
-                "SELECT c.id, c.title, c.model, c.created, c.updated, COUNT(m.id) "
+                f"SELECT {CONVERSATION_COLUMNS} "
                 "FROM conversations c LEFT JOIN messages m ON m.conversation_id = c.id "
                 f"GROUP BY c.id ORDER BY {MOST_RECENT_FIRST} LIMIT ?",
                 [limit],

@@ -9,6 +9,8 @@ from collections.abc import Callable
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
+from desktop.window.icons import themed
+
 KIND_COLOURS = {"error": "#b3261e", "warning": "#8a6d00", "info": "#1f5fa8"}
 
 
@@ -19,9 +21,11 @@ class Banner(QWidget):
         self.text = QLabel(self)
         self.text.setWordWrap(True)
         self.action = QPushButton(self)
-        self.close_button = QPushButton("✕", self)
+        self.action.setAccessibleName("Act on the message")  # named after the action once shown
+        self.close_button = themed(QPushButton(self), "remove")
         self.close_button.setFlat(True)
         self.close_button.setToolTip("Dismiss")
+        self.close_button.setAccessibleName("Dismiss")
         layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 4, 8, 4)
         layout.addWidget(self.text, 1)
@@ -48,6 +52,7 @@ class Banner(QWidget):
         self.setAutoFillBackground(True)
         self.action.setVisible(action is not None)
         self.action.setText(action or "")
+        self.action.setAccessibleName(action or "")
         self._on_action, self._on_expire = on_action, on_expire
         if timeout_ms:
             self._timer.start(timeout_ms)

@@ -18,10 +18,10 @@ from desktop.window.controllers.document_controller import AddedDocuments, Docum
 from desktop.window.conversation_view import ConversationView, ShownMessage
 from desktop.window.database_thread import DatabaseThread
 from desktop.window.document_panel import DocumentPanel
-from desktop.window.stored_conversations import OpenedConversation
+from desktop.window.stored_conversations import AttachedDocument, OpenedConversation
 from desktop.window.voice_panel import VoicePanel
 from engine.deliberation import DEFAULT_SAMPLES, TimeLeft
-from storage import ConversationStore, Document
+from storage import ConversationStore
 
 
 class ChatPane(QWidget):
@@ -144,7 +144,7 @@ class ChatPane(QWidget):
 
     def show_pinned(self, conversation_id: int) -> None:
         """Redraw the documents list of `conversation_id` if it is still open, once read."""
-        def show(documents: list[Document]) -> None:
+        def show(documents: list[AttachedDocument]) -> None:
             if conversation_id == self.conversation_id:
                 self.document_panel.show_documents(documents)
 
@@ -244,7 +244,7 @@ class ChatPane(QWidget):
         """Pin a stored document (chosen in the library) to the open conversation, a new one when
         none is open, and have the model read it; `then(conversation_id)` once it is pinned."""
         def pin(conversation_id: int) -> None:
-            def pinned(documents: list[Document]) -> None:
+            def pinned(documents: list[AttachedDocument]) -> None:
                 if conversation_id == self.conversation_id:
                     self.document_panel.show_documents(documents)
                 self.chat.prefill(conversation_id)
@@ -261,7 +261,7 @@ class ChatPane(QWidget):
         if conversation_id is None:
             return
 
-        def unpinned(documents: list[Document]) -> None:
+        def unpinned(documents: list[AttachedDocument]) -> None:
             if conversation_id == self.conversation_id:
                 self.document_panel.show_documents(documents)
             self.chat.prefill(conversation_id)  # after the unpin, which the pre-fill reads

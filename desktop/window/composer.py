@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from desktop.window.controllers.dictation_controller import FINISHING, IDLE, LISTENING, STARTING
 from desktop.window.dictated_text import DictatedText
+from desktop.window.icons import themed
 
 PLACEHOLDER = ("Ask anything, or drop documents here. Enter sends, Shift+Enter adds a line, "
                "Up edits your last message.")
@@ -31,6 +32,9 @@ def recording_palette() -> QPalette:
     for role, colour in ((QPalette.ColorRole.Button, "#b3261e"), (QPalette.ColorRole.ButtonText, "#ffffff")):
         palette.setColor(role, QColor(colour))
     return palette
+
+
+BOX_LINES = 5  # the box grows to this many lines of the person's font, then scrolls
 
 
 class MessageBox(QPlainTextEdit):
@@ -68,12 +72,15 @@ class Composer(QWidget):
         self.box = MessageBox(self)
         self.box.setObjectName("composer")
         self.box.setPlaceholderText(PLACEHOLDER)
-        self.box.setMaximumHeight(120)
+        self.box.setAccessibleName("Message")
+        self.box.setTabChangesFocus(True)  # Tab goes on to the buttons, as in any form
+        self.box.setMaximumHeight(self.box.fontMetrics().lineSpacing() * BOX_LINES + 20)
         self.action = QPushButton("Send", self)
         self.action.setObjectName("send")
-        self.again = QPushButton("Regenerate", self)
+        self.again = themed(QPushButton("Regenerate", self), "regenerate")
         self.again.setObjectName("regenerate")
         self.again.setToolTip("Answer the last question again (Ctrl+R)")
+        self.again.setAccessibleName("Regenerate the last answer")
         self.dictate = QPushButton(DICTATE_TEXT[IDLE], self)
         self.dictate.setObjectName("dictate")
         self.dictate.setCheckable(True)
@@ -98,6 +105,7 @@ class Composer(QWidget):
         buttons.addWidget(self.again)
         buttons.addWidget(self.dictate)
         buttons.addWidget(self.level)
+        buttons.addStretch(1)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.box, 1)
@@ -109,11 +117,15 @@ class Composer(QWidget):
         self.action.clicked.connect(self._send_or_stop)
         self.again.clicked.connect(self.regenerate)
         self.dictate.clicked.connect(self._dictate_clicked)
+        self.set_answering(False)
 
     def set_answering(self, answering: bool) -> None:
         self.answering = answering
         self.action.setText("Stop" if answering else "Send")
+        # On the accent-coloured button the icon takes the colour of text on the accent.
+        themed(self.action, "stop" if answering else "send", QPalette.ColorRole.HighlightedText)
         self.action.setToolTip("Stop the answer (Esc)" if answering else "Send (Enter)")
+        self.action.setAccessibleName("Stop the answer" if answering else "Send the message")
         self.again.setEnabled(not answering)
 
     def bring_back(self, text: str) -> None:

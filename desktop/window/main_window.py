@@ -61,6 +61,7 @@ from desktop.window.document_viewer import CitedPassage, DocumentViewer, find_ci
 from desktop.window.model_status import ModelStatus
 from desktop.window.theme import apply_theme
 from desktop.window.welcome import loaded_state, loading_state
+from desktop.window.window_chrome import install_chrome
 from engine.model_host import ModelCard
 from media.speech_to_text import parse_tokenizer_ahead
 from storage import ConversationStore, DocumentStore, ModelUse, ModelUseLog
@@ -113,13 +114,13 @@ class MainWindow(QMainWindow):
         self.viewer: DocumentViewer | None = None
         self.picker: ModelPickerDialog | None = None
         self.settings_dialog: SettingsDialog | None = None
-        self.model_status = ModelStatus(self)
-        self.statusBar().addPermanentWidget(self.model_status)
+        self.model_status = ModelStatus(self)  # a pill in the top bar (window_chrome)
         self.speech = DictationAndReading(self)
         self.dictation, self.reading = self.speech.dictation, self.speech.reading
         self._build_layout()
         self.actions_by_name: dict[str, QAction] = {}
         self._build_menus()
+        self.voice_button = install_chrome(self)
         self._connect()
         self._restore_state()
         self.refresh_sidebar()

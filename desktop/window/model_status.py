@@ -1,13 +1,18 @@
-"""The status bar's model: which one answers, with what window and where, and a moving bar while
-another loads (llama.cpp reports no steps)."""
+"""The model's pill at the top of the window: which model answers, with what window and where (CPU
+or GPU), a moving bar while another loads (llama.cpp reports no steps), and a button that opens the
+model picker."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QWidget
+from PySide6.QtCore import QEvent, QSize, Qt, Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QToolButton, QWidget
 
+from desktop.window.icons import icon, themed
 from engine.model_host import ModelCard
+
+NO_MODEL = "No model loaded"
 
 
 def describe_card(card: ModelCard) -> str:
@@ -16,24 +21,79 @@ def describe_card(card: ModelCard) -> str:
     return f"{card.name} · {card.n_ctx:,}-token context · {gpu} · {card.n_threads} threads"
 
 
-class ModelStatus(QWidget):
+def card_detail(card: ModelCard) -> str:
+    """The pill's second part: the window and where the model runs."""
+    where = "CPU" if card.gpu_layers == 0 else "GPU"
+    return f"{card.n_ctx:,} context · {where}"
+
+
+class ModelStatus(QFrame):
+    choose_requested = Signal()
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setObjectName("model-pill")
+        self.chip = QLabel(self)
+        self.chip.setAccessibleName("Model")
         self.busy = QProgressBar(self)
         self.busy.setRange(0, 0)
-        self.busy.setMaximumWidth(120)
+        self.busy.setMaximumWidth(90)
+        self.busy.setMaximumHeight(self.fontMetrics().height() // 2)
+        self.busy.setTextVisible(False)
+        self.busy.setAccessibleName("Loading the model")
         self.busy.hide()
-        self.label = QLabel("No model loaded", self)
+        self.label = QLabel(NO_MODEL, self)
+        self.label.setObjectName("model-name")
+        self.detail = QLabel(self)
+        self.detail.setObjectName("model-detail")
+        self.choose = QToolButton(self)
+        themed(self.choose, "mdi6.chevron-down")
+        self.choose.setToolTip("Choose model… (Ctrl+M)")
+        self.choose.setAccessibleName("Choose model")
+        self.choose.setAutoRaise(True)
+        self.choose.clicked.connect(self.choose_requested)
         layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.busy)
-        layout.addWidget(self.label)
+        layout.setContentsMargins(10, 2, 4, 2)
+        layout.setSpacing(6)
+        for widget in (self.chip, self.label, self.detail, self.busy, self.choose):
+            layout.addWidget(widget)
+        self.where = "model"
+        self._show(NO_MODEL, "", "model")
+
+    def _show(self, name: str, detail: str, where: str) -> None:
+        self.where = where
+        self._draw_chip()
+        self.label.setText(name)
+        self.detail.setText(detail)
+        self.detail.setVisible(bool(detail))
+        self.setAccessibleName(f"Model: {name}" + (f", {detail}" if detail else ""))
+
+    def _draw_chip(self) -> None:
+        side = self.fontMetrics().height()
+        self.chip.setPixmap(icon(self.where).pixmap(QSize(side, side)))
+
+    def changeEvent(self, event: QEvent) -> None:
+        """A pixmap does not repaint itself: draw the chip again in the new theme's colours."""
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.StyleChange, QEvent.Type.FontChange):
+            self._draw_chip()
+        super().changeEvent(event)
 
     def loading(self, name: str) -> None:
-        self.label.setText(f"Loading {Path(name).name}…")
+        self._show(f"Loading {Path(name).name}…", "", "model")
         self.busy.show()
 
     def show_model(self, card: ModelCard | None) -> None:
         """The model answering now (after a load, or a failed one: the old model stays)."""
         self.busy.hide()
-        self.label.setText(describe_card(card) if card else "No model loaded")
+        if card is None:
+            self._show(NO_MODEL, "", "model")
+            self.setToolTip("")
+            return
+        self._show(card.name, card_detail(card), "cpu" if card.gpu_layers == 0 else "gpu")
+        self.setToolTip(describe_card(card))
+
+    def mousePressEvent(self, event) -> None:
+        """A click anywhere on the pill opens the picker, as in other local-model apps."""
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.choose_requested.emit()
+        super().mousePressEvent(event)

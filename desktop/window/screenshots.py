@@ -1,12 +1,14 @@
 """`longwit screenshots DIR` (and `make screenshots`): the window in its main states, rendered to PNG
 files so a person can look at them: the welcome while the model loads and once it has, an answer
-with Markdown, documents with the context gauge and a citation opened, a voice call, dictation
-in progress, an answer read aloud, an error banner, a conversation with highlighted code in the
-light and the dark theme, the welcome in the dark, the document library empty and with a few
-documents and a watched folder, and the Memory view with a few memories and a proposal. It
-drives the real window with the bundled model in a temporary Longwit home, offscreen when there
-is no display. The conversation with code is imported (the window's own import), so what it
-shows does not hang on what the small bundled model happens to write."""
+with Markdown, documents as chips with the reading-mode pill and the context gauge, a citation
+opened, a voice call, dictation in progress, an answer read aloud, an error banner, a
+conversation with highlighted code in the light and the dark theme, the documents and the
+welcome in the dark, the document library empty and with a few documents and a watched folder,
+and the Memory view with a few memories and a proposal. It drives the real window with the
+bundled model in a temporary Longwit home, offscreen when there is no display; a few older
+conversations are stored first so the list shows its date groups and previews. The
+conversation with code is imported (the window's own import), so what it shows does not hang
+on what the small bundled model happens to write."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import os
 import tempfile
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from PySide6.QtCore import QEventLoop, QSettings, QTimer
@@ -90,6 +93,38 @@ def settle(window) -> None:
                              lambda _none, reached=loop: reached.quit())
         QTimer.singleShot(int(TIMEOUT_S * 1000), loop.quit)
         loop.exec()
+
+
+# Earlier conversations for the list: (days ago, title, question, answer).
+EARLIER = [
+    (1, "Packing list for the coast", "What should I pack for three days on the coast?",
+     "A windproof jacket, layers, sturdy shoes and a dry bag for the boat."),
+    (4, "Moby-Dick, chapter one", "Why does Ishmael go to sea?",
+     "Whenever he feels a damp, drizzly November in his soul, he takes to the ship."),
+    (12, "Lease renewal questions", "Which clause sets the notice period?",
+     "Clause 14.2: either party may end the lease with three months' written notice."),
+    (70, "Whisper models compared", "Is tiny.en enough for dictation?",
+     "For clear speech in English, yes; base is steadier with accents and noise."),
+]
+
+
+def store_earlier_conversations(database: Path) -> None:
+    """Conversations dated days and months back, written before the window opens (with a connection of
+    its own, closed at once), so the list shows its date groups."""
+    from storage import open_database
+    from storage.conversations import insert_conversation, insert_message
+
+    db = open_database(database)
+    try:
+        with db.conn:
+            for days, title, question, answer in EARLIER:
+                when = (datetime.now(UTC) - timedelta(days=days)).isoformat(timespec="microseconds")
+                conversation = insert_conversation(db, title, None, when, when)
+                for role, text in (("user", question), ("assistant", answer)):
+                    insert_message(db, conversation, role, text, model=None, stats=None, cut=False,
+                                   created=when)
+    finally:
+        db.conn.close()
 
 
 def voice_call(window, folder: Path, out: Path, saved: list[Path]) -> None:
@@ -216,6 +251,7 @@ def take_screenshots(out: Path, progress: Callable[[str], None]) -> list[Path]:
         apply_theme(app, "light")
         settings = AppSettings(n_ctx=4096, max_tokens=160, temperature=0.3)
         qsettings = QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat)
+        store_earlier_conversations(database_path())
         window = MainWindow(settings, qsettings, database_path(), longwit_home())
         window.resize(1200, 800)
         window.show()
@@ -237,6 +273,9 @@ def take_screenshots(out: Path, progress: Callable[[str], None]) -> list[Path]:
         done = wait_for(window.chat.reply_done, TIMEOUT_S, "The answer")[0]
         settle(window)
         save(window, out, "03-documents", saved)
+        apply_theme(app, "dark")
+        save(window, out, "15-documents-dark", saved)
+        apply_theme(app, "light")
         if done.citations and done.message_id is not None:
             window.open_citation(done.message_id, done.citations[0].number)
             settle(window)

@@ -1,6 +1,6 @@
 """What the window reads from a stored conversation, as jobs for its DatabaseThread: each takes that
-thread's connection and returns plain values (messages ready to show, documents), so the GUI thread
-only draws them."""
+thread's connection and returns plain values (messages ready to show, documents with their pages or
+length), so the GUI thread only draws them."""
 
 from __future__ import annotations
 
@@ -14,6 +14,15 @@ from desktop.window.document_viewer import citation_sources
 from engine.deliberation import agreement_line
 from storage import ConversationStore, Document, DocumentStore, Message
 from storage.answer_samples import AnswerSample, AnswerSamples
+from storage.document_extents import DocumentExtent, document_extents
+
+
+@dataclass(frozen=True)
+class AttachedDocument:
+    """A document pinned to the conversation, with its pages (PDF) or length (audio) for its chip."""
+
+    document: Document
+    extent: DocumentExtent | None = None
 
 
 @dataclass(frozen=True)
@@ -22,7 +31,7 @@ class OpenedConversation:
 
     conversation_id: int
     messages: list[ShownMessage]
-    documents: list[Document]
+    documents: list[AttachedDocument]
 
 
 def meta_line(message: Message) -> str:
@@ -55,7 +64,7 @@ def read_conversation(db: sqlite_utils.Database, conversation_id: int) -> Opened
     shown = [ShownMessage(m.role, m.content, m.id, meta_line(m), tuple(sources.get(m.id, ())),
                           m.reasoning, *deliberation_parts(samples.for_message(m.id)))
              for m in messages]
-    return OpenedConversation(conversation_id, shown, documents.pinned(conversation_id))
+    return OpenedConversation(conversation_id, shown, pinned(db, conversation_id))
 
 
 def last_question(db: sqlite_utils.Database, conversation_id: int) -> str | None:
@@ -63,22 +72,22 @@ def last_question(db: sqlite_utils.Database, conversation_id: int) -> str | None
     return next((m.content for m in reversed(messages) if m.role == "user"), None)
 
 
-def pinned(db: sqlite_utils.Database, conversation_id: int) -> list[Document]:
-    return DocumentStore(db).pinned(conversation_id)
+def pinned(db: sqlite_utils.Database, conversation_id: int) -> list[AttachedDocument]:
+    documents = DocumentStore(db).pinned(conversation_id)
+    extents = document_extents(db, [d.id for d in documents])
+    return [AttachedDocument(d, extents.get(d.id)) for d in documents]
 
 
-def pin(db: sqlite_utils.Database, conversation_id: int, document_id: int) -> list[Document]:
+def pin(db: sqlite_utils.Database, conversation_id: int, document_id: int) -> list[AttachedDocument]:
     """Pin a stored document (from the library); the documents now pinned."""
-    documents = DocumentStore(db)
-    documents.pin(conversation_id, document_id)
-    return documents.pinned(conversation_id)
+    DocumentStore(db).pin(conversation_id, document_id)
+    return pinned(db, conversation_id)
 
 
-def unpin(db: sqlite_utils.Database, conversation_id: int, document_id: int) -> list[Document]:
+def unpin(db: sqlite_utils.Database, conversation_id: int, document_id: int) -> list[AttachedDocument]:
     """Unpin a document; the documents still pinned."""
-    documents = DocumentStore(db)
-    documents.unpin(conversation_id, document_id)
-    return documents.pinned(conversation_id)
+    DocumentStore(db).unpin(conversation_id, document_id)
+    return pinned(db, conversation_id)
 
 
 def without_unsaved_answer(messages: list[ShownMessage]) -> list[ShownMessage]:

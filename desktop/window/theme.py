@@ -18,6 +18,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
+from desktop.window import chrome_style
+from desktop.window.icons import refresh_icons
+
 THEMES = ("system", "light", "dark")
 
 Role = QPalette.ColorRole
@@ -51,6 +54,7 @@ def palette_for(scheme: str) -> QPalette:
         palette.setColor(role, QColor(color))
     for role in (Role.WindowText, Role.Text, Role.ButtonText):
         palette.setColor(Group.Disabled, role, QColor(DISABLED_TEXT[scheme]))
+    chrome_style.tint_palette(palette, scheme)
     return palette
 
 
@@ -89,6 +93,7 @@ def apply_theme(app: QApplication, theme: str) -> None:
         _follow_system(app, system_scheme(app))
     else:
         _force(app, theme)
+    apply_chrome(app)
 
 
 def _force(app: QApplication, scheme: str) -> None:
@@ -111,6 +116,13 @@ def _system_scheme_changed(app: QApplication, scheme: Qt.ColorScheme) -> None:
     state = _states.get(app)
     if state is not None and state.theme == "system":
         _follow_system(app, scheme)
+        apply_chrome(app)
+
+
+def apply_chrome(app: QApplication) -> None:
+    """The window chrome's style sheet and icons, in the colours of the palette just applied."""
+    app.setStyleSheet(chrome_style.style_sheet(app.palette()))
+    refresh_icons()
 
 
 def current_theme(app: QApplication) -> str:

@@ -180,12 +180,14 @@ def run_ui_benchmark(options: UiBenchmarkOptions, progress: Callable[[str], None
         started = time.perf_counter()
         from desktop.window.app import application  # after LONGWIT_HOME: nothing opens the user's data
         from desktop.window.main_window import MainWindow, start_when_shown
+        from desktop.window.theme import apply_theme
         from storage import database_path, longwit_home
 
         app = application()
         meter = StallMeter(app)
         settings = AppSettings(model=options.model, n_ctx=options.n_ctx,
                                max_tokens=options.answer_tokens, temperature=0.7)
+        apply_theme(app, settings.theme)  # as `longwit app` does: the style sheet's cost is measured too
         qsettings = QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat)
         window = MainWindow(settings, qsettings, database_path(), longwit_home())
         window.show()

@@ -14,6 +14,7 @@ from desktop.window.controllers.voice_controller import (
     THINKING,
     VoiceController,
 )
+from desktop.window.icons import themed
 
 STATE_TEXT = {
     STARTING: "Starting the call…",
@@ -46,10 +47,11 @@ class VoicePanel(QFrame):
         self.longwit = QLabel(caption("Longwit", ""), self)
         for label in (self.you, self.longwit):
             label.setWordWrap(True)
-        self.mute = QPushButton("Mute", self)
+        self.meter.setAccessibleName("Microphone level")
+        self.mute = themed(QPushButton("Mute", self), "mute")
         self.mute.setCheckable(True)
         self.mute.setToolTip("Stop sending the microphone to the call")
-        self.hang_up = QPushButton("Hang up", self)
+        self.hang_up = themed(QPushButton("Hang up", self), "hang-up")
         self.hang_up.setToolTip("End the call (Ctrl+Shift+V)")
         top = QHBoxLayout()
         top.addWidget(self.meter)
@@ -85,4 +87,5 @@ class VoicePanel(QFrame):
     def show_muted(self, muted: bool) -> None:
         self.mute.setChecked(muted)
         self.mute.setText("Unmute" if muted else "Mute")
+        themed(self.mute, "microphone" if muted else "mute")
         self.meter.setEnabled(not muted)

@@ -15,6 +15,7 @@ from storage import ConversationStore
 from tests.desktop.window_helpers import (
     ANSWER_MS,
     ask,
+    choose_sidebar_row,
     open_test_window,
     own_database,
     sidebar_rows,
@@ -83,13 +84,13 @@ def test_deleting_a_conversation_can_be_undone_then_happens(qtbot, longwit_home:
     window = open_test_window(qtbot, longwit_home)
     ask(qtbot, window, "Remember the word tangerine.")
     conversation_id = window.pane.conversation_id
-    qtbot.waitUntil(lambda: window.sidebar.items.count() == 1, timeout=SHOWN_MS)
-    window.sidebar.items.setCurrentRow(0)
+    qtbot.waitUntil(lambda: len(sidebar_rows(window)) == 1, timeout=SHOWN_MS)
+    choose_sidebar_row(window)
     window.sidebar.delete_current()
-    assert window.sidebar.items.count() == 0 and "deleted" in window.banner.message()
+    assert window.sidebar.items.count() == 0 and "deleted" in window.banner.message()  # its header too
     qtbot.mouseClick(window.banner.action, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: window.sidebar.items.count() == 1, timeout=SHOWN_MS)
-    window.sidebar.items.setCurrentRow(0)
+    qtbot.waitUntil(lambda: len(sidebar_rows(window)) == 1, timeout=SHOWN_MS)
+    choose_sidebar_row(window)
     window.sidebar.delete_current()
     qtbot.wait(UNDO_MS + 500)
 
@@ -113,7 +114,7 @@ def test_search_finds_messages_across_conversations(qtbot, longwit_home: Path) -
 
     qtbot.waitUntil(lambda: bool(rows()) and all("aardvarks" in row.lower() for row in rows()),
                     timeout=SHOWN_MS)
-    window.sidebar.items.setCurrentRow(0)
+    choose_sidebar_row(window)
     assert window.pane.conversation_id == first
     qtbot.waitUntil(lambda: "Tell me about aardvarks." in window.pane.view.plain_text(),
                     timeout=SHOWN_MS)

@@ -15,13 +15,14 @@ def test_screenshots_render_every_main_state(qtbot, tmp_path: Path) -> None:
     saved = take_screenshots(tmp_path / "shots", lambda _line: None)
     names = [path.stem for path in saved]
     for state in ("01-empty", "01-welcome", "02-answer", "03-documents", "05-voice-call",
-                  "06-error-banner", "07-dark", "08-code", "09-welcome-dark", "10-library-empty",
-                  "11-library", "12-memories", "13-dictation", "14-read-aloud"):
+                  "06-error-banner", "07-dark", "08-code", "15-documents-dark", "09-welcome-dark",
+                  "10-library-empty", "11-library", "12-memories", "13-dictation", "14-read-aloud"):
         assert state in names
     images = {path.stem: QImage(str(path)) for path in saved}
     assert all(not image.isNull() and image.width() >= 400 for image in images.values())
     assert all(images[name].width() >= 800 for name in names if name != "04-citation")
     assert mean_lightness(images["03-documents"]) > mean_lightness(images["07-dark"]) + 60
+    assert mean_lightness(images["03-documents"]) > mean_lightness(images["15-documents-dark"]) + 60
     assert mean_lightness(images["08-code"]) > mean_lightness(images["07-dark"]) + 60
     assert mean_lightness(images["01-welcome"]) > mean_lightness(images["09-welcome-dark"]) + 60
     # The library with documents has rows drawn where the empty one has only its hint.

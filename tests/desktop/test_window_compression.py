@@ -54,7 +54,7 @@ def window_with_document(qtbot, home: Path, folder: Path):
 
 def documents_shown(qtbot, window) -> None:
     """Wait for the documents list, read on the window's database thread after the pre-fill."""
-    qtbot.waitUntil(lambda: window.pane.document_panel.rows.count() > 0, timeout=ANSWER_MS)
+    qtbot.waitUntil(lambda: bool(window.pane.document_panel.chips), timeout=ANSWER_MS)
 
 
 def held_meter(monkeypatch: pytest.MonkeyPatch) -> tuple[threading.Event, threading.Event]:
@@ -131,8 +131,8 @@ def test_the_row_menu_opens_the_meter_and_cancel_stops_it_mid_measurement(
     reached, go = held_meter(monkeypatch)
     window = window_with_document(qtbot, longwit_home, tmp_path)
     panel = window.pane.document_panel
-    panel.rows.setCurrentRow(0)
-    panel.measure_action.trigger()  # "How well does the model read this?…" on the row
+    panel.choose(panel.chips[0].document_id)
+    panel.measure_action.trigger()  # "How well does the model read this?…" in the chip's menu
     view = window.compression_view
     assert view is not None and view.isVisible()
     qtbot.waitUntil(reached.is_set, timeout=ANSWER_MS)

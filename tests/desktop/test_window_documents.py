@@ -36,12 +36,12 @@ def test_a_dropped_document_is_read_prefilled_and_cited(qtbot, longwit_home: Pat
     use = prefilled.args[1]
     panel = window.pane.document_panel
     # Read again on the window's database thread after the pre-fill, with its token count.
-    qtbot.waitUntil(lambda: panel.rows.count() == 1 and "tokens" in panel.rows.item(0).text(),
+    qtbot.waitUntil(lambda: len(panel.chips) == 1 and "tokens" in panel.chips[0].size.text(),
                     timeout=ANSWER_MS)
-    assert "velmora" in panel.rows.item(0).text().lower()
+    assert "velmora" in panel.chips[0].name.text().lower() and panel.chips[0].type.text() == "MD"
     assert use.mode == "full" and use.used_tokens > sum(use.document_tokens.values()) > 20
     assert panel.gauge.isVisibleTo(window) and panel.gauge.value() == use.used_tokens
-    assert "Full context" in panel.mode.text()
+    assert panel.mode.text() == "Whole document in context" and panel.mode.isVisibleTo(window)
 
     done = ask(qtbot, window, "Which schooner ran aground on the northern reef?")
     assert done.citations, "an answer over a document carries its sources"

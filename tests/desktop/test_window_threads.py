@@ -17,6 +17,7 @@ from PySide6.QtCore import Qt
 
 from desktop.window import background
 from desktop.window.background import join_threads
+from desktop.window.conversation_delegate import PREVIEW_ROLE
 from desktop.window.main_window import MainWindow
 from storage import ConversationStore, ModelUseLog, database_path
 from tests.desktop.sql_watch import watch_sql
@@ -24,6 +25,8 @@ from tests.desktop.window_helpers import (
     ANSWER_MS,
     MODEL_LOAD_MS,
     ask,
+    choose_sidebar_row,
+    conversation_items,
     drop_files,
     open_test_window,
     own_database,
@@ -63,8 +66,8 @@ def use_the_window(qtbot, window: MainWindow, tmp_path: Path) -> None:
     window.sidebar.rename_requested.emit(conversation_id, "Fruit")
     qtbot.waitUntil(lambda: sidebar_rows(window) == ["Fruit"], timeout=SHOWN_MS)
     window.sidebar.search.setText("fruit")
-    qtbot.waitUntil(lambda: any("fruit" in row.lower() and "\n" in row for row in sidebar_rows(window)),
-                    timeout=SHOWN_MS)
+    qtbot.waitUntil(lambda: any("fruit" in str(item.data(PREVIEW_ROLE)).lower()
+                                for item in conversation_items(window)), timeout=SHOWN_MS)  # a hit
     window.sidebar.search.clear()
     qtbot.waitUntil(lambda: sidebar_rows(window) == ["Fruit"], timeout=SHOWN_MS)
     window.actions_by_name["Memories…"].trigger()  # the Memory view: list, add, measure
@@ -88,7 +91,7 @@ def use_the_window(qtbot, window: MainWindow, tmp_path: Path) -> None:
     with qtbot.waitSignal(window.chat.prefilled, timeout=ANSWER_MS):
         drop_files(window, [notes])
     panel = window.pane.document_panel
-    qtbot.waitUntil(lambda: panel.rows.count() == 1, timeout=SHOWN_MS)
+    qtbot.waitUntil(lambda: len(panel.chips) == 1, timeout=SHOWN_MS)
     window.open_citation(done.message_id, 1)  # an answer without sources: a banner says so
     qtbot.waitUntil(lambda: "no longer stored" in window.banner.message(), timeout=SHOWN_MS)
     with qtbot.waitSignal(window.transfer.exported, timeout=ANSWER_MS):
@@ -96,14 +99,14 @@ def use_the_window(qtbot, window: MainWindow, tmp_path: Path) -> None:
     window.choose_model()
     qtbot.waitUntil(lambda: window.picker is not None and window.picker.isVisible(), timeout=SHOWN_MS)
     window.picker.close()
-    panel.remove_requested.emit(int(panel.rows.item(0).data(Qt.ItemDataRole.UserRole)))
-    qtbot.waitUntil(lambda: panel.rows.count() == 0, timeout=SHOWN_MS)
+    panel.remove_requested.emit(panel.chips[0].document_id)
+    qtbot.waitUntil(lambda: not panel.chips, timeout=SHOWN_MS)
 
     announced = load_twice(qtbot, window)
     assert [card.n_ctx for card in announced] == [2048], "only the load asked for last is announced"
     assert window.chat.card.n_ctx == 2048
 
-    window.sidebar.items.setCurrentRow(0)
+    choose_sidebar_row(window)
     window.sidebar.delete_current()
     assert sidebar_rows(window) == [] and "deleted" in window.banner.message()
     window.banner.dismiss()  # the undo offer ends: deleted for good

@@ -10,7 +10,7 @@ from pathlib import Path
 import sqlite_utils
 from PySide6.QtCore import QMimeData, QPoint, QPointF, QSettings, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QTextCursor
-from PySide6.QtWidgets import QApplication, QTextBrowser
+from PySide6.QtWidgets import QApplication, QListWidgetItem, QTextBrowser
 
 from desktop.window.app_settings import AppSettings, save_settings
 from desktop.window.main_window import MainWindow, start_when_shown
@@ -49,9 +49,19 @@ def stored_messages(window: MainWindow, conversation_id: int | None = None) -> l
         return ConversationStore(db).messages(conversation_id or window.pane.conversation_id)
 
 
+def conversation_items(window: MainWindow) -> list[QListWidgetItem]:
+    """The sidebar's conversation rows (or search hits), without the date headers."""
+    return window.sidebar.items.conversation_items()
+
+
 def sidebar_rows(window: MainWindow) -> list[str]:
-    items = window.sidebar.items
-    return [items.item(i).text() for i in range(items.count())]
+    """The titles the sidebar shows, in order, without the date headers."""
+    return [item.text() for item in conversation_items(window)]
+
+
+def choose_sidebar_row(window: MainWindow, index: int = 0) -> None:
+    """Make the `index`th conversation row current, as a click or the arrow keys do."""
+    window.sidebar.items.setCurrentItem(conversation_items(window)[index])
 
 
 def drop_files(window: MainWindow, paths: list[Path]) -> None:

@@ -55,3 +55,14 @@ def test_delete_removes_messages_and_their_index_rows(store: ConversationStore) 
 def test_message_for_missing_conversation_is_refused(store: ConversationStore) -> None:
     with pytest.raises(ConversationNotFound):
         store.add_message(999, "user", "orphan")
+
+
+def test_list_carries_the_last_question_or_answer_as_a_preview(store: ConversationStore) -> None:
+    talked, empty = store.create(), store.create()
+    store.add_message(talked, "user", "Where is the lighthouse?")
+    store.add_message(talked, "assistant", "On the northern reef. " + "More. " * 100)
+    store.add_message(talked, "system", "not a turn")
+    previews = {c.id: c.preview for c in store.list()}
+    assert previews[talked].startswith("On the northern reef.") and len(previews[talked]) == 200
+    assert previews[empty] == ""
+    assert store.get(talked).preview == previews[talked]

@@ -51,12 +51,14 @@ class ContextUse:
     used_tokens: int
     n_ctx: int
     description: str = ""
+    seen_fraction: dict[int, float] = field(default_factory=dict)  # passage mode: share seen per document
 
     @classmethod
     def of(cls, context: PackedContext | None, used: int, n_ctx: int) -> ContextUse:
         if context is None:
             return cls(None, {}, used, n_ctx)
-        return cls(context.mode, dict(context.document_tokens), used, n_ctx, context.describe())
+        return cls(context.mode, dict(context.document_tokens), used, n_ctx, context.describe(),
+                   dict(context.seen_fraction))
 
 
 @dataclass(frozen=True)
