@@ -175,11 +175,17 @@ def test_tab_goes_from_the_list_through_the_conversation_to_the_composer(qtbot, 
     pane, items = window.pane, window.sidebar.items
     items.setFocus()
     qtbot.waitUntil(lambda: QApplication.focusWidget() is items, timeout=SHOWN_MS)
-    reached = []
-    for _ in range(4):
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is pane.view
+    for _ in range(10):  # Tab first steps through the view's links (the welcome's three ways in)
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+        if QApplication.focusWidget() is not pane.view:
+            break
+    reached = [QApplication.focusWidget()]
+    for _ in range(2):
         qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
         reached.append(QApplication.focusWidget())
-    assert reached == [pane.view, pane.composer.box, pane.composer.action, pane.composer.again]
+    assert reached == [pane.composer.box, pane.composer.action, pane.composer.again]
 
 
 def test_a_chip_s_size_reads_as_pages_length_or_characters() -> None:
