@@ -119,18 +119,18 @@ def test_the_library_lists_finds_attaches_and_reads_again(qtbot, longwit_home: P
         qtbot.keyClick(dialog.table, Qt.Key.Key_Return)  # Enter attaches to the open conversation
     second = window.pane.conversation_id
     assert second not in (None, first)
-    qtbot.waitUntil(lambda: window.pane.document_panel.rows.count() == 1, timeout=SHOWN_MS)
+    qtbot.waitUntil(lambda: len(window.pane.document_panel.chips) == 1, timeout=SHOWN_MS)
     qtbot.waitUntil(lambda: rows(dialog)["Keepers report"][4] == "2 conversations", timeout=SHOWN_MS)
     choose(dialog, "Bird notes")  # a second one, into the conversation now open
     with qtbot.waitSignal(window.chat.prefilled, timeout=ANSWER_MS):
         qtbot.mouseClick(dialog.attach_button, Qt.MouseButton.LeftButton)
     assert window.pane.conversation_id == second
-    qtbot.waitUntil(lambda: window.pane.document_panel.rows.count() == 2, timeout=SHOWN_MS)
+    qtbot.waitUntil(lambda: len(window.pane.document_panel.chips) == 2, timeout=SHOWN_MS)
     choose(dialog, "Keepers report")
     assert dialog.detail.text().count("href='conv:") == 2
     dialog.detail.linkActivated.emit(f"conv:{first}")  # a click on a conversation's name
     qtbot.waitUntil(lambda: window.pane.conversation_id == first, timeout=SHOWN_MS)
-    qtbot.waitUntil(lambda: window.pane.document_panel.rows.count() == 3, timeout=SHOWN_MS)
+    qtbot.waitUntil(lambda: len(window.pane.document_panel.chips) == 3, timeout=SHOWN_MS)
 
     log.write_text("The gannets returned to the cliffs in May.\n", encoding="utf-8")
     choose(dialog, "log")
@@ -191,7 +191,7 @@ def test_removing_takes_states_and_citations_and_the_answer_stays_readable(
     qtbot.mouseClick(remove, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.stack.currentWidget() is dialog.empty, timeout=SHOWN_MS)
     assert dialog.status.text().startswith("Removed “Velmora diary” (unpinned from 1 conversation(s)")
-    qtbot.waitUntil(lambda: window.pane.document_panel.rows.count() == 0, timeout=SHOWN_MS)
+    qtbot.waitUntil(lambda: len(window.pane.document_panel.chips) == 0, timeout=SHOWN_MS)
     assert not any(f.exists() for f in files) and diary.exists()
     with own_database(window) as db:
         assert db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0] == 0
