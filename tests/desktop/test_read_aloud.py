@@ -73,15 +73,22 @@ def shown(qtbot, window: MainWindow, message_id: int) -> None:
                     timeout=10_000)
 
 
+def reading_window(qtbot, longwit_home: Path, tmp_path: Path,
+                   answer: str) -> tuple[MainWindow, list[FileAudioBackend], int]:
+    """The window on the file backend (speaker written under tmp_path), showing a stored answer."""
+    window = open_test_window(qtbot, longwit_home)
+    backends: list[FileAudioBackend] = []
+    window.audio.backend_factory = speaker(tmp_path, backends)
+    message_id = stored_answer(window, answer)
+    shown(qtbot, window, message_id)
+    return window, backends, message_id
+
+
 @pytest.mark.slow
 def test_the_last_answer_is_read_aloud_without_its_code_or_citation_marks(
     qtbot, longwit_home: Path, tmp_path: Path
 ) -> None:
-    window = open_test_window(qtbot, longwit_home)
-    backends: list[FileAudioBackend] = []
-    window.audio.backend_factory = speaker(tmp_path, backends)
-    message_id = stored_answer(window, ANSWER)
-    shown(qtbot, window, message_id)
+    window, backends, message_id = reading_window(qtbot, longwit_home, tmp_path, ANSWER)
     action = window.actions_by_name["Read the last answer aloud"]
     assert action.shortcut() == QKeySequence("Ctrl+Shift+R")
     with qtbot.waitSignal(window.reading.started, timeout=5000) as started:
@@ -131,11 +138,7 @@ def stop_and_check_silence(qtbot, window: MainWindow, backend: FileAudioBackend,
 @pytest.mark.slow
 def test_a_second_press_or_esc_stops_the_reading_at_once(qtbot, longwit_home: Path,
                                                          tmp_path: Path) -> None:
-    window = open_test_window(qtbot, longwit_home)
-    backends: list[FileAudioBackend] = []
-    window.audio.backend_factory = speaker(tmp_path, backends)
-    message_id = stored_answer(window, LONG_ANSWER)
-    shown(qtbot, window, message_id)
+    window, backends, message_id = reading_window(qtbot, longwit_home, tmp_path, LONG_ANSWER)
     window.read_aloud(message_id)
     qtbot.waitUntil(lambda: len(backends) == 1, timeout=5000)  # opened on the reading's thread
     took = stop_and_check_silence(qtbot, window, backends[0], tmp_path / "speaker-0.wav",
@@ -155,11 +158,7 @@ def test_reading_and_dictation_stop_each_other_and_a_call_stops_both(
 ) -> None:
     if not JFK.exists():
         pytest.skip(f"the speech sample {JFK} is not there")
-    window = open_test_window(qtbot, longwit_home)
-    backends: list[FileAudioBackend] = []
-    window.audio.backend_factory = speaker(tmp_path, backends)
-    message_id = stored_answer(window, LONG_ANSWER)
-    shown(qtbot, window, message_id)
+    window, backends, message_id = reading_window(qtbot, longwit_home, tmp_path, LONG_ANSWER)
     window.read_aloud(message_id)
     qtbot.waitUntil(lambda: bool(backends) and backends[0].playback_position() > 0, timeout=READ_MS)
     # Dictation stops the reading, and opens the microphone once the speaker is closed.
@@ -214,11 +213,7 @@ def test_no_speaker_or_nothing_to_read_is_a_line_in_the_banner(qtbot, longwit_ho
 @pytest.mark.slow
 def test_closing_the_window_mid_reading_leaves_no_thread(qtbot, longwit_home: Path,
                                                          tmp_path: Path) -> None:
-    window = open_test_window(qtbot, longwit_home)
-    backends: list[FileAudioBackend] = []
-    window.audio.backend_factory = speaker(tmp_path, backends)
-    message_id = stored_answer(window, LONG_ANSWER)
-    shown(qtbot, window, message_id)
+    window, backends, message_id = reading_window(qtbot, longwit_home, tmp_path, LONG_ANSWER)
     before = set(threading.enumerate())
     window.read_aloud(message_id)
     qtbot.waitUntil(lambda: bool(backends) and backends[0].playback_position() > 0, timeout=READ_MS)
@@ -231,11 +226,7 @@ def test_closing_the_window_mid_reading_leaves_no_thread(qtbot, longwit_home: Pa
 def test_the_read_aloud_link_under_an_answer_reads_it_and_a_second_click_stops(
         qtbot, longwit_home: Path, tmp_path: Path) -> None:
     """The per-message action goes through the same reading as Ctrl+Shift+R."""
-    window = open_test_window(qtbot, longwit_home)
-    backends: list[FileAudioBackend] = []
-    window.audio.backend_factory = speaker(tmp_path, backends)
-    message_id = stored_answer(window, LONG_ANSWER)
-    shown(qtbot, window, message_id)
+    window, _backends, message_id = reading_window(qtbot, longwit_home, tmp_path, LONG_ANSWER)
     qtbot.waitUntil(lambda: f"message:read:{message_id}" in link_hrefs(window.pane.view),
                     timeout=10_000)
     with qtbot.waitSignal(window.reading.started, timeout=READ_MS):

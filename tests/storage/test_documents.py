@@ -19,11 +19,6 @@ from storage import (
 )
 
 
-@pytest.fixture
-def docs(store: ConversationStore) -> DocumentStore:
-    return DocumentStore(store.db)
-
-
 def new_chunks(*texts: str) -> list[NewChunk]:
     """Chunks laid out as DocumentText lays out passages: joined by a blank line."""
     chunks, start = [], 0

@@ -30,11 +30,6 @@ from storage.model_states import SavedState, StateIndex
 from storage.watched_folders import WatchedFolders
 
 
-@pytest.fixture
-def docs(store: ConversationStore) -> DocumentStore:
-    return DocumentStore(store.db)
-
-
 def add(docs: DocumentStore, sha: str, *texts: str, title: str = "A title", kind: str = "text",
         pages: bool = False) -> int:
     chunks, start = [], 0
