@@ -71,9 +71,8 @@ def bounded(function: Callable) -> Callable:
         check_arguments(args, kwargs)
         return function(*args, **kwargs)
 
-    for flag in ("jinja_pass_arg",):  # how Jinja knows a filter wants the context or environment
-        if hasattr(function, flag):
-            setattr(call, flag, getattr(function, flag))
+    if hasattr(function, "jinja_pass_arg"):  # how Jinja knows a filter wants its context
+        call.jinja_pass_arg = function.jinja_pass_arg  # type: ignore[attr-defined]
     return call
 
 

@@ -243,7 +243,11 @@ def long_voice_call(host: ModelHost, home: Path, turns: int, report: Report) -> 
     mic = home / "long-call.wav"
     write_mic(mic, script)
     script_s = soundfile.info(str(mic)).duration
-    conversation = ConversationStore(open_database(home / "longwit.db")).create(title="A long call")
+    db = open_database(home / "longwit.db")
+    try:
+        conversation = ConversationStore(db).create(title="A long call")
+    finally:
+        db.conn.close()
     talk = VoiceConversation(host, conversation, GenerationOptions(max_tokens=32),
                              db_path=home / "longwit.db")
     heard = [0]
