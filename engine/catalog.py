@@ -14,6 +14,7 @@ from pathlib import Path
 
 from engine.errors import BundledModelMissing, ModelNotFound, NotDownloaded, UnknownCatalogueModel
 from engine.model_catalogue import find_entry
+from storage.paths import private_folder
 
 DEFAULT_MODEL = "smollm2-135m-instruct"
 # How much of a document the bundled files read reliably, until the person's own `longwit probe` of
@@ -82,7 +83,7 @@ def locate_gemma3(models_dir: Path) -> Path:
     target, expected = gemma3_target(models_dir)
     if target.is_file() and target.stat().st_size == expected:
         return target
-    models_dir.mkdir(parents=True, exist_ok=True)
+    private_folder(models_dir)
     partial = target.with_name(f"{target.name}.{os.getpid()}.partial")
     try:
         gemma_package.assemble(partial, overwrite=True)  # verifies the sha256

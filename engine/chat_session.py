@@ -30,7 +30,7 @@ from engine.memory_proposals import propose_memories
 from engine.model_host import ModelHost, PreparedPrompt, ReplyStream
 from engine.prompt_model import PromptModel
 from engine.reasoning import opens_thinking
-from engine.recall import RecallCandidates, RecallOptions, recall_candidates
+from engine.recall import RecallCandidates, RecalledItem, RecallOptions, kept_sources, recall_candidates
 from engine.recall_context import RecallBlock, fit_recalled, recall_budget, with_recalled
 from engine.reply import Reply
 from engine.state_cache import StateCache
@@ -40,6 +40,7 @@ from storage.answer_samples import AnswerSample, AnswerSamples
 from storage.citations import CitationStore
 from storage.memory_store import Memory, MemoryStore, Saved
 from storage.recall_index import RecallIndex
+from storage.recalled_sources import RecalledSources
 from storage.word_timings import WordTiming
 
 DEFAULT_SYSTEM_PROMPT = (
@@ -329,7 +330,9 @@ class ChatSession:
         ])
 
     def save_answer(self, result: GenerationResult, text: str, citations: list[Citation],
-                    cut: bool, reasoning: str = "") -> int:
+                    cut: bool, reasoning: str = "", recalled: Sequence[RecalledItem] = ()) -> int:
+        """Save the answer with its citations and what was recalled for it (kept so the window
+        can show and follow them later)."""
         card = self.host.card
         stats = MessageStats(
             prompt_tokens=result.prompt_tokens,
@@ -352,4 +355,6 @@ class ChatSession:
             CitationStore(self.store.db).add(
                 message_id, [(c.number, c.chunk_id, c.how) for c in citations]
             )
+        if recalled:
+            RecalledSources(self.store.db).add(message_id, kept_sources(list(recalled)))
         return message_id

@@ -23,6 +23,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import sqlite_utils
+
 from engine.chat_session import ChatSession
 from engine.document_context import document_context
 from engine.errors import EngineError
@@ -30,6 +32,7 @@ from engine.filler_text import sentences
 from engine.generation import GenerationOptions
 from engine.loader import LoadedModel, LoadOptions
 from engine.model_host import ModelHost
+from engine.state_cache import StateCache
 from engine.turn_timing import ask_timed
 from storage import ConversationStore, DocumentStore, NewChunk, open_database
 
@@ -103,25 +106,39 @@ def store_document(documents: DocumentStore, title: str, chunks: list[str]) -> i
 
 @dataclass
 class Workspace:
-    """A temporary Longwit home: database, saved states, the loaded model."""
+    """A temporary Longwit home: database, saved states, the loaded model. One connection for the
+    stores and one state cache for every session, as the window has; `close` ends both."""
 
     home: Path
     host: ModelHost
     options: ContextBenchmarkOptions
+    db: sqlite_utils.Database | None = None
+    states: StateCache = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.states = StateCache(self.home / "states", self.database)
 
     @property
     def database(self) -> Path:
         return self.home / "longwit.db"
 
     def stores(self) -> tuple[ConversationStore, DocumentStore]:
-        db = open_database(self.database)
-        return ConversationStore(db), DocumentStore(db)
+        if self.db is None:
+            self.db = open_database(self.database)
+        return ConversationStore(self.db), DocumentStore(self.db)
+
+    def close(self) -> None:
+        """The stores' connection here, the state cache's on the model's thread that opened it."""
+        if self.db is not None:
+            self.db.conn.close()
+            self.db = None
+        self.host.call(lambda _model: self.states.close())
 
     def session(self, conversations: ConversationStore, documents: DocumentStore, document_id: int,
                 passages: int | None = None) -> ChatSession:
         card = self.host.card
         context = document_context(documents, [document_id], self.home, self.database,
-                                   str(card.path) if card else None)
+                                   str(card.path) if card else None, self.states)
         assert context is not None
         session = ChatSession(self.host, conversations, conversations.create("bench"),
                               options=GenerationOptions(max_tokens=self.options.answer_tokens,
@@ -170,8 +187,11 @@ def needle_grid(ws: Workspace, progress: Callable[[str], None]) -> dict[str, Any
     # answer, and the window itself (less that room) when a longer length was asked for.
     largest = (n_ctx - ROOM_TOKENS) // 256 * 256
     fits = [n for n in ws.options.lengths if n <= largest]
-    if any(n > largest for n in ws.options.lengths) and largest not in fits:
+    if any(n > largest for n in ws.options.lengths) and largest not in fits and largest > 0:
         fits.append(largest)
+    if not fits:
+        progress(f"No needle grid: a {n_ctx:,}-token window leaves no room for a haystack "
+                 f"beside {ROOM_TOKENS:,} tokens of prompt and answer (use --ctx).")
     cells = []
     for length in fits:
         for index, depth in enumerate(ws.options.depths):
@@ -232,9 +252,12 @@ def restored_probe() -> None:
         host.load(options.model, options.load)
         load_s = time.perf_counter() - started
         ws = Workspace(Path(request["home"]), host, options)
-        conversations, documents = ws.stores()
-        figures = timed_first_token(ws.session(conversations, documents, request["document_id"]),
-                                    request["question"])
+        try:
+            conversations, documents = ws.stores()
+            figures = timed_first_token(ws.session(conversations, documents, request["document_id"]),
+                                        request["question"])
+        finally:
+            ws.close()
         figures["load_s"] = round(load_s, 4)
         print(json.dumps(figures))
     finally:
@@ -299,10 +322,13 @@ def run_context_benchmark(
             ws = Workspace(Path(folder), host, options)
             result: dict[str, Any] = {"model": card.name, "n_ctx": card.n_ctx,
                                       "n_threads": card.n_threads, "gpu_layers": card.gpu_layers}
-            if grid:
-                result["needle"] = needle_grid(ws, progress)
-            if ttft:
-                result["ttft"] = ttft_table(ws, progress)
+            try:
+                if grid:
+                    result["needle"] = needle_grid(ws, progress)
+                if ttft:
+                    result["ttft"] = ttft_table(ws, progress)
+            finally:
+                ws.close()  # before the folder goes
             return result
     finally:
         host.close()

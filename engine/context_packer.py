@@ -29,7 +29,7 @@ from engine.document_prompt import (
     question_with_passages,
     system_with_documents,
 )
-from engine.evidence import Evidence, best_windows
+from engine.evidence import Evidence, best_windows, says_more
 from engine.evidence_ranking import rank_by_question_bits
 from engine.kv_cache import common_prefix_length, reusable_prefix
 from engine.loader import LoadedModel
@@ -140,14 +140,22 @@ class ContextPacker:
         # The same decision for every question (and for the pre-fill before the first, which has
         # none), or a document read whole on drop would be packed as passages when asked about.
         prefix = self.prefix_length(model, whole)
-        if prefix + QUESTION_ALLOWANCE <= usable and prefix + model.count_tokens(question) <= budget:
-            return self.finish(model, whole, history, question, best, start, reserve, FULL,
-                               recalled=recalled)
+        if prefix + QUESTION_ALLOWANCE <= usable:
+            # Windows of long sentences can pass the allowance: the weakest go, not the document.
+            shown, asking = best, question
+            while shown and prefix + model.count_tokens(asking) > budget:
+                shown = shown[:-1]
+                asking = with_recalled(
+                    question_with_passages(asked, shown, numbered, self.options.question_first),
+                    recalled)
+            if prefix + model.count_tokens(asking) <= budget:
+                return self.finish(model, whole, history, asking, shown, start, reserve, FULL,
+                                   recalled=recalled)
         brief = system_with_documents(self.system_prompt, self.documents, False, numbered)
         room = usable - self.prefix_length(model, brief) - model.count_tokens(question)
         chosen = []
         if self.options.passage_context:
-            chosen = self.fill_passages(model, hits, int(room * (1 - HISTORY_SHARE)) - 64)
+            chosen = self.fill_passages(model, hits, int(room * (1 - HISTORY_SHARE)) - 64, asked)
         if self.options.best_last:
             # Hits, then their neighbours, turned round: the best hit and the best window end up
             # right before the question, where a small model reads best.
@@ -181,9 +189,12 @@ class ContextPacker:
         return rank_by_question_bits(model, len(prefix), asked, candidates,
                                      self.options.evidence_windows)
 
-    def fill_passages(self, model: PromptModel, hits: list[DocumentChunk], room: int) -> list:
+    def fill_passages(self, model: PromptModel, hits: list[DocumentChunk], room: int,
+                      asked: str) -> list:
         """The best hits until `room` tokens are used, then their neighbours while room is left:
-        with a small budget, six hits tell a small model more than two hits and their neighbours."""
+        with a small budget, six hits tell a small model more than two hits and their neighbours.
+        A chunk of headings alone (a title, "Spectre (2015 film)" twice) is left out: BM25 ranks
+        it high for being short, and it took the room of the chunk that held the answer."""
         by_place = {(c.document_id, c.ordinal): c for d in self.documents for c in d.chunks}
         chosen: dict[tuple[int, int], DocumentChunk] = {}
         used = 0
@@ -195,7 +206,7 @@ class ContextPacker:
         ]
         for place in [(hit.document_id, hit.ordinal) for hit in hits] + around:
             chunk = by_place.get(place)
-            if chunk is None or place in chosen:
+            if chunk is None or place in chosen or not says_more(asked, chunk.text):
                 continue
             if chunk.chunk_id not in self._chunk_tokens:
                 self._chunk_tokens[chunk.chunk_id] = model.count_tokens(chunk.text)

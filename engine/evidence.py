@@ -56,9 +56,41 @@ def expanded(question: str, index: PassageIndex, terms: int, feedback: int = 3) 
     return " ".join([query, *extra])
 
 
+WORD = re.compile(r"[^\W_]+", re.UNICODE)
+SENTENCE_CLOSE = re.compile(r"[.!?:;…。！？]['\"’”)\]]*$")
+HEADING_WORDS = 8
+
+
+def word_set(text: str) -> set[str]:
+    return {w.casefold() for w in WORD.findall(text)}
+
+
+def is_heading(sentence: str) -> bool:
+    """A title or heading: a few words with no sentence's ending ("Spectre (2015 film)")."""
+    return len(sentence.split()) < HEADING_WORDS and not SENTENCE_CLOSE.search(sentence)
+
+
+def can_answer(question: str, sentence: str) -> bool:
+    """Whether the sentence can be evidence: not a heading, and saying something the question
+    does not. A heading or a title shares its few words with a question about it, so BM25 ranks it
+    above every sentence, and shown last before the question it answers nothing: SmolLM2 copied
+    "To Kill a Mockingbird" ("1. To") and "Spectre (2015 film)" three times as its answers."""
+    return not is_heading(sentence) and bool(word_set(sentence) - word_set(question) - STOPWORDS)
+
+
 def adjacent(one: DocumentChunk, other: DocumentChunk) -> bool:
     """Whether two chunks are the same or next to each other in one document."""
     return one.document_id == other.document_id and abs(one.ordinal - other.ordinal) <= 1
+
+
+def says_more(question: str, text: str) -> bool:
+    """Whether any sentence of `text` could be evidence for the question (see `can_answer`)."""
+    return any(can_answer(question, sentence) for sentence in split_sentences(text))
+
+
+def joins(near: tuple[DocumentChunk, str], middle: tuple[DocumentChunk, str]) -> bool:
+    """Whether a sentence beside a window's middle one belongs in its window."""
+    return adjacent(near[0], middle[0]) and not is_heading(near[1])
 
 
 def best_windows(question: str, chunks: Sequence[DocumentChunk], count: int,
@@ -79,13 +111,14 @@ def best_windows(question: str, chunks: Sequence[DocumentChunk], count: int,
     chosen: list[Evidence] = []
     used: set[int] = set()
     for position in ranked:
-        if position in used:
+        if position in used or not can_answer(question, sentences[position][1]):
             continue
         low, high = position, position
-        for step in range(1, neighbours + 1):
-            for near in (position - step, position + step):
-                if 0 <= near < len(sentences) and adjacent(sentences[near][0], sentences[position][0]):
-                    low, high = min(low, near), max(high, near)
+        for _step in range(neighbours):  # a heading is where a window stops
+            if low > 0 and joins(sentences[low - 1], sentences[position]):
+                low -= 1
+            if high + 1 < len(sentences) and joins(sentences[high + 1], sentences[position]):
+                high += 1
         used.update(range(low, high + 1))
         text = " ".join(sentence for _chunk, sentence in sentences[low : high + 1])
         chosen.append(Evidence(sentences[position][0], text))

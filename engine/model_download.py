@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import re
-import shutil
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -46,14 +45,11 @@ from engine.gguf_file import GGUF_MAGIC, read_gguf_info
 from engine.model_catalogue import CatalogueEntry
 from engine.partial_download import PartialDownload
 from storage import crash_points
+from storage.paths import disk_free_bytes, private_folder
 
 HEX_SHA256 = re.compile(r"[0-9a-fA-F]{64}")
 CONTENT_RANGE = re.compile(r"bytes\s+(?:(\d+)-\d+|\*)/(\d+|\*)")
 HASH_BLOCK = 4 << 20
-
-
-def disk_free(folder: Path) -> int:
-    return shutil.disk_usage(folder).free
 
 
 @dataclass(frozen=True)
@@ -64,7 +60,7 @@ class DownloadOptions:
     retry_wait_s: float = 1.0
     headroom_bytes: int = 100_000_000  # left free on the disk after the file
     report_every_s: float = 0.1
-    free_space: Callable[[Path], int] = field(default=disk_free)  # the disk's free bytes
+    free_space: Callable[[Path], int] = field(default=disk_free_bytes)  # the disk's free bytes
 
 
 @dataclass(frozen=True)
@@ -198,7 +194,7 @@ def download_model(request: DownloadRequest, options: DownloadOptions | None = N
     host = check_url(request.url)
     request = DownloadRequest(request.url, check_sha256(request.sha256), request.target, request.size)
     target = request.target
-    target.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(target.parent)
     meter = DownloadMeter(progress, request.size, options.report_every_s)
     partial = PartialDownload(target)
     if target.exists():

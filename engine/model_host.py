@@ -1,14 +1,20 @@
 """The one thread that owns the model. `llama_cpp.Llama` is not thread-safe, so every call into it
 (loading, tokenizing, generating) is sent here and runs in order; callers wait on futures and queues
-in small steps, which keeps Ctrl-C and the Qt event loop responsive while the model works."""
+in small steps, which keeps Ctrl-C and the Qt event loop responsive while the model works.
+
+Closing is bounded: the answers being written are cancelled, what waits is dropped, and the thread
+is given `CLOSE_S` to end; one that does not (a load cannot be interrupted) is named in the log and
+left behind, a daemon that does not keep the app from exiting."""
 
 from __future__ import annotations
 
+import logging
 import queue
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -16,12 +22,16 @@ from typing import TypeVar
 from engine.errors import EngineError
 from engine.generation import GenerationOptions, GenerationResult, generate
 from engine.loader import LoadedModel, LoadOptions, load_model
+from engine.model_thread import ModelThread
 from engine.remote.remote_model import RemoteEngine, RemoteModel, connect
 from engine.remote.remote_writer import remote_generate
 
 T = TypeVar("T")
 Writer = Callable[..., GenerationResult]  # generate(model, tokens, options, cancel, on_text, stops, …)
 POLL_S = 0.05
+CLOSE_S = 10.0  # closing waits this long for the model's thread (a token takes milliseconds)
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -137,7 +147,8 @@ class ModelHost:
 
     def __init__(self, models_dir: Path) -> None:
         self.models_dir = models_dir
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="longwit-model")
+        self._thread = ModelThread("longwit-model")
+        self._streams: weakref.WeakSet[ReplyStream] = weakref.WeakSet()  # being written or waiting
         self._model: LoadedModel | RemoteModel | None = None
         self.card: ModelCard | None = None
         # What writes answers: llama.cpp here, or the remote engine's stream.
@@ -161,13 +172,20 @@ class ModelHost:
         """`load` without waiting: the window's way, so that no thread of its own waits for it.
         Loads queue behind each other (and behind answers) on the model's thread."""
 
-        return self._executor.submit(lambda: self._replace(load_model(name_or_path, options,
-                                                                      self.models_dir)))
+        return self._thread.submit(lambda: self._replace(load_model(name_or_path, options,
+                                                                     self.models_dir)),
+                                   f"loading {name_or_path or 'the default model'}")
 
     def connect(self, engine: RemoteEngine) -> ModelCard:
         """Use a remote engine instead of a local model (engine/remote): connecting, choosing its
         model and learning its window run on the model's thread, like a load."""
-        return wait_for(self._executor.submit(lambda: self._replace(connect(engine))))
+        return wait_for(self.connect_later(engine))
+
+    def connect_later(self, engine: RemoteEngine) -> Future[ModelCard]:
+        """`connect` without waiting (the window's way, as `load_later`); the current model keeps
+        answering unless the engine is reached and its model found."""
+        return self._thread.submit(lambda: self._replace(connect(engine)),
+                                   f"connecting to {engine.url}")
 
     def _replace(self, model: LoadedModel | RemoteModel) -> ModelCard:
         """Put `model` in place of the current one, which is released (on the model's thread)."""
@@ -180,7 +198,11 @@ class ModelHost:
 
     def call(self, function: Callable[[LoadedModel | RemoteModel], T]) -> T:
         """Run `function(model)` on the model's thread and return its result."""
-        return wait_for(self._executor.submit(lambda: function(self._require_model())))
+        return wait_for(self.submit(function))
+
+    def submit(self, function: Callable[[LoadedModel | RemoteModel], T]) -> Future[T]:
+        """`call` without waiting, for a caller that reports something while it waits."""
+        return self._thread.submit(lambda: function(self._require_model()))
 
     def stream(
         self,
@@ -212,21 +234,39 @@ class ModelHost:
                 else:  # handed to the reader, who raises it
                     reply.close(None, error)
 
-        self._executor.submit(work)
+        self._streams.add(reply)
+        job = self._thread.submit(work, "writing an answer")
+        # Dropped at closing before it began: the reader is told, instead of waiting forever.
+        job.add_done_callback(lambda done: done.cancelled() and reply.close(
+            GenerationResult.cancelled_before_start()))
         return reply
 
     def forget_cache(self) -> None:
         """Empty the KV cache, so that the next prompt is read from scratch (benchmarks)."""
         self.call(lambda model: model.llama.reset() if isinstance(model, LoadedModel) else None)
 
-    def close(self) -> None:
-        def release() -> None:
-            if self._model is not None:
-                self._model.release()
-                self._model = None
+    def close(self, timeout_s: float = CLOSE_S, last: Callable[[], None] | None = None) -> bool:
+        """Cancel the answers being written, drop the calls not begun, run `last` on the model's
+        thread (to close what lives there), release the model, and wait for the thread at most
+        `timeout_s`. True if it ended; if not, the log says what it was doing, and the app exits
+        without it."""
 
-        self._executor.submit(release)
-        self._executor.shutdown(wait=True)
+        def release() -> None:
+            try:
+                if last is not None:
+                    last()
+            finally:
+                if self._model is not None:
+                    self._model.release()
+                    self._model = None
+
+        for reply in list(self._streams):
+            reply.cancel()
+        if self._thread.stop(release, timeout_s):
+            return True
+        logger.warning("The model's thread is still %s %.1f s after closing began; Longwit goes "
+                       "on without waiting for it.", self._thread.doing or "busy", timeout_s)
+        return False
 
 
 def card_for(model: LoadedModel | RemoteModel) -> ModelCard:

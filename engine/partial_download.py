@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from storage import crash_points
+from storage.paths import private_file, private_folder
 
 PART_SUFFIX = ".part"
 SIDECAR_SUFFIX = ".part.json"
@@ -52,12 +53,14 @@ class PartialDownload:
 
     def begin(self, url: str, sha256: str, size: int | None) -> None:
         """Write the sidecar (atomically), then make sure the part exists."""
-        self.target.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(self.target.parent)
         record = json.dumps({"url": url, "sha256": sha256, "size": size}, indent=1)
         scratch = self.sidecar.with_name(self.sidecar.name + f".{os.getpid()}")
+        scratch.unlink(missing_ok=True)
+        private_file(scratch)
         scratch.write_text(record + "\n", encoding="utf-8")
         scratch.replace(self.sidecar)
-        self.part.touch()
+        private_file(self.part)  # a model the person downloads is theirs: readable by them only
 
     def restart(self) -> None:
         """Empty the part (a server that ignored the Range request sends the file from byte 0)."""

@@ -27,8 +27,7 @@ from engine.answer_support import STOPWORDS, WORD, stem
 from engine.document_prompt import focus
 from storage.documents import ChunkHit
 from storage.recall_index import MessageHit, RecallIndex
-
-MESSAGE, PASSAGE = "message", "passage"
+from storage.recalled_sources import MESSAGE, PASSAGE, RecalledSource
 
 # Phrases that refer back to something said or read before: with one, a single shared content
 # word qualifies a text (the person says it is there).
@@ -114,6 +113,20 @@ class RecalledItem:
         where = ("earlier in this conversation" if self.same_conversation
                  else f'conversation "{self.conversation_title}"')
         return f"{where}, {self.date}, {who} {verb}"
+
+    def kept(self, ordinal: int) -> RecalledSource:
+        """As it is kept with the answer (storage/recalled_sources), numbered `ordinal`."""
+        if self.kind == PASSAGE:
+            return RecalledSource(ordinal, PASSAGE, self.label, self.text, self.document_title,
+                                  self.place, chunk_id=self.chunk_id)
+        return RecalledSource(ordinal, MESSAGE, self.label, self.text, self.conversation_title,
+                              self.date, source_message_id=self.message_id)
+
+
+def kept_sources(items: list[RecalledItem]) -> list[RecalledSource]:
+    """The recalled texts of an answer as they are kept and linked, numbered from 1 in the
+    prompt's order (the window's links name them by that number)."""
+    return [item.kept(ordinal) for ordinal, item in enumerate(items, start=1)]
 
 
 @dataclass(frozen=True)

@@ -135,7 +135,8 @@ class Reply:
                 if self.unsupported and not self.not_found:
                     self.notices.append("The answer was cut where it stopped following the passages.")
             self.message_id = self.session.save_answer(self.result, self.text, self.citations,
-                                                       stopped_by_person, self.thinking)
+                                                       stopped_by_person, self.thinking,
+                                                       self.recalled)
             if self.deliberation is not None and self.deliberation.groups is not None:
                 self.session.save_samples(self.message_id, self.deliberation)
                 self.notices.append(self.deliberation.summary() + ".")

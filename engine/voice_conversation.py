@@ -34,6 +34,12 @@ class VoiceConversation:
     def conversation_id(self) -> int:
         return self.chat.conversation_id
 
+    @property
+    def last_question_id(self) -> int | None:
+        """The person's message that the latest reply answers (saved before its first piece)."""
+        reply = self.chat.last_reply
+        return reply.user_message_id if reply is not None else None
+
     def on_event(self, event: LoopEvent) -> None:
         """Called on the loop's thread that reported the event; an AssistantTurn comes from the
         responder thread, whose connection saved the answer, so it is corrected there."""

@@ -134,27 +134,38 @@ def rms(frame: np.ndarray) -> float:
 class GateOptions:
     reference_frames: int = 10  # the speaker's level over the last 200 ms (the echo comes later)
     margin: float = 1.5  # the mic must be this many times louder than the echo would be
-    # The echo gain follows the loudest recent echo: up at once, down slowly (per frame of echo
-    # alone), so a quiet moment of the reply does not make the echo look weaker than it is.
-    attack: float = 0.5
-    release: float = 0.02
+    # The echo gain is the loudest echo-to-reference ratio of the last `memory_frames` frames of
+    # echo alone: a peak, not an average. Speech is loud and quiet by turns, so most frames' echo is
+    # well under the room's gain; an average (as first written) sank below the gain within seconds
+    # and let the raw echo through (seen in 3 of 25 Piper replies, and once in CI).
+    memory_frames: int = 250  # 5 s of echo
+    warmup_frames: int = 50  # until 1 s of echo has been heard, assume `start_gain`
     start_gain: float = 1.0  # before anything is learnt, assume the echo is as loud as the speaker
+    max_gain: float = 4.0
 
 
 class NearEndGate:
     """Chooses, frame by frame, what the turn detector hears while the app speaks.
 
     The echo canceller removes the app's own voice well but also dents a voice that talks over it
-    (double talk), which made barge-in late or missed. This gate learns how loud the echo is
+    (double talk), which made barge-in late or missed. This gate learns how loud the echo can be
     relative to the speaker signal (the room's echo gain, from frames where the person is silent)
     and, when the raw microphone is clearly louder than the echo alone could be, passes the raw
     frame, so a person cutting in is heard at full strength; otherwise the cleaned frame."""
 
     def __init__(self, options: GateOptions | None = None) -> None:
         self.options = options or GateOptions()
-        self.gain = self.options.start_gain
         self._levels = np.zeros(self.options.reference_frames)
         self._next = 0
+        self._ratios = np.zeros(self.options.memory_frames)
+        self._learnt = 0
+
+    @property
+    def gain(self) -> float:
+        """The loudest the echo has been, relative to the speaker, lately."""
+        if self._learnt < self.options.warmup_frames:
+            return self.options.start_gain
+        return float(self._ratios[: min(self._learnt, len(self._ratios))].max())
 
     def choose(self, raw: np.ndarray, cleaned: np.ndarray, speaker: np.ndarray,
                speaking: bool) -> np.ndarray:
@@ -168,7 +179,6 @@ class NearEndGate:
         if level > self.options.margin * self.gain * reference:
             return raw
         if not speaking:
-            ratio = min(level / reference, 4.0)
-            rate = self.options.attack if ratio > self.gain else self.options.release
-            self.gain += rate * (ratio - self.gain)
+            self._ratios[self._learnt % len(self._ratios)] = min(level / reference, self.options.max_gain)
+            self._learnt += 1
         return cleaned

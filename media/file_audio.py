@@ -6,7 +6,13 @@ One thread runs the clock, paced by `time.monotonic` against the start time (not
 frame, which drifts). At each tick it plays one speaker frame (written to `speaker_path`, silence where
 nothing was queued), optionally mixes that speaker signal back into the microphone with a delay and
 gain (`EchoSimulation`, a simulated room), and delivers one microphone frame. With `realtime=False` the
-ticks follow each other as fast as the callback returns: the same frames, in the same order."""
+ticks follow each other as fast as the callback returns: the same frames, in the same order.
+
+The speaker file is the timeline a listener hears, so the silences in it (before the first sound,
+and wherever the producer was late) depend on how busy the machine was. With `speaker_gaps=False`
+it holds only the audio played, back to back: the same samples however late they were queued, for
+a test that transcribes what was said (Whisper's transcript of the same speech changes with the
+silence around it)."""
 
 from __future__ import annotations
 
@@ -77,6 +83,7 @@ class FileAudioBackend(QueuedPlayback):
         echo: EchoSimulation | None = None,
         realtime: bool = True,
         tail_silence_s: float = 1.0,
+        speaker_gaps: bool = True,
     ) -> None:
         mic = load_audio(mic_path)
         tail = np.zeros(round(tail_silence_s * SAMPLE_RATE), dtype=np.float32)
@@ -86,6 +93,7 @@ class FileAudioBackend(QueuedPlayback):
         self._speaker_path = Path(speaker_path) if speaker_path is not None else None
         self._echo = _EchoLine(echo) if echo is not None else None
         self._realtime = realtime
+        self._speaker_gaps = speaker_gaps
         self._playback = PlaybackQueue()
         self._closing = threading.Event()
         self._thread: threading.Thread | None = None
@@ -135,9 +143,12 @@ class FileAudioBackend(QueuedPlayback):
                         return
                 elif self._closing.is_set():
                     return
+                played = self._playback.position()
                 speaker_frame = self._playback.next_frame()
                 if writer is not None:
-                    writer.write(speaker_frame)
+                    # Only this thread plays, so the position moved by what this frame took.
+                    writer.write(speaker_frame if self._speaker_gaps
+                                 else speaker_frame[: self._playback.position() - played])
                 frame = mic_frame.copy()
                 if self._echo is not None:
                     frame += self._echo.heard(speaker_frame)

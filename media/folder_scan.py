@@ -10,6 +10,7 @@ come back too, for the window's file-system watcher.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -23,6 +24,8 @@ from storage import Document, DocumentStore
 from storage.watched_folders import WatchedFolder, WatchedFolders
 
 SETTLE_S = 2.0
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -54,13 +57,22 @@ class FileToRead:
 
 
 def walk(root: Path) -> tuple[list[Path], list[Path]]:
-    """Supported files under `root` (sorted) and the folders walked, hidden ones skipped."""
+    """Supported files under `root` (sorted) and the folders walked, hidden ones skipped. Links to
+    folders are not followed (os.walk's default) and a link to a file outside `root` is not read:
+    a synced or unpacked folder must not bring in `notes.txt -> ~/.ssh/…`."""
     files, folders = [], []
+    inside = root.resolve()
     for where, subfolders, names in os.walk(root):
         subfolders[:] = sorted(name for name in subfolders if not is_hidden(name))
         folders.append(Path(where))
-        files += [Path(where, name) for name in names
-                  if not is_hidden(name) and Path(name).suffix.lower() in SUPPORTED_SUFFIXES]
+        for name in names:
+            path = Path(where, name)
+            if is_hidden(name) or path.suffix.lower() not in SUPPORTED_SUFFIXES:
+                continue
+            if path.is_symlink() and not path.resolve().is_relative_to(inside):
+                logger.info("a link in a watched folder leads outside it; not read")
+                continue
+            files.append(path)
     return sorted(files), folders
 
 

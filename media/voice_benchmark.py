@@ -125,6 +125,8 @@ class VoiceModels:
     new_conversation: Callable[[], object]  # later `respond` calls start a new conversation
     alone: Ask  # a reply to one question after the system prompt only
     retract: Retract | None = None  # undoes a reply begun at a pause (without it, replies wait)
+    # Called on each loop's responder thread as it ends: `respond` closes what it opened there.
+    release_thread: Callable[[], None] | None = None
 
 
 # ---- Scenarios ----------------------------------------------------------------------------------------
@@ -140,6 +142,7 @@ def run_loop(models: VoiceModels, mic: Path, done: Callable[[LoopRun], bool], ta
     run = LoopRun(backend, timed)
     loop = DuplexLoop(backend, models.stt, models.tts, timed, run.on_event, options,
                       retract=timed.retract if models.retract else None)
+    loop.on_responder_end = models.release_thread
     holder.append(loop)
     loop.start()
     try:

@@ -3,10 +3,11 @@ holds, and writing it and reading it back with every field checked.
 
 The file carries what a person needs to read the conversation elsewhere and what an import needs
 to rebuild it: each message with its role, time, model, reply statistics and (for spoken messages)
-word timings, and each citation with its passage's words, place and document, so the sources
-survive in a database that lacks the documents. Reading never trusts the file: a field that is
-missing or of the wrong type is reported by its path (`messages[2].citations[0].passage`) before
-anything is written.
+word timings, each citation with its passage's words, place and document, so the sources survive
+in a database that lacks the documents, and each text recall brought into the answer's prompt
+(an earlier message or a document's passage) with its label, words, title and place. Reading never
+trusts the file: a field that is missing or of the wrong type is reported by its path
+(`messages[2].citations[0].passage`) before anything is written.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from storage.word_timings import WordTiming
 FORMAT_NAME = "longwit-conversation"
 FORMAT_VERSION = 1
 ROLES = ("user", "assistant", "system")
+RECALL_KINDS = ("message", "passage")
 STAT_INTEGERS = ("prompt_tokens", "completion_tokens", "cached_tokens")
 STAT_NUMBERS = ("ttft_s", "tokens_per_s", "duration_s")
 
@@ -56,6 +58,18 @@ class ArchivedCitation:
 
 
 @dataclass(frozen=True)
+class ArchivedRecall:
+    """A text recall brought into an answer's prompt (storage/recalled_sources), by its words."""
+
+    number: int
+    kind: str  # "message" or "passage"
+    label: str
+    text: str
+    title: str
+    place: str
+
+
+@dataclass(frozen=True)
 class ArchivedMessage:
     role: str
     content: str
@@ -65,6 +79,7 @@ class ArchivedMessage:
     stats: MessageStats = field(default_factory=MessageStats)
     words: tuple[WordTiming, ...] = ()
     citations: tuple[ArchivedCitation, ...] = ()
+    recalled: tuple[ArchivedRecall, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -116,6 +131,8 @@ def message_dict(message: ArchivedMessage) -> dict[str, Any]:
         "cut": message.cut,
         "stats": {name: getattr(stats, name) for name in (*STAT_INTEGERS, *STAT_NUMBERS)},
         "citations": [citation_dict(c) for c in message.citations],
+        "recalled": [{"number": r.number, "kind": r.kind, "label": r.label, "text": r.text,
+                      "title": r.title, "place": r.place} for r in message.recalled],
         "words": [{"word": w.word, "start_s": w.start_s, "end_s": w.end_s,
                    "probability": w.probability} for w in message.words],
     }
@@ -248,6 +265,19 @@ def read_citation(fields: FieldReader, value: Any, where: str) -> ArchivedCitati
                             fields.choice(found, "how", at, HOW_VALUES), quote)
 
 
+def read_recall(fields: FieldReader, value: Any, where: str) -> ArchivedRecall:
+    found = fields.mapping(value, where)
+    at = f"{where}."
+    return ArchivedRecall(
+        fields.integer(found, "number", at, required=True, minimum=1),
+        fields.choice(found, "kind", at, RECALL_KINDS),
+        fields.text(found, "label", at),
+        fields.text(found, "text", at),
+        fields.text(found, "title", at, required=False) or "",
+        fields.text(found, "place", at, required=False) or "",
+    )
+
+
 def read_word(fields: FieldReader, value: Any, where: str) -> WordTiming:
     found = fields.mapping(value, where)
     at = f"{where}."
@@ -274,6 +304,10 @@ def read_message(fields: FieldReader, value: Any, where: str) -> ArchivedMessage
     numbers = [c.number for c in citations]
     if len(set(numbers)) != len(numbers):
         raise fields.invalid(f"{at}citations", "numbered without repeats")
+    recalled = tuple(read_recall(fields, r, f"{at}recalled[{i}]")
+                     for i, r in enumerate(fields.items(found, "recalled", at)))
+    if len({r.number for r in recalled}) != len(recalled):
+        raise fields.invalid(f"{at}recalled", "numbered without repeats")
     return ArchivedMessage(
         role=fields.choice(found, "role", at, ROLES),
         content=fields.text(found, "content", at),
@@ -284,6 +318,7 @@ def read_message(fields: FieldReader, value: Any, where: str) -> ArchivedMessage
         words=tuple(read_word(fields, w, f"{at}words[{i}]")
                     for i, w in enumerate(fields.items(found, "words", at))),
         citations=citations,
+        recalled=recalled,
     )
 
 

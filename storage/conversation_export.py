@@ -19,6 +19,7 @@ from storage.citations import CitationStore, CitedSource, QuotedPassage
 from storage.conversation_archive import (
     ArchivedCitation,
     ArchivedMessage,
+    ArchivedRecall,
     ConversationArchive,
     PinnedDocument,
     archive_json,
@@ -28,6 +29,7 @@ from storage.conversations import ConversationStore, now
 from storage.database import database_file, translated_errors
 from storage.documents import DocumentStore
 from storage.errors import ExportNotWritten
+from storage.recalled_sources import RecalledSources
 from storage.word_timings import WordTimings
 
 EXPORT_FORMATS = ("markdown", "json")
@@ -62,10 +64,14 @@ def read_conversation(db: sqlite_utils.Database, conversation_id: int) -> Conver
     cited: dict[int, list[ArchivedCitation]] = {}
     for source in CitationStore(db).sources([m.id for m in messages]):
         cited.setdefault(source.message_id, []).append(archived_citation(source))
+    recalled = {message_id: tuple(ArchivedRecall(s.ordinal, s.kind, s.label, s.text, s.title, s.place)
+                                  for s in sources)
+                for message_id, sources in RecalledSources(db).for_messages([m.id for m in messages]).items()}
     timings = WordTimings(db)
     archived = tuple(
         ArchivedMessage(m.role, m.content, m.created, m.model, m.cut, m.stats,
-                        tuple(timings.for_message(m.id)), tuple(cited.get(m.id, ())))
+                        tuple(timings.for_message(m.id)), tuple(cited.get(m.id, ())),
+                        recalled.get(m.id, ()))
         for m in messages
     )
     pinned = tuple(PinnedDocument(d.title, d.sha256, d.kind)

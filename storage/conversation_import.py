@@ -5,7 +5,8 @@ never touches an existing conversation.
 
 A citation finds its passage again when the same document (by SHA-256) is stored here and holds
 that exact passage; otherwise it keeps the passage by its words (a quoted citation), so the answer
-still shows where it came from.
+still shows where it came from. A recalled text comes back by its words, label and place, linked
+to nothing here (as one whose source was deleted): it opens as a quote.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from storage import crash_points
 from storage.citations import insert_chunk_citation, insert_quoted_citation
 from storage.conversation_archive import (
     DEFAULT_LIMITS,
@@ -27,6 +29,7 @@ from storage.conversations import insert_conversation, insert_message, now, titl
 from storage.database import database_file, translated_errors
 from storage.documents import Document, DocumentStore, insert_pin
 from storage.errors import ArchiveTooLarge, ArchiveUnreadable
+from storage.recalled_sources import RecalledSource, insert_recalled
 
 
 @dataclass(frozen=True)
@@ -93,10 +96,16 @@ def import_archive(db: sqlite_utils.Database, archive: ConversationArchive) -> I
                 else:
                     insert_chunk_citation(db, message_id, citation.number, chunk_id, citation.how)
                     linked += 1
+            insert_recalled(db, message_id, [
+                RecalledSource(r.number, r.kind, r.label, r.text, r.title, r.place)
+                for r in message.recalled])
         found = (linker.document(p.sha256) for p in archive.pinned)
         pinned = list({d.id: d for d in found if d is not None}.values())
         for document in pinned:
             insert_pin(db, conversation_id, document.id)
+        crash_points.reached("import.writing")
+    crash_points.reached("import.committed", conversation_id=conversation_id,
+                         messages=len(archive.messages))
     return ImportedConversation(conversation_id, title_from(title), len(archive.messages), linked,
                                 quoted, len(pinned))
 

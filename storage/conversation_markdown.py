@@ -1,5 +1,6 @@
 """A conversation as Markdown for people: the title and dates, each message under its role and time,
-and under each answer its sources with the document, the place and the cited passage quoted.
+and under each answer its sources with the document, the place and the cited passage quoted, and
+the earlier messages and passages recall brought into it, quoted too.
 
 Sources are a list under each answer rather than Markdown footnotes: the answers' own marks are
 `[1]`, `[2]` and every answer numbers from 1, while footnote labels are shared by the whole file.
@@ -9,7 +10,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from storage.conversation_archive import ArchivedCitation, ArchivedMessage, ConversationArchive
+from storage.conversation_archive import (
+    ArchivedCitation,
+    ArchivedMessage,
+    ArchivedRecall,
+    ConversationArchive,
+)
 
 ROLE_NAMES = {"user": "You", "assistant": "Longwit", "system": "System"}
 HOW_NOTES = {"cited": "", "matched": " (matched by wording)", "closest": " (the closest passage)"}
@@ -37,6 +43,10 @@ def source_lines(citation: ArchivedCitation) -> str:
     return f"{head}\n\n{quoted(quote.text, '  ')}"
 
 
+def recalled_lines(recall: ArchivedRecall) -> str:
+    return f"- (recalled {recall.number}) {recall.label}\n\n{quoted(recall.text, '  ')}"
+
+
 def message_block(message: ArchivedMessage) -> str:
     parts = [ROLE_NAMES.get(message.role, message.role.title()), when(message.created)]
     if message.model and message.role == "assistant":
@@ -49,6 +59,9 @@ def message_block(message: ArchivedMessage) -> str:
     if message.citations:
         sources = "\n\n".join(source_lines(c) for c in message.citations)
         block += f"\n\n**Sources**\n\n{sources}"
+    if message.recalled:
+        recalled = "\n\n".join(recalled_lines(r) for r in message.recalled)
+        block += f"\n\n**Recalled from earlier**\n\n{recalled}"
     return block
 
 

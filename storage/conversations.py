@@ -266,7 +266,10 @@ class ConversationStore:
 
     def delete_from(self, message_id: int) -> list[Message]:
         """Delete a message and every later one in its conversation, in one transaction, and return
-        them: editing the last question or regenerating the last answer starts again from there."""
+        them: editing the last question or regenerating the last answer starts again from there, and
+        a voice turn answered at a pause the person talked through is taken back. A memory proposed
+        from one of them and not yet answered goes too: it was heard in words that are no longer
+        there (one the person accepted stays, unlinked)."""
         with translated_errors(self.path):
             row = self.db.execute(
                 "SELECT conversation_id FROM messages WHERE id = ?", [message_id]
@@ -279,6 +282,8 @@ class ConversationStore:
             ids = [m.id for m in removed]
             marks = ", ".join("?" for _ in ids)
             self.db.execute(f"DELETE FROM message_citations WHERE message_id IN ({marks})", ids)
+            self.db.execute(f"DELETE FROM memories WHERE status = 'proposed' AND source_message_id "
+                            f"IN ({marks})", ids)
             self.db.execute(f"DELETE FROM messages WHERE id IN ({marks})", ids)
             self.db.execute("UPDATE conversations SET updated = ? WHERE id = ?", [now(), row[0]])
         crash_points.reached("messages.deleted", message_ids=ids)

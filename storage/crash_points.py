@@ -14,8 +14,10 @@ Off unless the environment asks for it, and then only for the process it was set
 The points sit where a kill is most likely to tear something: inside a transaction, between a file
 being written and its name or its index row, inside a migration. Their names say where:
 `message.written`, `message.committed`, `message.replaced`, `messages.deleted`
-(storage/conversations.py); `document.begun`, `document.chunk`, `document.committed`
-(storage/documents.py); `migration.applied`, `migration.committed` (storage/migrations.py);
+(storage/conversations.py); `document.begun`, `document.chunk`, `document.committed`,
+`document.removing`, `document.removed` (storage/documents.py); `memory.accepting`,
+`memory.accepted` (storage/memory_store.py); `import.writing`, `import.committed`
+(storage/conversation_import.py); `migration.applied`, `migration.committed` (storage/migrations.py);
 `state.written`, `state.renamed`, `state.indexed` (engine/state_cache.py); `download.chunk`
 (engine/model_download.py), `download.verified`, `download.renamed` (engine/partial_download.py).
 

@@ -11,7 +11,7 @@ import sqlite_utils
 
 from storage.errors import DatabaseLocked, DatabaseReadOnly, DatabaseUnusable, StorageError
 from storage.migrations import apply_migrations
-from storage.paths import database_path
+from storage.paths import database_path, private_file, private_folder
 
 DEFAULT_BUSY_TIMEOUT_S = 5.0
 
@@ -49,7 +49,8 @@ def open_database(
     path = Path(path) if path is not None else database_path()
     with translated_errors(path):
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            private_folder(path.parent)
+            private_file(path)
         except PermissionError as error:
             raise DatabaseReadOnly(path) from error
         connection = sqlite3.connect(

@@ -212,6 +212,8 @@ class DocumentStore:
             self.db.execute("UPDATE folder_files SET document_id = NULL, problem = ? "
                             "WHERE document_id = ?", [REMOVED_PROBLEM, document_id])
             self.db.execute("DELETE FROM documents WHERE id = ?", [document_id])
+            crash_points.reached("document.removing")
+        crash_points.reached("document.removed", document_id=document_id)
         return RemovedDocument(document, int(used_in), contents.quoted_citations,
                                contents.state_files)
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
+from storage import crash_points
 from storage.conversations import now
 from storage.database import database_file, translated_errors
 from storage.errors import ConversationNotFound, MemoryEmpty, MemoryNotFound, MemoryNotProposed
@@ -137,7 +138,11 @@ class MemoryStore:
             self.db.execute("BEGIN IMMEDIATE")
             if self._get(memory_id).status == ACCEPTED:
                 return Saved(self._get(memory_id), [], new=False)
-            return self._accept(memory_id)
+            saved = self._accept(memory_id)
+            crash_points.reached("memory.accepting")
+        crash_points.reached("memory.accepted", memory_id=memory_id, text=saved.memory.text,
+                             replaced=[old.id for old in saved.replaced])
+        return saved
 
     def reject(self, memory_id: int) -> Memory:
         """The person said no to a proposal; it stays, rejected, until forgotten."""

@@ -342,6 +342,32 @@ def m011_library(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX folder_files_document ON folder_files (document_id)")
 
 
+def m012_recalled_sources(db: sqlite_utils.Database) -> None:
+    """What recall brought into each answer's prompt (`storage/recalled_sources`), so the window
+    shows it under the answer with a link to where it came from, also after the conversation is
+    opened again. A row goes with its answer (ON DELETE CASCADE); its source, an earlier message
+    or a document's chunk, may go first (a conversation deleted, a document removed or read
+    again): the link is then cut (SET NULL) and the row keeps its label, the recalled words and,
+    for a passage, its document's title and place, so the passage still opens as a quote. The
+    source columns are indexed: a deleted message or chunk looks its rows up. By hand, for ON
+    DELETE."""
+    db.execute(
+        "CREATE TABLE recalled_sources ("
+        "message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE, "
+        "ordinal INTEGER NOT NULL, "
+        "kind TEXT NOT NULL CHECK (kind IN ('message', 'passage')), "
+        "label TEXT NOT NULL, "
+        "text TEXT NOT NULL, "
+        "title TEXT NOT NULL, "
+        "place TEXT NOT NULL, "
+        "source_message_id INTEGER REFERENCES messages(id) ON DELETE SET NULL, "
+        "chunk_id INTEGER REFERENCES chunks(id) ON DELETE SET NULL, "
+        "PRIMARY KEY (message_id, ordinal))"
+    )
+    db.execute("CREATE INDEX recalled_sources_message ON recalled_sources (source_message_id)")
+    db.execute("CREATE INDEX recalled_sources_chunk ON recalled_sources (chunk_id)")
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     m001_initial,
     m002_documents,
@@ -354,4 +380,5 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     m009_memories,
     m010_conversation_recall,
     m011_library,
+    m012_recalled_sources,
 ]

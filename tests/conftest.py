@@ -1,6 +1,6 @@
 """Shared fixtures: a temporary Longwit home for every test, the real bundled chat model loaded
-once per session on its own thread, and a real HTTP server that serves that model's file for the
-download tests."""
+once per session on its own thread, a tiny synthetic model (engine/synthetic_gguf) written once,
+and a real HTTP server that serves that model's file for the download tests."""
 
 from __future__ import annotations
 
@@ -16,12 +16,14 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
+from desktop.benchmarks.model_server import ModelServer
 from desktop.diagnostics.log_file import stop_log
 from engine.catalog import DEFAULT_MODEL, resolve_model
 from engine.loader import LoadOptions
 from engine.model_host import ModelHost
+from engine.model_shapes import TINY
+from engine.synthetic_gguf import write_synthetic_gguf
 from storage import ConversationStore, open_database
-from tests.engine.model_server import ModelServer
 
 SHARED_CTX = 2048
 
@@ -58,6 +60,12 @@ def models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def chat_model_path(models_dir: Path) -> Path:
     return resolve_model(DEFAULT_MODEL, models_dir).path
+
+
+@pytest.fixture(scope="session")
+def tiny_shape_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny shape (two small layers of Qwen3's layout) as a GGUF with random weights."""
+    return write_synthetic_gguf(TINY, tmp_path_factory.mktemp("shapes") / "tiny.gguf")
 
 
 @pytest.fixture(scope="session")

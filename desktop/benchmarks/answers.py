@@ -33,6 +33,7 @@ from engine.loader import LoadOptions
 from engine.model_host import ModelCard, ModelHost
 from engine.reply import Reply
 from engine.sampling_defaults import generation_options_for
+from engine.state_cache import StateCache
 from media.document_files import Chapter, write_document
 from media.ingest import ingest_file
 from media.read_document import read_document
@@ -117,13 +118,16 @@ class ModelRun:
         self.db = open_database(self.database)
         self.conversations = ConversationStore(self.db)
         self.documents = DocumentStore(self.db)
+        # One state cache for every question, as the window has: its connection is the model's
+        # thread's, closed there as the host closes.
+        self.states = StateCache(home / "states", self.database)
 
     def session(self, document_id: int) -> ChatSession:
         """A new conversation with the document pinned, as `longwit ask --doc` makes it."""
         conversation = self.conversations.create(model=self.card.name)
         self.documents.pin(conversation, document_id)
         context = document_context(self.documents, [document_id], self.home, self.database,
-                                   str(self.card.path))
+                                   str(self.card.path), self.states)
         options = generation_options_for(self.host, documents=True)
         session = ChatSession(self.host, self.conversations, conversation, options=options,
                               documents=context)
@@ -234,6 +238,7 @@ def run_answer_benchmark(options: AnswerBenchmarkOptions, models_dir: Path, repo
         for model in options.models:
             report(f"Loading {model}…")
             host = ModelHost(models_dir)
+            run: ModelRun | None = None
             try:
                 card = host.load(model, options.load)
                 cards.append({"name": card.name, "n_ctx": card.n_ctx, "gpu_layers": card.gpu_layers,
@@ -250,7 +255,7 @@ def run_answer_benchmark(options: AnswerBenchmarkOptions, models_dir: Path, repo
                 finally:
                     run.db.conn.close()
             finally:
-                host.close()
+                host.close(last=run.states.close if run is not None else None)
     return {
         "corpus": {"seed": options.corpus.seed, "buckets": list(options.corpus.buckets),
                    "documents": len(corpus),

@@ -13,14 +13,19 @@ voice call with the process's memory sampled throughout.
 3. A long chat: many turns with the real model; resident memory is sampled every few turns.
 4. A long voice call: Piper-spoken questions in a microphone file, answered by the real duplex loop
    through the file backend; resident memory is sampled every second.
+5. Fuzzing: thousands of damaged files, hostile conversations, answers and API bodies into the
+   app's own code (benchmarks/fuzz).
+6. Kill points: the crash harness's workloads, each killed at a few points (benchmarks/crash).
 
 Memory is reported as its first and last samples and the growth per hundred turns (a least-squares
 slope over the samples from the first tenth of the turns on, and never the first turn's, which
-holds the warm-up).
+holds the warm-up), and as this process's peak over the whole soak. A part that fails is one of the
+result's failures, beside the fuzz cases and kill points that failed, and the next part runs.
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import statistics
@@ -34,6 +39,15 @@ from pathlib import Path
 import psutil
 import soundfile
 
+from desktop.benchmarks.crash.runner import CrashOptions, run_crash_benchmark
+from desktop.benchmarks.crash.workloads import WORKLOADS
+from desktop.benchmarks.soak_parts import (
+    SoakParts,
+    crash_failures,
+    fuzz_everything,
+    peak_rss_mb,
+    processed,
+)
 from engine.chat_benchmark import machine
 from engine.chat_session import ChatSession
 from engine.evaluation.squad import load_articles
@@ -46,6 +60,13 @@ from storage import ConversationStore, DocumentStore, open_database
 Report = Callable[[str], None]
 STEPS = 10
 SEARCHES = ("Chopin", "earthquake", "iPod", "Dalai Lama", "solar")  # words the text holds
+# About a minute on the development machine (2 shared cores): 2,000 documents read, stored or
+# refused take 40 s; the other targets' 6,000 cases under a second.
+FUZZ_CASES = 8000
+# Each kill point is a fresh run of its workload, checks, and `history` and an `ask` after; with
+# one run to the end first, a workload with one point took 18 s on the development machine (answer,
+# state-save), so one on each of the eight takes a few minutes.
+KILL_POINTS = 1
 
 
 @dataclass(frozen=True)
@@ -57,6 +78,10 @@ class SoakOptions:
     long_turns: int = 2000  # the conversation far longer than the window
     chat_turns: int = 150
     voice_turns: int = 30
+    fuzz_cases: int = FUZZ_CASES  # in all, spread over the fuzzer's four targets
+    fuzz_seed: int = 0
+    kill_points: int = KILL_POINTS  # per crash workload
+    crash_workloads: tuple[str, ...] = tuple(WORKLOADS)
     load: LoadOptions = field(default_factory=LoadOptions)
 
 
@@ -289,68 +314,78 @@ def long_voice_call(host: ModelHost, home: Path, turns: int, report: Report) -> 
     return trace(samples)
 
 
+def model_parts(parts: SoakParts, path: Path, home: Path, options: SoakOptions, models_dir: Path,
+                report: Report) -> dict:
+    """The parts that need the model, each a part of its own, on the model loaded once: the long
+    conversation, the chat and the call."""
+    with contextlib.ExitStack() as stack:
+        host = ModelHost(models_dir)
+        stack.callback(host.close)
+        db = open_database(path)
+        stack.callback(db.conn.close)
+        card = host.load(options.model, options.load)
+        store = ConversationStore(db)
+        report(f"A conversation of {options.long_turns:,} turns…")
+        long = parts.run("long conversation", lambda: long_conversation(host, store, options.long_turns))
+        report(f"A chat of {options.chat_turns} turns…")
+        chat = parts.run("chat", lambda: long_chat(host, store, options.chat_turns, report))
+        voice = None
+        if options.voice_turns:
+            report(f"A voice call of {options.voice_turns} questions (real time)…")
+            voice = parts.run("voice", lambda: long_voice_call(host, home, options.voice_turns, report))
+        return {"card": card, "long": long, "chat": chat, "voice": voice}
+
+
 def run_soak_benchmark(options: SoakOptions, models_dir: Path, report: Report,
                        folder: Path | None = None) -> dict:
+    """Every part in turn; one that fails is a failure in the result, and the next runs."""
+    parts = SoakParts(report)
     with tempfile.TemporaryDirectory(prefix="longwit-bench-soak-") as scratch:
         home = folder or Path(scratch)
         path = home / "longwit.db"
         report(f"Growing a database to {options.conversations * options.turns * 2:,} messages and "
                f"{options.documents} documents…")
-        steps = grow(path, home, options, report)
-        host = ModelHost(models_dir)
-        db = open_database(path)
-        try:
-            card = host.load(options.model, options.load)
-            store = ConversationStore(db)
-            report(f"A conversation of {options.long_turns:,} turns…")
-            long = long_conversation(host, store, options.long_turns)
-            report(f"A chat of {options.chat_turns} turns…")
-            chat = long_chat(host, store, options.chat_turns, report)
-            voice = None
-            if options.voice_turns:
-                report(f"A voice call of {options.voice_turns} questions (real time)…")
-                voice = long_voice_call(host, home, options.voice_turns, report)
-        finally:
-            db.conn.close()
-            host.close()
-    first, last = steps[0], steps[-1]
+        steps = parts.run("growth", lambda: grow(path, home, options, report)) or []
+        # A model that does not load (or a database that does not open) skips the model's parts.
+        model = parts.run("model", lambda: model_parts(parts, path, home, options, models_dir,
+                                                       report)) or {}
+        chat, voice = model.get("chat"), model.get("voice")
+        fuzz = None
+        if options.fuzz_cases:
+            report(f"Fuzzing: {options.fuzz_cases:,} damaged or hostile inputs…")
+            fuzz = parts.run("fuzz", lambda: fuzz_everything(home / "fuzz", options.fuzz_cases,
+                                                             options.fuzz_seed, report))
+        crash = None
+        if options.kill_points:
+            report(f"Kill points: {options.kill_points} on each of {', '.join(options.crash_workloads)}…")
+            crash = parts.run("crash", lambda: run_crash_benchmark(
+                CrashOptions(workloads=options.crash_workloads, points=options.kill_points), report))
+        counts = parts.run("processed", lambda: processed(
+            path, chat.turns if chat else 0, voice.turns if voice else 0))
+    card = model.get("card")
+    found = fuzz.pop("failures") if fuzz else []  # listed once, with the others
     return {
-        "model": {"name": card.name, "n_ctx": card.n_ctx},
+        "model": {"name": card.name, "n_ctx": card.n_ctx} if card else None,
         "options": {k: v for k, v in asdict(options).items() if k != "load"},
         "machine": machine(),
         "growth": [asdict(step) for step in steps],
-        "growth_ratio": {name: round(getattr(last, name) / max(getattr(first, name), 1e-3), 2)
-                         for name in ("open_ms", "list_ms", "search_messages_ms",
-                                      "search_documents_ms", "read_conversation_ms")},
-        "long_conversation": long,
-        "chat_memory": asdict(chat),
+        "growth_ratio": growth_ratio(steps),
+        "long_conversation": model.get("long"),
+        "chat_memory": asdict(chat) if chat else None,
         "voice_memory": asdict(voice) if voice else None,
+        "fuzz": fuzz,
+        "crash": crash,
+        "processed": counts,
+        "peak_rss_mb": peak_rss_mb(),
+        "failures": parts.failures + found + crash_failures(crash),
     }
 
 
-def format_soak_table(result: dict) -> str:
-    from desktop.cli.bench_tables import table
-
-    growth = table(
-        ["messages", "documents", "database", "open", "list 50", "search messages",
-         "search documents", "read a conversation"],
-        [[f"{g['messages']:,}", str(g["documents"]), f"{g['database_mb']:.1f} MB",
-          f"{g['open_ms']:.1f} ms", f"{g['list_ms']:.1f} ms", f"{g['search_messages_ms']:.1f} ms",
-          f"{g['search_documents_ms']:.1f} ms", f"{g['read_conversation_ms']:.1f} ms"]
-         for g in result["growth"]])
-    ratios = ", ".join(f"{name.removesuffix('_ms').replace('_', ' ')} {ratio}x"
-                       for name, ratio in result["growth_ratio"].items())
-    long = result["long_conversation"]
-    asked = "; ".join(f"{a['seconds']:.1f} s to answer, {a['prompt_tokens']} prompt tokens, "
-                      f"{a['left_out']:,} messages outside the window" for a in long["asked"])
-    lines = [growth, f"largest against smallest: {ratios}",
-             f"a conversation of {long['stored_turns']:,} turns: {asked}"]
-    for name in ("chat_memory", "voice_memory"):
-        memory = result[name]
-        if memory:
-            growth_rate = memory["growth_mb_per_100_turns"]
-            rate = "—" if growth_rate is None else f"{growth_rate:+.1f} MB per 100 turns"
-            lines.append(f"{name.replace('_', ' ')}: {memory['turns']} turns, "
-                         f"{memory['first_mb']:.0f} → {memory['last_mb']:.0f} MB resident "
-                         f"(peak {memory['peak_mb']:.0f}), {rate}")
-    return "\n".join(lines)
+def growth_ratio(steps: list[GrowthStep]) -> dict[str, float]:
+    """The last step's times against the first's (none when the growth failed)."""
+    if not steps:
+        return {}
+    first, last = steps[0], steps[-1]
+    return {name: round(getattr(last, name) / max(getattr(first, name), 1e-3), 2)
+            for name in ("open_ms", "list_ms", "search_messages_ms", "search_documents_ms",
+                         "read_conversation_ms")}

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import tempfile
+from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 
 import click
 
 from desktop.cli.bench_tables import format_chat_table, format_context_table, format_voice_table
-from desktop.cli.support import ModelChoice, model_options, reports_errors
+from desktop.cli.support import ModelChoice, fail, model_options, reports_errors
 from engine.chat_benchmark import ChatBenchmarkOptions, run_chat_benchmark
 from engine.context_benchmark import ContextBenchmarkOptions, run_context_benchmark
 from media.ingest_benchmark import run_ingest_benchmark
@@ -134,9 +136,13 @@ def bench_voice(json_path: Path | None, turns: int, barge_ins: int, echo_turns: 
                              GenerationOptions(max_tokens=max_tokens, temperature=0.0), recall=False)
             stt = SpeechToText()
             models = VoiceModels(stt, TextToSpeech(), chat.respond, chat.new_conversation, chat.alone,
-                                 chat.retract)
+                                 chat.retract, chat.release_thread)
             options = VoiceBenchmarkOptions(turns=turns, barge_ins=barge_ins, echo_turns=echo_turns)
-            result = run_voice_benchmark(models, options, report)
+            try:
+                result = run_voice_benchmark(models, options, report)
+            finally:
+                chat.release_thread()  # this thread's connection (each new conversation's)
+                chat.close()  # the state cache's, on the model's thread
     finally:
         host.close()
     result = {"model": card.name, "n_threads": card.n_threads, "gpu_layers": card.gpu_layers,
@@ -183,15 +189,19 @@ def bench_ui(json_path: Path | None, model: str | None, answer_tokens: int, docu
               help="A workload to run; repeat for several (default: all of them).")
 @click.option("--work", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Make the folders here and keep those of failed points (default: a temporary folder).")
+@click.option("--parallel", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Kill points tried at once, the cores shared out among them (with 1, each run's "
+                   "time is its own).")
 @reports_errors
 def bench_crash(json_path: Path | None, points: int, workloads: tuple[str, ...],
-                work: Path | None) -> None:
+                work: Path | None, parallel: int) -> None:
     """Kill Longwit with SIGKILL mid-work, reopen, check nothing committed is lost, then go on."""
     from desktop.benchmarks.crash.runner import CrashHarnessError, CrashOptions, run_crash_benchmark
     from desktop.benchmarks.crash.workloads import WORKLOADS
     from desktop.cli.bench_tables import format_crash_table
 
-    options = CrashOptions(workloads=workloads or tuple(WORKLOADS), points=points, work=work)
+    options = CrashOptions(workloads=workloads or tuple(WORKLOADS), points=points, work=work,
+                           parallel=parallel)
     try:
         result = run_crash_benchmark(options, lambda line: click.echo(line, err=True))
     except CrashHarnessError as error:
@@ -200,14 +210,23 @@ def bench_crash(json_path: Path | None, points: int, workloads: tuple[str, ...],
     write_json(json_path, result)
 
 
+def names_from(value: str, allowed: Iterable[str], what: str, or_all: bool = False) -> tuple[str, ...]:
+    """A comma-separated choice of names, each one of `allowed`; with `or_all`, "all" is every one.
+    The option callbacks below import what they choose from only when that option is given."""
+    allowed = tuple(allowed)
+    if or_all and value.strip() == "all":
+        return allowed
+    chosen = tuple(part.strip() for part in value.split(",") if part.strip())
+    if not chosen or any(name not in allowed for name in chosen):
+        raise click.BadParameter(f"use {what} from {', '.join(allowed)}, separated by commas"
+                                 + (", or all" if or_all else ""))
+    return chosen
+
+
 def bucket_list(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple[str, ...]:
     from engine.evaluation.corpus import BUCKETS
 
-    chosen = tuple(part.strip() for part in value.split(",") if part.strip())
-    unknown = [b for b in chosen if b not in BUCKETS]
-    if not chosen or unknown:
-        raise click.BadParameter(f"use sizes from {', '.join(BUCKETS)}, separated by commas")
-    return chosen
+    return names_from(value, BUCKETS, "sizes")
 
 
 def packing_overrides(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]) -> dict:
@@ -298,7 +317,66 @@ def bench_recall(json_path: Path | None, model: str | None, questions: int, cont
     write_json(json_path, result)
 
 
+def part_list(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple[str, ...]:
+    from desktop.benchmarks.memory_bench import PARTS
+
+    return names_from(value, PARTS, "parts")
+
+
+@bench.command("memory")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the results (every fact, question and answer) as JSON to this file.")
+@click.option("--model", "-m", default=None, metavar="NAME|PATH", help="The model (default: the chat model).")
+@click.option("--parts", default="memory,deliberate,meter", show_default=True, callback=part_list,
+              help="Which parts to run.")
+@click.option("--facts", type=click.IntRange(min=1, max=16), default=16, show_default=True,
+              help="Scripted facts told and asked about (the first N of 16).")
+@click.option("--spoken/--no-spoken", default=True, show_default=True,
+              help="Also tell the facts and ask the questions aloud through the voice loop (real time).")
+@click.option("--arithmetic", type=click.IntRange(min=0), default=20, show_default=True,
+              help="Arithmetic questions for deliberate mode.")
+@click.option("--reading", type=click.IntRange(min=0, max=20), default=10, show_default=True,
+              help="Questions about one page of a SQuAD article for deliberate mode.")
+@click.option("--deliberate", "samples", type=click.IntRange(min=2, max=20), default=5,
+              show_default=True, metavar="K", help="Deliberate mode's samples per question.")
+@click.option("--meter-tokens", type=click.IntRange(min=16), default=4096, show_default=True,
+              help="Tokens of an article the meter and the plain pre-fill read (capped by the window).")
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Which sums, which page and which article.")
+@reports_errors
+def bench_memory(json_path: Path | None, model: str | None, parts: tuple[str, ...], facts: int,
+                 spoken: bool, arithmetic: int, reading: int, samples: int, meter_tokens: int,
+                 seed: int) -> None:
+    """Facts told in earlier conversations (typed and spoken) asked with memory on and off;
+    deliberate mode against one sample; the compression meter against plain pre-fill.
+
+    The default run took 9 minutes on two CPU cores, about half of it the spoken facts and
+    questions, which play in real time (--no-spoken: about 4-5). Ctrl-C stops it and prints what
+    was measured."""
+    from desktop.benchmarks.memory_bench import (
+        MemoryBenchmarkOptions,
+        format_memory_table,
+        run_memory_benchmark,
+    )
+
+    options = MemoryBenchmarkOptions(model=model, parts=parts, facts=facts, spoken=spoken,
+                                     arithmetic=arithmetic, reading=reading, samples=samples,
+                                     meter_tokens=meter_tokens, seed=seed)
+    result = run_memory_benchmark(options, longwit_home() / "models",
+                                  lambda line: click.echo(line, err=True))
+    click.echo(format_memory_table(result))
+    write_json(json_path, result)
+    if result["interrupted"]:
+        raise KeyboardInterrupt
+
+
 STEPS_MIN = 10  # the database grows in ten steps
+
+
+def workload_list(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple[str, ...]:
+    from desktop.benchmarks.crash.workloads import WORKLOADS
+
+    return names_from(value, WORKLOADS, "workloads", or_all=True)
 
 
 @bench.command("soak")
@@ -315,16 +393,118 @@ STEPS_MIN = 10  # the database grows in ten steps
               help="Turns of the long chat whose memory is watched.")
 @click.option("--voice-turns", type=click.IntRange(min=0), default=30, show_default=True,
               help="Questions of the long voice call (real time; 0: none).")
+@click.option("--fuzz-cases", type=click.IntRange(min=0), default=8000, show_default=True,
+              help="Damaged files, hostile conversations, answers and API bodies fed to the app's "
+                   "code, spread over the four (about a minute on two cores; 0: none).")
+@click.option("--kill-points", type=click.IntRange(min=0), default=1, show_default=True,
+              help="SIGKILL points per crash workload, as `bench crash` tries them (0: none). Each "
+                   "workload first runs to its end once; each point is another run, checked, then "
+                   "`history` and an `ask`: with one point, about 20 s a workload on two cores, "
+                   "a few minutes for all eight.")
+@click.option("--crash-workloads", default="all", show_default=True, callback=workload_list,
+              help="The crash workloads the kill points are tried on, separated by commas.")
+@click.option("--ctx", "n_ctx", type=click.IntRange(min=256), default=None, metavar="N",
+              help="Context length in tokens (default: the model's, capped by memory).")
 @reports_errors
 def bench_soak(json_path: Path | None, model: str | None, conversations: int, turns: int,
-               documents: int, long_turns: int, chat_turns: int, voice_turns: int) -> None:
+               documents: int, long_turns: int, chat_turns: int, voice_turns: int,
+               fuzz_cases: int, kill_points: int, crash_workloads: tuple[str, ...],
+               n_ctx: int | None) -> None:
     """Long use: a database grown to thousands of turns and hundreds of documents, a conversation
-    far past the window, and memory over a long chat and a long voice call."""
-    from desktop.benchmarks.soak import SoakOptions, format_soak_table, run_soak_benchmark
+    far past the window, memory over a long chat and a long voice call, fuzzing and kill points.
+    Exits 1 when anything failed, after the table and the JSON."""
+    from desktop.benchmarks.soak import SoakOptions, run_soak_benchmark
+    from desktop.benchmarks.soak_report import format_soak_table
+    from engine.loader import LoadOptions
 
     options = SoakOptions(model=model, conversations=conversations, turns=turns, documents=documents,
-                          long_turns=long_turns, chat_turns=chat_turns, voice_turns=voice_turns)
+                          long_turns=long_turns, chat_turns=chat_turns, voice_turns=voice_turns,
+                          fuzz_cases=fuzz_cases, kill_points=kill_points,
+                          crash_workloads=crash_workloads, load=LoadOptions(n_ctx=n_ctx))
     result = run_soak_benchmark(options, longwit_home() / "models",
                                 lambda line: click.echo(line, err=True))
     click.echo(format_soak_table(result))
     write_json(json_path, result)
+    if result["failures"]:
+        count = len(result["failures"])
+        fail(f"the soak found {count} failure{'s' * (count != 1)} (listed above"
+             f"{' and in ' + str(json_path) if json_path else ''})")
+
+
+@bench.command("engines")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the results as JSON to this file.")
+@click.option("--model", "-m", default=None, metavar="NAME|PATH", help="The model (default: the chat model).")
+@click.option("--threads", "n_threads", type=click.IntRange(min=1), default=None,
+              help="CPU threads for each way alike (default: all cores).")
+@click.option("--repeats", type=click.IntRange(min=1), default=3, show_default=True,
+              help="Runs per prompt; the median is reported.")
+@click.option("--answer-tokens", type=click.IntRange(min=2), default=64, show_default=True)
+@click.option("--long-prompt-tokens", type=click.IntRange(min=64), default=1000, show_default=True)
+@reports_errors
+def bench_engines(json_path: Path | None, model: str | None, n_threads: int | None, repeats: int,
+                  answer_tokens: int, long_prompt_tokens: int) -> None:
+    """Download throughput and resume after a cut connection; answers through llama.cpp's server
+    and `longwit serve` against the same model in-process."""
+    from desktop.benchmarks.engines.runner import EnginesOptions, format_engines_table, run_engines_benchmark
+
+    options = EnginesOptions(n_threads=n_threads, repeats=repeats, answer_tokens=answer_tokens,
+                             long_prompt_tokens=long_prompt_tokens)
+    if model:
+        options = replace(options, model=model)
+    result = run_engines_benchmark(options, longwit_home() / "models",
+                                   lambda line: click.echo(line, err=True))
+    click.echo(format_engines_table(result))
+    write_json(json_path, result)
+
+
+def shape_list(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple[str, ...]:
+    from engine.model_shapes import SHAPES
+
+    return names_from(value, SHAPES, "shapes")
+
+
+def kv_list(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple[str, ...]:
+    from engine.gguf_file import KV_TYPE_BYTES
+
+    return names_from(value, KV_TYPE_BYTES, "KV cache types")
+
+
+def context_list(ctx: click.Context, param: click.Parameter, value: str) -> tuple[int, ...]:
+    # Each cell pre-fills its window but for a question's room, and the state cache saves no
+    # prefix shorter than 256 tokens.
+    return token_list(ctx, param, value, minimum=512)
+
+
+@bench.command("shapes")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the results as JSON to this file.")
+@click.option("--shapes", default="1.5b,4b,8b", show_default=True, callback=shape_list,
+              help="Model shapes: 1.5b (Qwen2.5-1.5B), 4b (Qwen3-4B), 8b (Llama-3.1-8B), tiny.")
+@click.option("--contexts", default="4096,16384,32768", show_default=True, callback=context_list,
+              help="Context lengths, each filled with a document-sized prefix.")
+@click.option("--kv", "kv_types", default="f16,q8_0", show_default=True, callback=kv_list,
+              help="KV cache types (a quantized one uses flash attention).")
+@click.option("--scratch", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Keep the generated GGUFs here for later runs (default: a temporary folder, "
+                   "deleted at the end).")
+@click.option("--max-cell-minutes", type=click.FloatRange(min=0.1), default=15.0, show_default=True,
+              help="Skip a context whose pre-fill would take longer.")
+@click.option("--threads", "n_threads", type=click.IntRange(min=1), default=None,
+              help="CPU threads (default: all cores).")
+@reports_errors
+def bench_shapes(json_path: Path | None, shapes: tuple[str, ...], contexts: tuple[int, ...],
+                 kv_types: tuple[str, ...], scratch: Path | None, max_cell_minutes: float,
+                 n_threads: int | None) -> None:
+    """Synthetic models of real shapes: load, memory against the picker's estimate, pre-fill
+    speed, saved-state size and restore against cold pre-fill, and the state cache's cap."""
+    from desktop.benchmarks.shape_report import format_shapes_table
+    from desktop.benchmarks.shapes import ShapesOptions, run_shapes_benchmark
+
+    options = ShapesOptions(shapes=shapes, contexts=contexts, kv_types=kv_types, scratch=scratch,
+                            n_threads=n_threads, max_cell_minutes=max_cell_minutes)
+    result = run_shapes_benchmark(options, lambda line: click.echo(line, err=True))
+    click.echo(format_shapes_table(result))
+    write_json(json_path, result)
+    if result["interrupted"]:
+        raise KeyboardInterrupt

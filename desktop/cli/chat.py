@@ -28,8 +28,9 @@ from engine.generation import GenerationOptions
 from engine.model_host import ModelCard
 from engine.reply import Reply
 from engine.sampling_defaults import generation_options_for
+from engine.state_cache import StateCache
 from media.ingest import file_sha256, ingest_file
-from storage import ConversationStore, DocumentStore, database_path, longwit_home
+from storage import ConversationStore, DocumentStore, database_path, longwit_home, states_path
 from storage.memory_store import PROPOSED, Saved
 
 PREFIX_WORDS = {
@@ -37,6 +38,7 @@ PREFIX_WORDS = {
     "restored": "restored from the saved state",
     "prefilled": "read and their state saved",
 }
+UNSAVED_WORDS = "read (their state is larger than the state cache holds, so it was not saved)"
 HOW_CITED = {"matched": " (matched by wording; the model cited nothing)", "closest": ""}
 CHAT_HELP = (
     "Type a message and press Enter. /new starts a new conversation; /exit or Ctrl-D leaves."
@@ -44,11 +46,13 @@ CHAT_HELP = (
 
 
 def pinned_context(store: ConversationStore, conversation_id: int, docs: tuple[str, ...],
-                   card: ModelCard):
-    """Add and pin the --doc documents, then build the context of everything pinned."""
+                   card: ModelCard, states: StateCache):
+    """Add and pin the --doc documents, then build the context of everything pinned (with the
+    command's state cache, whose connection the model's thread closes as the command ends)."""
     documents = pin_documents(store, conversation_id, docs)
     pinned = [d.id for d in documents.pinned(conversation_id)]
-    return document_context(documents, pinned, longwit_home(), database_path(), str(card.path))
+    return document_context(documents, pinned, longwit_home(), database_path(), str(card.path),
+                            states)
 
 
 def pin_documents(store: ConversationStore, conversation_id: int, docs: tuple[str, ...]) -> DocumentStore:
@@ -96,7 +100,8 @@ def print_sources(reply: Reply) -> None:
     if reply.context is not None:
         line = reply.context.describe()
         if reply.prefix is not None and reply.prefix.how != "skipped":
-            line += f"; documents {PREFIX_WORDS[reply.prefix.how]} in {reply.prefix.seconds:.2f} s"
+            words = PREFIX_WORDS[reply.prefix.how] if reply.prefix.saved else UNSAVED_WORDS
+            line += f"; documents {words} in {reply.prefix.seconds:.2f} s"
         click.echo(f"[{line}]", err=True)
 
 
@@ -252,10 +257,11 @@ def ask(question, resume, conversation_id, samples, max_tokens, temperature, sys
         fail("The question is empty.")
     store = open_store()
     host, card = start_model(ModelChoice.from_options(**model), store)
+    states = StateCache(states_path(), database_path())
     try:
         chosen = pick_conversation(store, resume, conversation_id, card.name)
         apply_recall_choice(store, chosen, recall)
-        context = pinned_context(store, chosen, docs, card)
+        context = pinned_context(store, chosen, docs, card, states)
         options = generation_options_for(host, context is not None, max_tokens, temperature)
         session = ChatSession(host, store, chosen, system, options, documents=context, memory=True,
                               recall=True)
@@ -264,7 +270,7 @@ def ask(question, resume, conversation_id, samples, max_tokens, temperature, sys
         if not answered:
             sys.exit(EXIT_INTERRUPTED)
     finally:
-        host.close()
+        host.close(last=states.close)
 
 
 @click.command()
@@ -278,10 +284,11 @@ def chat(resume, conversation_id, samples, max_tokens, temperature, system, reca
         import readline  # noqa: F401  (line editing and history for input())
     store = open_store()
     host, card = start_model(ModelChoice.from_options(**model), store)
+    states = StateCache(states_path(), database_path())
     try:
         chosen = pick_conversation(store, resume, conversation_id, card.name)
         apply_recall_choice(store, chosen, recall)
-        context = pinned_context(store, chosen, docs, card)
+        context = pinned_context(store, chosen, docs, card, states)
         options = generation_options_for(host, context is not None, max_tokens, temperature)
         session = ChatSession(host, store, chosen, system, options, documents=context, memory=True,
                               recall=True)
@@ -292,7 +299,7 @@ def chat(resume, conversation_id, samples, max_tokens, temperature, system, reca
         session = chat_loop(session, store, card.name, system, options, samples)
         print_saved_memories(session.end())
     finally:
-        host.close()
+        host.close(last=states.close)
 
 
 def chat_loop(session: ChatSession, store: ConversationStore, model_name: str, system: str,

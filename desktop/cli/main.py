@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from desktop.cli.backup import backup
 from desktop.cli.bench import bench
 from desktop.cli.chat import ask, chat
 from desktop.cli.compress import compress
@@ -119,3 +120,4 @@ main.add_command(compress)
 main.add_command(serve)
 main.add_command(export)
 main.add_command(import_conversation)
+main.add_command(backup)

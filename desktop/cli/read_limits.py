@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from desktop.cli.support import reports_errors
+from desktop.cli.support import for_this_command, reports_errors
 from media.read_limits import LIMIT_SETTINGS, set_limit, stored_limits
 from storage import open_database
 from storage.settings import SettingsStore
@@ -27,7 +27,7 @@ def limit_options(command):
 def limits(defaults: bool, **values: float | None) -> None:
     """How large a file Longwit reads: shown, or changed with the options. A file over a limit is
     refused with a line that names it; raise the limit to read it."""
-    settings = SettingsStore(open_database())
+    settings = SettingsStore(for_this_command(open_database()))
     for setting in LIMIT_SETTINGS:
         value = values.get(setting.key.replace(".", "_"))
         if defaults:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import click
+import sqlite_utils
 
 from desktop.diagnostics.error_report import report_error
 from desktop.diagnostics.log_file import start_log
@@ -124,12 +125,19 @@ def reports_errors(command: Callable) -> Callable:
     return wrapper
 
 
+def for_this_command(db: sqlite_utils.Database) -> sqlite_utils.Database:
+    """Close `db` when the running command ends, however it ends (click closes the command's
+    context after an error or an exit too), so that a command run in process leaves nothing open."""
+    click.get_current_context().call_on_close(db.conn.close)
+    return db
+
+
 def open_store() -> ConversationStore:
-    return ConversationStore(open_database())
+    return ConversationStore(for_this_command(open_database()))
 
 
 def open_documents() -> DocumentStore:
-    return DocumentStore(open_database())
+    return DocumentStore(for_this_command(open_database()))
 
 
 def start_model(choice: ModelChoice, store: ConversationStore) -> tuple[ModelHost, ModelCard]:

@@ -24,8 +24,10 @@ from dataclasses import dataclass
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from types import TracebackType
+from typing import TextIO
 
 from storage import log_path
+from storage.paths import private_file, private_folder
 
 DEBUG_VARIABLE = "LONGWIT_DEBUG"
 FORMAT = "%(asctime)s %(levelname)s [%(threadName)s] %(name)s: %(message)s"
@@ -73,7 +75,12 @@ class LogStart:
 
 
 class LogFileHandler(RotatingFileHandler):
-    """The app's own handler, told apart from others on the root logger (pytest's, a library's)."""
+    """The app's own handler, told apart from others on the root logger (pytest's, a library's).
+    Each file it starts (the first and every one after a rotation) is the owner's only."""
+
+    def _open(self) -> TextIO:
+        private_file(Path(self.baseFilename))
+        return super()._open()
 
 
 class NoLogFile(logging.NullHandler):
@@ -91,7 +98,7 @@ def start_log(options: LogOptions | None = None, path: Path | None = None) -> Lo
         set_debug(options.debug)
         return LogStart(path)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(path.parent)
         handler = LogFileHandler(path, maxBytes=options.max_bytes, backupCount=options.backups,
                                  encoding="utf-8")
     except OSError as error:

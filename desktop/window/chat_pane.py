@@ -21,13 +21,13 @@ from desktop.window.document_panel import DocumentPanel
 from desktop.window.stored_conversations import AttachedDocument, OpenedConversation
 from desktop.window.voice_panel import VoicePanel
 from engine.deliberation import DEFAULT_SAMPLES, TimeLeft
-from storage import ConversationStore
 
 
 class ChatPane(QWidget):
     notice = Signal(str, str)  # message, kind ("error", "warning", "info")
     conversations_changed = Signal()
     switched = Signal(object, object)  # the conversation left and the one open now (None: a new one)
+    recall_shown = Signal(bool)  # whether recall is on in the open conversation (read, or changed)
 
     def __init__(self, db_thread: DatabaseThread, chat: ChatController, documents: DocumentController,
                  parent: QWidget | None = None) -> None:
@@ -36,6 +36,8 @@ class ChatPane(QWidget):
         self.conversation_id: int | None = None
         self.answering_in: int | None = None  # the conversation whose answer is streaming
         self._creating: list[Callable[[int], None]] | None = None  # waiting for a new one's id
+        self.recall = True  # recall into the open conversation (or the new one, once created)
+        self._at_message: tuple[int, int] | None = None  # (conversation, message) to scroll to once read
         self.view = ConversationView(self)
         self.document_panel = DocumentPanel(self)
         self.voice_panel = VoicePanel(self)  # shown while a voice call runs
@@ -90,16 +92,20 @@ class ChatPane(QWidget):
 
     # Which conversation ------------------------------------------------------------------------
 
-    def open_conversation(self, conversation_id: int | None) -> None:
-        """Show a conversation (None: a new, empty one); its messages are drawn once read."""
+    def open_conversation(self, conversation_id: int | None, at_message: int | None = None) -> None:
+        """Show a conversation (None: a new, empty one); its messages are drawn once read, scrolled
+        to `at_message` when given (else to the end)."""
         left, self.conversation_id = self.conversation_id, conversation_id
         if left != conversation_id:
             self.switched.emit(left, conversation_id)
         self.composer.editing = False
         self.document_panel.show_context(None)
+        self._at_message = None if at_message is None or conversation_id is None else (
+            conversation_id, at_message)
         if conversation_id is None:
             self.view.show_messages([], conversation_open=False)
             self.document_panel.show_documents([])
+            self._show_recall(True)
             return
         self.db_thread.run(f"reading conversation {conversation_id}",
                            lambda db: stored.read_conversation(db, conversation_id), self._opened)
@@ -111,6 +117,40 @@ class ChatPane(QWidget):
         messages = stored.without_unsaved_answer(opened.messages) if streaming else opened.messages
         self.view.show_messages(messages, keep_streaming=streaming)
         self.document_panel.show_documents(opened.documents)
+        self._show_recall(opened.recall)
+        target, self._at_message = self._at_message, None
+        if target is not None and target[0] == opened.conversation_id:
+            self.view.scroll_to_message(target[1])
+
+    # Recall --------------------------------------------------------------------------------------
+
+    def _show_recall(self, on: bool) -> None:
+        self.recall = on
+        self.recall_shown.emit(on)
+
+    def set_recall(self, on: bool) -> None:
+        """Turn recall into the open conversation on or off (kept with it; a new one gets it when it
+        is created), saying what that means."""
+        conversation_id = self.conversation_id
+        said = ("Recall is on here: when a question needs them, earlier conversations and other "
+                "documents come into the answer, each listed under it." if on else
+                "Recall is off here: nothing from other conversations or documents comes into this "
+                "conversation's answers (they may still be recalled elsewhere).")
+
+        def done(_on: bool) -> None:
+            if conversation_id == self.conversation_id:
+                self._show_recall(on)
+            self.notice.emit(said, "info")
+
+        def failed(message: str) -> None:
+            self._show_recall(self.recall)  # the toggle goes back to what is stored
+            self.notice.emit(f"Recall could not be changed: {message}", "error")
+
+        if conversation_id is None:
+            done(on)
+            return
+        self.db_thread.run("changing recall", lambda db: stored.set_recall(db, conversation_id, on),
+                           done, failed)
 
     def ensure_conversation(self, then: Callable[[int], None]) -> None:
         """Call `then` with the open conversation's id, first creating it when it is a new one (a
@@ -139,8 +179,9 @@ class ChatPane(QWidget):
             self.composer.set_answering(self.chat.busy)
             self.notice.emit(f"The conversation could not be saved: {message}", "error")
 
-        self.db_thread.run("creating a conversation",
-                           lambda db: ConversationStore(db).create(model=model), created, failed)
+        recall = self.recall
+        self.db_thread.run("creating a conversation", lambda db: stored.create(db, model, recall),
+                           created, failed)
 
     def show_pinned(self, conversation_id: int) -> None:
         """Redraw the documents list of `conversation_id` if it is still open, once read."""
@@ -216,7 +257,8 @@ class ChatPane(QWidget):
         meta = " · ".join(p for p in ("stopped" if done.cut else "", done.stats) if p)
         sources = tuple((c.number, c.label) for c in done.citations)
         self.view.end_answer(ShownMessage("assistant", done.text, done.message_id, meta, sources,
-                                          done.thinking, done.agreement, done.others))
+                                          done.thinking, done.agreement, done.others,
+                                          recalled=done.recalled))
         for notice in done.notices:
             self.notice.emit(notice, "info")
         if done.context is not None and done.context.mode is not None:

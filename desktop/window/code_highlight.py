@@ -58,13 +58,19 @@ def copy_link(message_id: int, index: int) -> str:
     return f"{COPY_SCHEME}:{message_id}:{index}"
 
 
+def parse_numbered_link(url: str, scheme: str) -> tuple[int, int] | None:
+    """(message id, number) from a `<scheme>:<message id>:<number>` link, or None for any other
+    link: the form of the copy, citation and recalled-text links the view draws."""
+    found, _, rest = url.partition(":")
+    message, _, number = rest.partition(":")
+    if found != scheme or not message.isdigit() or not number.isdigit():
+        return None
+    return int(message), int(number)
+
+
 def parse_copy_link(url: str) -> tuple[int, int] | None:
     """(message id, block index) from a `copy:` link, or None for any other link."""
-    scheme, _, rest = url.partition(":")
-    message, _, index = rest.partition(":")
-    if scheme != COPY_SCHEME or not message.isdigit() or not index.isdigit():
-        return None
-    return int(message), int(index)
+    return parse_numbered_link(url, COPY_SCHEME)
 
 
 def code_block_html(code: str, info: str, message_id: int | None, index: int, dark: bool) -> str:

@@ -31,11 +31,13 @@ from PySide6.QtWidgets import QTextBrowser, QWidget
 from desktop.window.code_highlight import parse_copy_link
 from desktop.window.conversation_style import style_sheet
 from desktop.window.markdown_render import (
+    MESSAGE_ANCHOR,
     code_texts,
     message_html,
     parse_aside_link,
     parse_citation_link,
     parse_message_link,
+    parse_recalled_link,
 )
 from desktop.window.theme import is_dark
 from desktop.window.welcome import ModelState, parse_welcome_link, welcome_html
@@ -61,11 +63,12 @@ class ShownMessage:
     agreement: str = ""  # deliberate mode: "4 of 5 answers agree"
     others: tuple[str, ...] = ()  # deliberate mode: one answer per group that disagreed
     opened: frozenset[str] = frozenset()  # which folded parts are open ("thinking", "others")
+    recalled: tuple[tuple[int, str], ...] = ()  # (number, label) of each text recall brought in
 
     def html(self, actions: tuple[str, ...] = (), dark: bool = False, mark: str = "") -> str:
         return message_html(self.role, self.text, self.message_id, self.meta, self.sources,
                             self.thinking, self.agreement, self.others, self.opened, actions, dark,
-                            mark)
+                            mark, self.recalled)
 
 
 def message_actions(messages: list[ShownMessage], streaming: bool) -> list[tuple[str, ...]]:
@@ -104,6 +107,7 @@ def last_turn(messages: list[ShownMessage]) -> int:
 
 class ConversationView(QTextBrowser):
     citation_clicked = Signal(int, int)  # message id, citation number
+    recalled_clicked = Signal(int, int)  # message id, number of the recalled text
     message_action = Signal(str, int)  # "copy" | "read" | "regenerate" | "edit", message id
     welcome_action = Signal(str)  # "documents" | "voice" | "model"
     code_copied = Signal(int, int)  # message id, block index: its code is on the clipboard
@@ -374,8 +378,11 @@ class ConversationView(QTextBrowser):
         link = url.toString()
         citation, aside = parse_citation_link(link), parse_aside_link(link)
         action, code, way = parse_message_link(link), parse_copy_link(link), parse_welcome_link(link)
+        recalled = parse_recalled_link(link)
         if citation is not None:
             self.citation_clicked.emit(*citation)
+        elif recalled is not None:
+            self.recalled_clicked.emit(*recalled)
         elif aside is not None:
             self.toggle_aside(*aside)
         elif action is not None:
@@ -398,6 +405,20 @@ class ConversationView(QTextBrowser):
         self._hidden = 0
         self._draw_all()
         bar.setValue(bar.maximum() - from_end)
+
+    def scroll_to_message(self, message_id: int) -> bool:
+        """Bring a shown message to the top of the view (drawing the earlier messages first when it
+        is one of them); False if this conversation does not show it."""
+        index = next((i for i, m in enumerate(self.messages) if m.message_id == message_id), None)
+        if index is None:
+            return False
+        if index < min(self._hidden, last_turn(self.messages)):
+            if self.streaming is not None:
+                return False  # drawing them all again would lose the streamed block's place
+            self._hidden = 0
+            self._draw_all()
+        self.scrollToAnchor(f"{MESSAGE_ANCHOR}{message_id}")
+        return True
 
     def copy_code(self, message_id: int, index: int) -> None:
         """Put one code block of a message on the clipboard, exactly as the message wrote it."""

@@ -34,13 +34,20 @@ def find_cited_passage(documents: DocumentStore, message_id: int, number: int) -
     if source is None:
         return None
     where = source.location.label()
-    if source.document_id is None:
+    if source.document_id is None or source.chunk_id is None:
         return CitedPassage(source.document_title, [source.text], 0, where, whole_document=False)
-    chunks = documents.chunks(source.document_id)
-    index = next((i for i, c in enumerate(chunks) if c.id == source.chunk_id), None)
+    return passage_in_document(documents, source.document_id, source.chunk_id,
+                               source.document_title, where)
+
+
+def passage_in_document(documents: DocumentStore, document_id: int, chunk_id: int, title: str,
+                        where: str) -> CitedPassage | None:
+    """The document's passages in order with chunk `chunk_id` marked, or None if it is gone."""
+    chunks = documents.chunks(document_id)
+    index = next((i for i, c in enumerate(chunks) if c.id == chunk_id), None)
     if index is None:
         return None
-    return CitedPassage(source.document_title, [c.text for c in chunks], index, where)
+    return CitedPassage(title, [c.text for c in chunks], index, where)
 
 
 def citation_sources(documents: DocumentStore, message_ids: list[int]) -> dict[int, list[tuple[int, str]]]:

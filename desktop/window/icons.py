@@ -52,6 +52,7 @@ GLYPHS = {
     "passages": "mdi6.text-search",
     "cpu": "mdi6.cpu-64-bit",
     "gpu": "mdi6.expansion-card-variant",
+    "engine": "mdi6.server-network",
 }
 # A document's kind (media's readers) → its glyph.
 DOCUMENT_GLYPHS = {

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer
@@ -30,7 +29,7 @@ from desktop.window.background import TaskRunner
 from desktop.window.banner import Banner
 from desktop.window.chat_pane import ChatPane
 from desktop.window.controllers.chat_controller import ChatController
-from desktop.window.controllers.compression_controller import CompressionController, compression_refusal
+from desktop.window.controllers.compression_controller import CompressionController
 from desktop.window.controllers.conversation_controller import ConversationController
 from desktop.window.controllers.document_controller import DocumentController
 from desktop.window.controllers.library_controller import LibraryController
@@ -50,21 +49,18 @@ from desktop.window.controllers.transfer_controller import (
 from desktop.window.controllers.voice_controller import STOPPED, VoiceController
 from desktop.window.conversation_list import ConversationList
 from desktop.window.database_thread import DatabaseThread
-from desktop.window.dialogs.compression_dialog import CompressionDialog
 from desktop.window.dialogs.library_dialog import LibraryDialog
 from desktop.window.dialogs.memory_dialog import MemoryDialog
-from desktop.window.dialogs.model_picker import ModelPickerDialog, bundled_models
 from desktop.window.dialogs.settings_dialog import SettingsDialog
 from desktop.window.dialogs.shortcuts_dialog import ShortcutsDialog
 from desktop.window.dictation_and_reading import DICTATE, READ_LAST, DictationAndReading
-from desktop.window.document_viewer import CitedPassage, DocumentViewer, find_cited_passage
+from desktop.window.model_choice import ModelChoice
 from desktop.window.model_status import ModelStatus
+from desktop.window.source_views import SourceViews
 from desktop.window.theme import apply_theme
-from desktop.window.welcome import loaded_state, loading_state
 from desktop.window.window_chrome import install_chrome
-from engine.model_host import ModelCard
 from media.speech_to_text import parse_tokenizer_ahead
-from storage import ConversationStore, DocumentStore, ModelUse, ModelUseLog
+from storage import ConversationStore
 from storage.conversation_import import ImportedConversation
 from storage.memory_store import Saved
 
@@ -101,7 +97,6 @@ class MainWindow(QMainWindow):
         self.documents = DocumentController(database, self.runner, self)
         self.transfer = TransferController(database, self.runner, self)
         self.compression = CompressionController(database, self.chat.host, self.runner, parent=self)
-        self.compression_view: CompressionDialog | None = None
         self.library = LibraryController(database, self.db_thread, self.runner, home / "states", self)
         self.library.guard = self._library_must_wait
         self.library_view: LibraryDialog | None = None
@@ -111,10 +106,10 @@ class MainWindow(QMainWindow):
         self.banner = Banner(self)
         self.sidebar = ConversationList(self)
         self.pane = ChatPane(self.db_thread, self.chat, self.documents, self)
-        self.viewer: DocumentViewer | None = None
-        self.picker: ModelPickerDialog | None = None
         self.settings_dialog: SettingsDialog | None = None
         self.model_status = ModelStatus(self)  # a pill in the top bar (window_chrome)
+        self.models = ModelChoice(self)
+        self.sources = SourceViews(self)
         self.speech = DictationAndReading(self)
         self.dictation, self.reading = self.speech.dictation, self.speech.reading
         self._build_layout()
@@ -161,7 +156,7 @@ class MainWindow(QMainWindow):
         file = bar.addMenu("&File")
         self._action(file, "New conversation", self.new_conversation, QKeySequence.StandardKey.New)
         self._action(file, "Add documents…", self.choose_documents, "Ctrl+O")
-        self._action(file, "Open GGUF model…", self.choose_model_file, "Ctrl+Shift+O")
+        self._action(file, "Open GGUF model…", self.models.choose_model_file, "Ctrl+Shift+O")
         self._action(file, "Document library…", self.open_library, "Ctrl+Shift+L")
         file.addSeparator()
         self._action(file, "Export conversation…", self.export_conversation)
@@ -178,10 +173,14 @@ class MainWindow(QMainWindow):
         deliberate = self._action(chat, "Deliberate answers", lambda: self.pane.set_deliberate(
             deliberate.isChecked()), "Ctrl+Shift+D")
         deliberate.setCheckable(True)
+        recall = self._action(chat, "Recall other conversations",
+                              lambda: self.pane.set_recall(recall.isChecked()))
+        recall.setCheckable(True)
+        recall.setChecked(True)
         self._action(chat, "Memories…", self.open_memories, "Ctrl+Shift+M")
         model = bar.addMenu("&Model")
-        self._action(model, "Choose model…", self.choose_model, "Ctrl+M")
-        self._action(model, "Measure compression of a document…", self.measure_compression)
+        self._action(model, "Choose model…", self.models.choose_model, "Ctrl+M")
+        self._action(model, "Measure compression of a document…", self.sources.measure_compression)
         self._action(model, "Settings…", self.open_settings, QKeySequence.StandardKey.Preferences)
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "Keyboard shortcuts", self.show_shortcuts,
@@ -207,27 +206,20 @@ class MainWindow(QMainWindow):
         self.chat.reply_done.connect(lambda done: self._memories_proposed(list(done.memories)))
         self.memory.proposed.connect(self._memories_proposed)
         self.memory.notice.connect(self._memory_notice)
-        self.pane.view.citation_clicked.connect(self.open_citation)
+        self.pane.recall_shown.connect(self.actions_by_name["Recall other conversations"].setChecked)
         self.pane.view.message_action.connect(self.message_action)
         self.pane.view.welcome_action.connect(lambda way: {
             "documents": self.choose_documents, "voice": self.toggle_voice_call,
-            "model": self.choose_model}[way]())
+            "model": self.models.choose_model}[way]())
         self.pane.view.code_copied.connect(
             lambda *_block: self.statusBar().showMessage("Copied the code.", COPIED_MS))
         self.pane.document_panel.add_requested.connect(self.choose_documents)
-        self.pane.document_panel.measure_requested.connect(self.measure_compression)
-        for asked in (self.pane.composer.send, self.pane.composer.edit, self.pane.composer.regenerate):
-            asked.connect(self._question_waits)
-        self.chat.model_loading.connect(self.model_status.loading)
-        self.chat.model_loading.connect(lambda name: self.pane.view.set_model_state(
-            loading_state(name)))
-        self.chat.model_loaded.connect(self._model_loaded)
-        self.chat.model_failed.connect(self._model_failed)
         self.pane.voice_panel.connect_to(self.voice)
         self.voice.state_changed.connect(
             lambda state: self.actions_by_name["Voice call"].setChecked(state != STOPPED))
         self.voice.failed.connect(lambda message: self.banner.show_message(message, "error"))
         self.voice.turn_saved.connect(self._voice_turn_saved)
+        self.voice.call_ended.connect(self._call_ended)
         self.transfer.exported.connect(lambda written: self.banner.show_message(
             export_notice(written), "info"))
         self.transfer.imported.connect(self._imported)
@@ -243,9 +235,12 @@ class MainWindow(QMainWindow):
         if not self.sidebar.searching():  # search results refresh when the search changes
             self.conversations.refresh()
 
-    def open_conversation(self, conversation_id: int, _message_id: object = None) -> None:
+    def open_conversation(self, conversation_id: int, message_id: int | None = None) -> None:
+        """Open a conversation, at `message_id` when given (a search hit, a recalled message)."""
         if conversation_id != self.pane.conversation_id:
-            self.pane.open_conversation(conversation_id)
+            self.pane.open_conversation(conversation_id, message_id)
+        elif message_id is not None:
+            self.pane.view.scroll_to_message(message_id)
 
     def new_conversation(self) -> None:
         self.pane.open_conversation(None)
@@ -379,44 +374,6 @@ class MainWindow(QMainWindow):
         if self.library_view is None or not self.library_view.isVisible():
             self.banner.show_message(message, kind)
 
-    def open_citation(self, message_id: int, number: int) -> None:
-        def show(passage: CitedPassage | None) -> None:
-            if passage is None:
-                self.banner.show_message("That passage is no longer stored (its document was "
-                                         "removed).", "warning")
-            else:
-                self.show_passage(passage)
-
-        self.db_thread.run("reading a cited passage", lambda db: find_cited_passage(
-            DocumentStore(db), message_id, number), show)
-
-    def show_passage(self, passage: CitedPassage) -> None:
-        if self.viewer is None:
-            self.viewer = DocumentViewer(self)
-        self.viewer.show_passage(passage)
-
-    def measure_compression(self, document_id: int | None = None) -> None:
-        """The compression meter's window for a document pinned to the open conversation: the one
-        given, else the one chosen in the documents list, else the only one."""
-        chosen = self.pane.document_panel.chosen_document(document_id)
-        ready = self.chat.card is not None and not self.chat.loading
-        problem = compression_refusal(chosen is not None, ready, self.voice.active,
-                                      self.compression.measuring)
-        if problem is not None or chosen is None:
-            self.banner.show_message(problem or "", "warning")
-            return
-        if self.compression_view is None:
-            self.compression_view = CompressionDialog(self.compression, self)
-            self.compression_view.passage_chosen.connect(self.show_passage)
-        self.compression_view.measure(*chosen)
-
-    def _question_waits(self, *_asked: object) -> None:
-        """The model's thread runs one call at a time: a question waits for the meter."""
-        if self.compression.measuring is not None:
-            self.banner.show_message(f"The model is measuring “{self.compression.measuring}”; your "
-                                     "question is answered when it finishes (or cancel the "
-                                     "measurement).", "info")
-
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if event.mimeData().hasUrls():
             event.acceptProposedAction()
@@ -432,46 +389,14 @@ class MainWindow(QMainWindow):
         models = [p for p in paths if p.suffix.lower() == MODEL_SUFFIX and p.is_file()]
         documents = [p for p in paths if p not in models]
         if models:
-            self.choose_model(models[0])
+            self.models.choose_model(models[0])
         if documents:
             self.pane.add_documents(documents)
         if not paths:
             self.banner.show_message("Only files and folders on this computer can be dropped here.",
                                      "warning")
 
-    # Models --------------------------------------------------------------------------------------
-
-    def load_model(self, name_or_path: str | None = None) -> None:
-        if name_or_path is not None and name_or_path != self.settings.model:
-            self.settings = replace(self.settings, model=name_or_path)
-        self.chat.load_model(self.settings.model, self.settings.load_options())
-
-    def choose_model_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open a GGUF model", "", "GGUF models (*.gguf)")
-        if path:
-            self.choose_model(Path(path))
-
-    def choose_model(self, path: Path | None = None) -> None:
-        """The model picker (not modal): bundled and recent models, load settings, memory estimate;
-        it opens once the recent models are read."""
-        self.db_thread.run("reading the recent models", lambda db: ModelUseLog(db).recent(),
-                           lambda recent: self._open_picker(recent, path))
-
-    def _open_picker(self, recent: list[ModelUse], path: Path | None) -> None:
-        picker = ModelPickerDialog(self.settings, bundled_models(), recent, self.home / "models", self,
-                                   database=self.database)
-        self.dialog_runners = [r for r in self.dialog_runners if r.busy()] + picker.task_runners()
-        if path is not None:
-            picker.select_path(path)
-        picker.model_chosen.connect(self._model_chosen)
-        picker.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.picker = picker
-        picker.open()
-
-    def _model_chosen(self, settings: AppSettings) -> None:
-        self.settings = settings
-        save_settings(self.qsettings, settings)
-        self.chat.load_model(settings.model, settings.load_options())
+    # Settings ------------------------------------------------------------------------------------
 
     def open_settings(self) -> None:
         dialog = SettingsDialog(self.settings, self)
@@ -504,21 +429,6 @@ class MainWindow(QMainWindow):
                  ("Edit last message (empty box)", "Up"), ("Stop dictating or reading aloud", "Esc")]
         ShortcutsDialog(rows, self).open()
 
-    def _model_loaded(self, card: ModelCard) -> None:
-        self.model_status.show_model(card)
-        self.pane.view.set_model_state(loaded_state(card))
-        self.statusBar().showMessage(f"Loaded {card.name} in {card.load_s:.1f} s", 5000)
-        self.memory.model = self.settings.model
-        self.memory.refresh_if_watching()  # counted in the new model's tokens
-        self.pane.prefill_if_pinned()
-
-    def _model_failed(self, message: str) -> None:
-        card = self.chat.card
-        self.model_status.show_model(card)
-        self.pane.view.set_model_state(loaded_state(card))
-        keep = f" Still using {card.name}." if card else " Choose another model (Ctrl+Shift+O)."
-        self.banner.show_message(f"The model could not be loaded: {message}{keep}", "error")
-
     # Voice ---------------------------------------------------------------------------------------
 
     def toggle_voice_call(self) -> None:
@@ -544,6 +454,12 @@ class MainWindow(QMainWindow):
         """Esc: stop dictating or reading aloud, else the answer being written."""
         if not self.speech.stop():
             self.pane.stop()
+
+    def _call_ended(self, conversation_id: int, questions: tuple[int, ...]) -> None:
+        """A call that heard the person proposes what they said in it, as leaving a typed
+        conversation does; one that failed to start keeps its banner."""
+        if questions and conversation_id not in self.conversations.hidden:
+            self.memory.call_ended(conversation_id, questions)
 
     def _voice_turn_saved(self, conversation_id: int) -> None:
         """A spoken turn was saved: show it, unless a typed answer is streaming into the view."""
@@ -573,8 +489,8 @@ class MainWindow(QMainWindow):
         self.pane.stop()
         self._leave_conversation(self.pane.conversation_id)
         with contextlib.suppress(RuntimeError):  # a picker closed earlier is deleted already
-            if self.picker is not None:
-                self.picker.close()  # stops a model download, keeping its part for Resume
+            if self.models.picker is not None:
+                self.models.picker.close()  # stops a model download, keeping its part for Resume
         voice_stopped = self.voice.close()  # before the model it talks through is released
         speech_stopped = self.speech.close()
         left = [name for runner in (self.runner, *self.dialog_runners) for name in runner.shutdown()]
@@ -590,4 +506,4 @@ def start_when_shown(window: MainWindow) -> None:
     collector's passes, or a full pass over it, at whatever moment allocations trigger one, holds the
     GIL for 50-60 ms (seen on a voice call's starting thread: the window stalled 52-82 ms)."""
     gc.freeze()
-    QTimer.singleShot(0, window.load_model)
+    QTimer.singleShot(0, window.models.start_model)

@@ -4,7 +4,9 @@ quiet line of actions under it.
 
 markdown-it-py renders CommonMark plus tables; raw HTML in a message is shown as text, never run.
 A citation mark "[2]" (or "[1, 3]") outside code becomes a link `cite:<message id>:<number>` that
-the window opens at the cited passage. Code blocks are coloured (desktop/window/code_highlight.py)
+the window opens at the cited passage; what recall brought into an answer is listed under it, each
+a link `recalled:<message id>:<number>` that the window follows to the earlier conversation's
+message or the document's passage. Code blocks are coloured (desktop/window/code_highlight.py)
 and numbered in the order `code_texts` returns them, which is what their "Copy" links copy.
 The class names used here are styled by desktop/window/conversation_style.py.
 """
@@ -19,7 +21,7 @@ from typing import Any
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from desktop.window.code_highlight import code_block_html
+from desktop.window.code_highlight import code_block_html, parse_numbered_link
 from engine.citations import MARKER
 
 CITE_SCHEME = "cite"
@@ -86,11 +88,7 @@ def code_texts(text: str) -> list[str]:
 
 def parse_citation_link(url: str) -> tuple[int, int] | None:
     """(message id, citation number) from a `cite:` link, or None for any other link."""
-    scheme, _, rest = url.partition(":")
-    message, _, number = rest.partition(":")
-    if scheme != CITE_SCHEME or not message.isdigit() or not number.isdigit():
-        return None
-    return int(message), int(number)
+    return parse_numbered_link(url, CITE_SCHEME)
 
 
 def sources_html(message_id: int | None, sources: Sequence[tuple[int, str]]) -> str:
@@ -103,6 +101,27 @@ def sources_html(message_id: int | None, sources: Sequence[tuple[int, str]]) -> 
         for number, label in sources
     )
     return f'<p class="meta">Sources: {links}</p>'
+
+
+RECALLED_SCHEME = "recalled"  # recalled:<message id>:<number>, a text recall brought into the answer
+MESSAGE_ANCHOR = "msg-"  # msg-<message id>, on each saved message's role line: the view scrolls to it
+
+
+def recalled_html(message_id: int | None, recalled: Sequence[tuple[int, str]]) -> str:
+    """"Recalled: conversation 12 'Trip' (…), message 41; document 3 'report.pdf', p. 4", each a
+    link to where it came from."""
+    if message_id is None or not recalled:
+        return ""
+    links = "; ".join(
+        f'<a class="recalled" href="{RECALLED_SCHEME}:{message_id}:{number}">{html.escape(label)}</a>'
+        for number, label in recalled
+    )
+    return f'<p class="meta">Recalled: {links}</p>'
+
+
+def parse_recalled_link(url: str) -> tuple[int, int] | None:
+    """(message id, number) from a `recalled:` link, or None for any other link."""
+    return parse_numbered_link(url, RECALLED_SCHEME)
 
 
 ASIDE_SCHEME = "aside"  # aside:<message id>:thinking|others, a folded part opened or closed
@@ -169,13 +188,17 @@ def actions_html(message_id: int | None, actions: Sequence[str], align: str = "l
 def message_html(role: str, text: str, message_id: int | None = None, meta: str = "",
                  sources: Sequence[tuple[int, str]] = (), thinking: str = "", agreement: str = "",
                  others: Sequence[str] = (), opened: frozenset[str] = frozenset(),
-                 actions: Sequence[str] = (), dark: bool = False, mark: str = "") -> str:
+                 actions: Sequence[str] = (), dark: bool = False, mark: str = "",
+                 recalled: Sequence[tuple[int, str]] = ()) -> str:
     """One message as a card: the person's on a tint at the right, fitted to its text; an answer
-    plain across the measure, with a reasoning model's thinking (folded), its sources, deliberate
-    mode's agreement with the other answers (folded) and a grey line of details. Under either, the
-    `actions` it offers (none while it is written). `mark` names the role line as an anchor, for
-    the view to find where the message begins."""
+    plain across the measure, with a reasoning model's thinking (folded), its sources, what recall
+    brought into it, deliberate mode's agreement with the other answers (folded) and a grey line of
+    details. Under either, the `actions` it offers (none while it is written). `mark` names the
+    role line as an anchor, for the view to find where the message begins; a saved message's role
+    line is an anchor by its id too, for the view to scroll to."""
     name = f'<a name="{mark}">{ROLE_NAMES.get(role, role)}</a>' if mark else ROLE_NAMES.get(role, role)
+    if message_id is not None:  # Qt gives the next character both names
+        name = f'<a name="{MESSAGE_ANCHOR}{message_id}"></a>{name}'
     body = markdown_html(text, message_id, dark) if text else "<p>…</p>"
     footer = f'<p class="meta">{html.escape(meta)}</p>' if meta else ""
     if role == "user":
@@ -189,6 +212,6 @@ def message_html(role: str, text: str, message_id: int | None = None, meta: str 
     # long conversation.
     return (f'<p class="role">{name}</p>'
             f'{thinking_html(message_id, thinking, "thinking" in opened, dark)}'
-            f'{body}{sources_html(message_id, sources)}'
+            f'{body}{sources_html(message_id, sources)}{recalled_html(message_id, recalled)}'
             f'{others_html(message_id, agreement, others, "others" in opened, dark)}{footer}'
             f'{actions_html(message_id, actions)}')

@@ -1,10 +1,11 @@
-"""The model's pill at the top of the window: which model answers, with what window and where (CPU
-or GPU), a moving bar while another loads (llama.cpp reports no steps), and a button that opens the
-model picker."""
+"""The model's pill at the top of the window: which model answers, with what window and where (CPU,
+GPU, or the server of a remote engine), a moving bar while another loads (llama.cpp reports no
+steps), and a button that opens the model picker."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from PySide6.QtCore import QEvent, QSize, Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QToolButton, QWidget
@@ -16,15 +17,32 @@ NO_MODEL = "No model loaded"
 
 
 def describe_card(card: ModelCard) -> str:
+    if card.engine is not None:
+        return (f"{card.name} · {card.n_ctx:,}-token context ({card.ctx_source}) · engine "
+                f"{card.engine}")
     gpu = "GPU: all layers" if card.gpu_layers < 0 else (
         f"GPU: {card.gpu_layers} layers" if card.gpu_layers else "CPU")
     return f"{card.name} · {card.n_ctx:,}-token context · {gpu} · {card.n_threads} threads"
 
 
 def card_detail(card: ModelCard) -> str:
-    """The pill's second part: the window and where the model runs."""
+    """The pill's second part: the window and where the model runs (a remote engine: its host)."""
+    if card.engine is not None:
+        return f"{card.n_ctx:,} context · {urlsplit(card.engine).netloc}"
     where = "CPU" if card.gpu_layers == 0 else "GPU"
     return f"{card.n_ctx:,} context · {where}"
+
+
+def card_chip(card: ModelCard) -> str:
+    """The pill's icon: a server for a remote engine, else the CPU or the GPU."""
+    return "engine" if card.engine is not None else "cpu" if card.gpu_layers == 0 else "gpu"
+
+
+def loading_text(name: str) -> str:
+    """What the pill says while a model loads, or while an engine (a URL) is connected to."""
+    if "://" in name:
+        return f"Connecting to {urlsplit(name).netloc}…"
+    return f"Loading {Path(name).name}…"
 
 
 class ModelStatus(QFrame):
@@ -79,7 +97,7 @@ class ModelStatus(QFrame):
         super().changeEvent(event)
 
     def loading(self, name: str) -> None:
-        self._show(f"Loading {Path(name).name}…", "", "model")
+        self._show(loading_text(name), "", "model")
         self.busy.show()
 
     def show_model(self, card: ModelCard | None) -> None:
@@ -89,7 +107,7 @@ class ModelStatus(QFrame):
             self._show(NO_MODEL, "", "model")
             self.setToolTip("")
             return
-        self._show(card.name, card_detail(card), "cpu" if card.gpu_layers == 0 else "gpu")
+        self._show(card.name, card_detail(card), card_chip(card))
         self.setToolTip(describe_card(card))
 
     def mousePressEvent(self, event) -> None:

@@ -277,11 +277,11 @@ def take_screenshots(out: Path, progress: Callable[[str], None]) -> list[Path]:
         save(window, out, "15-documents-dark", saved)
         apply_theme(app, "light")
         if done.citations and done.message_id is not None:
-            window.open_citation(done.message_id, done.citations[0].number)
+            window.sources.open_citation(done.message_id, done.citations[0].number)
             settle(window)
-            if window.viewer is not None:
-                save(window.viewer, out, "04-citation", saved)
-                window.viewer.close()
+            if window.sources.viewer is not None:
+                save(window.sources.viewer, out, "04-citation", saved)
+                window.sources.viewer.close()
         progress("The document library…")
         fill_library(window, folder)
         library_shot(window, out, "11-library", saved)

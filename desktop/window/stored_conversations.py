@@ -15,6 +15,7 @@ from engine.deliberation import agreement_line
 from storage import ConversationStore, Document, DocumentStore, Message
 from storage.answer_samples import AnswerSample, AnswerSamples
 from storage.document_extents import DocumentExtent, document_extents
+from storage.recalled_sources import RecalledSources
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class OpenedConversation:
     conversation_id: int
     messages: list[ShownMessage]
     documents: list[AttachedDocument]
+    recall: bool = True  # earlier conversations and other documents may be recalled into it
 
 
 def meta_line(message: Message) -> str:
@@ -61,10 +63,27 @@ def read_conversation(db: sqlite_utils.Database, conversation_id: int) -> Opened
     documents = DocumentStore(db)
     sources = citation_sources(documents, [m.id for m in messages if m.role == "assistant"])
     samples = AnswerSamples(db)
+    recalled = RecalledSources(db).for_messages([m.id for m in messages if m.role == "assistant"])
     shown = [ShownMessage(m.role, m.content, m.id, meta_line(m), tuple(sources.get(m.id, ())),
-                          m.reasoning, *deliberation_parts(samples.for_message(m.id)))
+                          m.reasoning, *deliberation_parts(samples.for_message(m.id)),
+                          recalled=tuple((r.ordinal, r.label) for r in recalled.get(m.id, ())))
              for m in messages]
-    return OpenedConversation(conversation_id, shown, pinned(db, conversation_id))
+    return OpenedConversation(conversation_id, shown, pinned(db, conversation_id),
+                              ConversationStore(db).recall_enabled(conversation_id))
+
+
+def create(db: sqlite_utils.Database, model: str | None, recall: bool) -> int:
+    """A new conversation, with recall turned off from the start when the person chose so."""
+    store = ConversationStore(db)
+    conversation_id = store.create(model=model)
+    if not recall:
+        store.set_recall(conversation_id, False)
+    return conversation_id
+
+
+def set_recall(db: sqlite_utils.Database, conversation_id: int, on: bool) -> bool:
+    ConversationStore(db).set_recall(conversation_id, on)
+    return on
 
 
 def last_question(db: sqlite_utils.Database, conversation_id: int) -> str | None:

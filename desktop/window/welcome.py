@@ -29,12 +29,15 @@ class ModelState:
     name: str = ""  # the model answering now
     size_bytes: int | None = None
     n_ctx: int = 0
+    engine: str = ""  # the remote engine's address, when the model answers from a server
 
 
 def loaded_state(card: ModelCard | None) -> ModelState:
     """The state for a loaded model (or none); its size is the file's, read with one stat."""
     if card is None:
         return ModelState()
+    if card.engine is not None:  # no file here to measure
+        return ModelState(name=card.name, n_ctx=card.n_ctx, engine=card.engine)
     size = None
     with contextlib.suppress(OSError):
         size = Path(card.path).stat().st_size
@@ -42,7 +45,8 @@ def loaded_state(card: ModelCard | None) -> ModelState:
 
 
 def loading_state(name: str) -> ModelState:
-    return ModelState(loading=Path(name).name)
+    """While a model loads, or an engine (a URL) is connected to."""
+    return ModelState(loading=name if "://" in name else Path(name).name)
 
 
 def describe_size(size: int) -> str:
@@ -52,11 +56,15 @@ def describe_size(size: int) -> str:
 def model_line(state: ModelState) -> str:
     """One sentence (HTML) on the model: what to wait for, what answers, or what to do."""
     if state.loading:
-        return f"Loading <b>{html.escape(state.loading)}</b>… You can type meanwhile."
+        doing = "Connecting to" if "://" in state.loading else "Loading"
+        return f"{doing} <b>{html.escape(state.loading)}</b>… You can type meanwhile."
     if state.name:
         parts = [p for p in (describe_size(state.size_bytes) if state.size_bytes else "",
                              f"{state.n_ctx:,}-token context" if state.n_ctx else "") if p]
         details = f" ({', '.join(parts)})" if parts else ""
+        if state.engine:
+            return (f"<b>{html.escape(state.name)}</b>{details} answers from the engine at "
+                    f"{html.escape(state.engine)}.")
         return f"<b>{html.escape(state.name)}</b>{details} is loaded and answers on this computer."
     return ("No model is loaded. Choose one (Ctrl+M), or drop a .gguf file on the window.")
 

@@ -71,7 +71,7 @@ def install_chrome(window: MainWindow) -> QToolButton:
     bar, voice_button = top_bar(window)
     layout = window.centralWidget().layout()
     layout.insertWidget(layout.indexOf(window.splitter), bar)
-    window.model_status.choose_requested.connect(window.choose_model)
+    window.model_status.choose_requested.connect(window.models.choose_model)
     name_line_edit_buttons(window.sidebar.search, "Clear the search")
     more = window.menuBar().findChild(QToolButton, "qt_menubar_ext_button")
     if more is not None:  # shown when the menus do not fit the window's width

@@ -29,7 +29,8 @@ class EngineTimedOut(RemoteEngineError):
     def __init__(self, url: str, seconds: float) -> None:
         super().__init__(
             f"The engine at {url} sent nothing for {seconds:g} s; it may be busy or stuck, or "
-            "still reading a long prompt: try again, or allow longer with --engine-timeout."
+            "still reading a long prompt: try again, or allow longer (--engine-timeout, or the wait "
+            "in the model picker's Server tab)."
         )
 
 
@@ -76,5 +77,6 @@ class EngineModelAmbiguous(RemoteEngineError):
     def __init__(self, url: str, served: list[str]) -> None:
         names = ", ".join(served[:8]) + (", …" if len(served) > 8 else "")
         super().__init__(
-            f"The engine at {url} serves {len(served)} models ({names}); choose one with --model."
+            f"The engine at {url} serves {len(served)} models ({names}); choose one (--model, or "
+            "the list in the model picker's Server tab)."
         )

@@ -22,6 +22,7 @@ from media.errors import DamagedDocument, EmptyDocument, EncryptedDocument
 from media.ocr import DEFAULT_OCR
 from media.readers import ReadJob, clean_line, clean_text, describe, normalise_newlines
 from media.readers.image import scan_lines
+from media.readers.pdf_paragraphs import joined_paragraphs
 
 # PDFium is not thread-safe: one call at a time in this process. The lock is held per page, so that
 # another document's reader is not kept waiting through minutes of OCR.
@@ -170,7 +171,7 @@ def read_pdf(job: ReadJob) -> DocumentText:
         with _PDFIUM_LOCK:  # not _pdfium(job): a cancel must not leave the document open
             pdf.close()
     passages = [
-        Passage(clean_text("\n".join(lines)), Location(page=number))
+        Passage(clean_text("\n\n".join(joined_paragraphs(lines))), Location(page=number))
         for number, lines in enumerate(strip_running_heads(pages), start=1)
         if lines
     ]

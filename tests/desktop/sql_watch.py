@@ -1,5 +1,6 @@
-"""Watching every SQLite connection a test's code opens on one database file: on which thread each
-was opened, which statements ran on the GUI (main) thread, and whether each was closed.
+"""Watching every SQLite connection a test's code opens on one database file (or on any, in memory
+too): on which thread each was opened, which statements ran on the GUI (main) thread, and whether
+each was closed.
 
 `sqlite3.connect` is wrapped so that connections to the file are made with a Connection subclass
 that records its own close() and traces its statements through SQLite's trace callback, which
@@ -22,6 +23,7 @@ class WatchedConnection(sqlite3.Connection):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.opened_on = threading.current_thread().name
+        self.file = ""  # what was opened, set once connected
         self.closed = False
         self.watch.opened(self)
         self.set_trace_callback(self._traced)
@@ -36,8 +38,8 @@ class WatchedConnection(sqlite3.Connection):
 
 
 class SqlWatch:
-    def __init__(self, database: Path) -> None:
-        self.database = database.resolve()
+    def __init__(self, database: Path | None) -> None:
+        self.database = database.resolve() if database is not None else None  # None: every one
         self.connections: list[WatchedConnection] = []
         self.on_gui_thread: list[str] = []  # statements (and "connect") run on the GUI thread
         self._lock = threading.Lock()
@@ -54,22 +56,35 @@ class SqlWatch:
         with self._lock:
             return [c.opened_on for c in self.connections if not c.closed]
 
+    def open_files(self) -> list[str]:
+        """The files (or ":memory:") of the connections still open, with the thread of each."""
+        with self._lock:
+            return [f"{c.file} on {c.opened_on}" for c in self.connections if not c.closed]
+
     def opened_on(self) -> list[str]:
         with self._lock:
             return [c.opened_on for c in self.connections]
 
+    def watches(self, database: str) -> bool:
+        if self.database is None:
+            return True
+        return database != ":memory:" and Path(database).resolve() == self.database
+
     def wrap(self, connect: Callable[..., sqlite3.Connection]) -> Callable[..., sqlite3.Connection]:
         def watched_connect(database: Any, *args: Any, **kwargs: Any) -> sqlite3.Connection:
-            if kwargs.get("factory") is None and str(database) != ":memory:" \
-                    and Path(database).resolve() == self.database:
+            if kwargs.get("factory") is None and self.watches(str(database)):
                 kwargs["factory"] = self.factory
-            return connect(database, *args, **kwargs)
+            connection = connect(database, *args, **kwargs)
+            if isinstance(connection, WatchedConnection):
+                connection.file = str(database)
+            return connection
 
         return watched_connect
 
 
-def watch_sql(monkeypatch: pytest.MonkeyPatch, database: Path) -> SqlWatch:
-    """Watch the connections opened on `database` until the test ends."""
+def watch_sql(monkeypatch: pytest.MonkeyPatch, database: Path | None) -> SqlWatch:
+    """Watch the connections opened on `database` (None: on any file, or in memory) until the
+    test ends."""
     watch = SqlWatch(database)
     monkeypatch.setattr(sqlite3, "connect", watch.wrap(sqlite3.connect))
     return watch

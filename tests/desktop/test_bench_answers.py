@@ -13,15 +13,19 @@ from click.testing import CliRunner
 from desktop.cli.answer_report import figures, summarize
 from desktop.cli.main import main
 from engine.evaluation.scoring import SCORED_WORDS, contains_answer
+from tests.desktop.sql_watch import watch_sql
 
 
 @pytest.mark.slow
-def test_bench_answers_runs_both_systems_on_the_same_questions(tmp_path: Path) -> None:
+def test_bench_answers_runs_both_systems_on_the_same_questions(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     out = tmp_path / "answers.json"
     arguments = ["bench", "answers", "--model", "smollm2-135m-instruct", "--sizes", "page",
                  "--questions", "4", "--json", str(out)]
+    watch = watch_sql(monkeypatch, None)
     run = CliRunner().invoke(main, arguments, catch_exceptions=False)
     assert run.exit_code == 0, run.output
+    assert watch.connections and watch.open_files() == []  # every connection it opened, closed
     result = json.loads(out.read_text())
     records = result["records"]
     longwit = [r for r in records if r["system"] == "longwit"]

@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from desktop.cli.main import main
+from tests.desktop.sql_watch import watch_sql
 
 TURN_KEYS = {"ttft_s", "tokens_per_s", "prompt_tokens", "prefilled_tokens", "completion_tokens"}
 FOLLOW_UP_KEYS = {
@@ -30,13 +31,15 @@ FOLLOW_UP_KEYS = {
 
 
 @pytest.mark.slow
-def test_bench_chat_prints_a_table_and_writes_json(tmp_path: Path) -> None:
+def test_bench_chat_prints_a_table_and_writes_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     out = tmp_path / "results" / "chat.json"
     arguments = ["bench", "chat", "--ctx", "2048", "--history-tokens", "512,128",
                  "--long-prompt-tokens", "512", "--answer-tokens", "8", "--repeats", "1",
                  "--json", str(out)]
+    watch = watch_sql(monkeypatch, None)
     run = CliRunner().invoke(main, arguments, catch_exceptions=False)
     assert run.exit_code == 0, run.output
+    assert watch.connections and watch.open_files() == []  # every connection it opened, closed
     result = json.loads(out.read_text())
 
     assert result["model"] == "smollm2-135m-instruct"

@@ -21,6 +21,7 @@ from desktop.benchmarks.recall import (
 )
 from desktop.cli.main import main
 from engine.evaluation.scoring import SCORED_WORDS, contains_answer
+from tests.desktop.sql_watch import watch_sql
 
 
 def test_cases_are_drawn_by_the_seed_half_conversations_half_documents() -> None:
@@ -32,11 +33,14 @@ def test_cases_are_drawn_by_the_seed_half_conversations_half_documents() -> None
 
 
 @pytest.mark.slow
-def test_bench_recall_asks_each_question_with_recall_on_and_off(tmp_path: Path) -> None:
+def test_bench_recall_asks_each_question_with_recall_on_and_off(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     out = tmp_path / "recall.json"
+    watch = watch_sql(monkeypatch, None)
     run = CliRunner().invoke(main, ["bench", "recall", "--questions", "2", "--controls", "1",
                                     "--json", str(out)], catch_exceptions=False)
     assert run.exit_code == 0, run.output
+    assert watch.connections and watch.open_files() == []  # every connection it opened, closed
     assert "answer recalled" in run.stdout and "no recall" in run.stdout
     result = json.loads(out.read_text())
     records = result["records"]

@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from desktop.cli.main import main
+from tests.desktop.sql_watch import watch_sql
 
 TOP_KEYS = {"latency_p50_s", "latency_p90_s", "baseline_p50_s", "floor_p50_s", "barge_in_p50_s",
             "false_interruptions", "wer", "turns", "ratio_to_baseline", "ratio_to_floor", "machine",
@@ -22,12 +23,14 @@ TURN_KEYS = {"text", "heard", "latency_s", "end_of_turn_s", "transcript_s", "fir
 
 
 @pytest.mark.slow
-def test_bench_voice_prints_a_table_and_writes_json(tmp_path: Path) -> None:
+def test_bench_voice_prints_a_table_and_writes_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     out = tmp_path / "results" / "voice.json"
     arguments = ["bench", "voice", "--turns", "2", "--barge-ins", "1", "--echo-turns", "1",
                  "--max-tokens", "40", "--json", str(out)]
+    watch = watch_sql(monkeypatch, None)
     run = CliRunner().invoke(main, arguments, catch_exceptions=False)
     assert run.exit_code == 0, run.output
+    assert watch.connections and watch.open_files() == []  # every connection it opened, closed
     result = json.loads(out.read_text())
 
     assert set(result) >= TOP_KEYS

@@ -4,6 +4,7 @@ planned from a run's crash points and length."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 
@@ -19,10 +20,11 @@ from desktop.benchmarks.crash.checks import (
     file_sha256,
 )
 from desktop.benchmarks.crash.journal import Journal
-from desktop.benchmarks.crash.runner import plan_points, spread
+from desktop.benchmarks.crash.runner import plan_points, spread, threads_each, with_threads
 from engine.state_cache import file_checksum
 from storage import ConversationStore, DocumentStore, NewChunk, open_database
 from storage.crash_points import text_digest
+from storage.memory_store import MemoryStore
 from storage.model_states import SavedState, StateIndex
 
 
@@ -117,3 +119,45 @@ def test_kill_points_are_spread_over_each_crash_point_and_over_time() -> None:
                                             "document.chunk:1000", "document.committed:1",
                                             "document.committed:2"]
     assert [p.share for p in plan if p.at is None] == [0.125, 0.375, 0.625, 0.875]
+
+
+def test_a_removed_document_still_there_is_reported_and_a_removed_one_is_not_lost(home: Path) -> None:
+    removed = Journal([{"at": "document.removed", "n": 1, "document_id": 1}])
+    assert problems(home, removed) == ["removed documents still stored: #1"]
+    baseline = Baseline.of(home / "longwit.db")  # the document was there before the child ran
+    db = open_database(home / "longwit.db")
+    DocumentStore(db).remove(1)
+    db.conn.close()
+    assert check_database(home, baseline, removed, current_schema()) == []
+    assert check_database(home, baseline, Journal(), current_schema()) == ["committed documents lost: #1"]
+
+
+def test_an_accepted_memory_lost_or_a_replaced_one_kept_is_reported(home: Path) -> None:
+    db = open_database(home / "longwit.db")
+    store = MemoryStore(db)
+    old = store.add("I live in York", subject="home").memory
+    new = store.propose("I live in Leeds", subject="home").memory
+    db.conn.close()
+    accepted = Journal([{"at": "memory.accepted", "n": 1, "memory_id": new.id,
+                         "text": text_digest(new.text), "replaced": [old.id]}])
+    assert problems(home, accepted) == [f"accepted memories lost or changed: #{new.id}",
+                                        f"replaced memories kept: #{old.id}"]
+
+
+def test_an_imported_conversation_torn_or_missing_is_reported(home: Path) -> None:
+    imported = Journal([{"at": "import.committed", "n": 1, "conversation_id": 1, "messages": 1},
+                        {"at": "import.committed", "n": 2, "conversation_id": 7, "messages": 2}])
+    assert problems(home, imported) == ["imported conversations lost or torn: #7 (no conversation "
+                                        "of 2 messages)"]
+    sql(home, "DELETE FROM messages WHERE conversation_id = 1")
+    assert problems(home, imported)[0].startswith("imported conversations lost or torn: #1 (0 of 1")
+
+
+def test_kill_points_run_at_once_share_the_cores_out_among_the_models() -> None:
+    assert threads_each(1) is None  # alone: the app's own default
+    assert threads_each(2) == max(1, (os.cpu_count() or 1) // 2)
+    assert with_threads(["ask", "Hi."], 1) == ["ask", "Hi.", "--threads", "1"]
+    assert with_threads(["history"], 1) == ["history"]  # no model, no threads
+    assert with_threads(["export.json", "1", "1"], 3, model=True) == ["export.json", "1", "1",
+                                                                     "--threads", "3"]
+    assert with_threads(["ask", "Hi."], None) == ["ask", "Hi."]

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from desktop.benchmarks.openai_servers import ALIAS, SERVER_CTX, RunningServer, free_port, llama_server
 from storage import ConversationStore, open_database
 from tests.conftest import project_environment
 from tests.desktop.test_cli import LONGWIT, one_clear_line
 from tests.desktop.test_voice_cli import script
-from tests.engine.remote.llama_server import ALIAS, SERVER_CTX, RunningServer, free_port, llama_server
 
 KEY = "sk-longwit-test-5f1c9e"
 

@@ -171,8 +171,9 @@ def test_menu_actions_open_their_dialogs(qtbot, longwit_home: Path) -> None:
     flag, which once reached choose_model as its path and raised instead of opening the picker."""
     window = open_test_window(qtbot, longwit_home)
     window.actions_by_name["Choose model…"].trigger()  # it opens once the recent models are read
-    qtbot.waitUntil(lambda: window.picker is not None and window.picker.isVisible(), timeout=SHOWN_MS)
-    window.picker.close()
+    qtbot.waitUntil(lambda: window.models.picker is not None and window.models.picker.isVisible(),
+                    timeout=SHOWN_MS)
+    window.models.picker.close()
     window.actions_by_name["Settings…"].trigger()
     assert window.settings_dialog.isVisible()
     window.settings_dialog.close()

@@ -13,6 +13,7 @@ from desktop.window.markdown_render import (
     parse_aside_link,
     parse_citation_link,
     parse_message_link,
+    parse_recalled_link,
 )
 
 
@@ -41,6 +42,17 @@ def test_raw_html_in_a_message_is_shown_not_run() -> None:
 def test_sources_line_links_every_citation_even_unmarked_ones() -> None:
     html = message_html("assistant", "An answer with no marks.", 5, sources=[(1, "Report, p. 3")])
     assert 'href="cite:5:1"' in html and "Report, p. 3" in html
+
+
+def test_recalled_texts_are_listed_as_links_with_their_labels_escaped() -> None:
+    html = message_html("assistant", "The Aurora Lodge.", 9, recalled=[
+        (1, "conversation 2 'Trip' (1 Mar 2026), message 4"), (2, "document 3 '<b>notes</b>', p. 1")])
+    assert 'href="recalled:9:1"' in html and 'href="recalled:9:2"' in html
+    assert "Recalled: " in html and "&lt;b&gt;notes&lt;/b&gt;" in html and "<b>notes" not in html
+    assert 'name="msg-9"' in html  # the role line: the view scrolls to it
+    assert "recalled:" not in message_html("assistant", "Streaming…", None, recalled=[(1, "x")])
+    assert parse_recalled_link("recalled:9:2") == (9, 2)
+    assert parse_recalled_link("cite:9:2") is None and parse_recalled_link("recalled:9:") is None
 
 
 def test_only_cite_links_parse() -> None:

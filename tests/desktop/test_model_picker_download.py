@@ -8,6 +8,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 
+from desktop.benchmarks.model_server import ModelServer
 from desktop.window.app_settings import AppSettings
 from desktop.window.dialogs.model_picker import ModelEntry, ModelPickerDialog, bundled_models
 from engine.catalog import DEFAULT_MODEL
@@ -15,7 +16,6 @@ from engine.model_catalogue import CatalogueEntry, ModelShape
 from engine.model_download import DownloadOptions
 from engine.partial_download import PartialDownload
 from tests.conftest import ServedModel
-from tests.engine.model_server import ModelServer
 
 DOWNLOAD_MS = 60_000
 LEFT = Qt.MouseButton.LeftButton

@@ -12,11 +12,11 @@ from pathlib import Path
 
 from click.testing import CliRunner, Result
 
+from desktop.benchmarks.model_server import ModelServer
 from desktop.cli.main import main
 from engine.model_catalogue import load_catalogue
 from engine.partial_download import PartialDownload
 from tests.conftest import ServedModel, project_environment, signals_as_from_a_terminal
-from tests.engine.model_server import ModelServer
 
 MB = 1_000_000
 
@@ -64,10 +64,16 @@ def test_bad_downloads_are_one_line_and_leave_nothing(model_server: ModelServer,
         (["models", "get", short, "--sha256", "123"], "is not a SHA-256"),
         (["models", "get", "qwen9"], "No model called 'qwen9' in the catalogue"),
         (["models", "get", "qwen3-4b", "--sha256", served_model.sha256], "go with a URL"),
+        # A file name from the URL or --name stays in the models folder.
+        (["models", "get", short, "--sha256", served_model.sha256, "--name", "../../escaped.gguf"],
+         "cannot be a file name in the models folder"),
+        (["models", "get", f"http://127.0.0.1:{port}/a/..%2F..%2F..", "--sha256", served_model.sha256],
+         "cannot be a file name in the models folder"),
     ]
     for args, said in cases:
         assert said in one_line_error(longwit(*args)), args
         assert not models.exists() or list(models.iterdir()) == [], args
+    assert sorted(p.name for p in longwit_home.parent.rglob("*.gguf")) == []
 
 
 def test_catalogue_lists_every_model_with_fit_and_whether_it_is_here(longwit_home: Path) -> None:

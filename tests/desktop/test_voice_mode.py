@@ -1,7 +1,8 @@
 """Voice mode in the real window, with the real chat and speech models, on the file-backed audio in real
 time: a spoken turn goes listening → thinking → speaking → listening and appears in the conversation;
 speaking over the answer stops it and saves only what was heard; no microphone, or one that goes away
-mid-call, is a banner and leaves the window working."""
+mid-call, is a banner and leaves the window working; hanging up proposes what the person said about
+themselves on the banner, with Review."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import jiwer
 import numpy as np
 import pytest
 import soundfile
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 from pytestqt.exceptions import TimeoutError as WaitTimeout
 
@@ -33,10 +35,10 @@ from media.audio_errors import AudioError, NoAudioDevice
 from media.file_audio import FileAudioBackend
 from media.speech_to_text import SpeechToText
 from media.voice_events import AssistantTurn, BargeIn
-from storage import Message, database_path
+from storage import MemoryStore, Message, database_path
 from tests.desktop.sql_watch import watch_sql
 from tests.desktop.test_voice_cli import normalise, script, silence
-from tests.desktop.window_helpers import ask, open_test_window, stored_messages
+from tests.desktop.window_helpers import ask, open_test_window, own_database, stored_messages
 
 START_MS = 60_000  # opening the audio and loading whisper and Piper
 TURN_MS = 90_000  # a spoken question answered and played, in real time on a busy 2-core machine
@@ -266,3 +268,41 @@ def test_a_microphone_that_goes_away_ends_the_call_with_a_banner(
     assert heard.states[-1] == STOPPED and not window.pane.voice_panel.isVisible()
     left = [t.name for t in threading.enumerate() if t not in before and t.is_alive()]
     assert not left, left  # the loop's threads were joined
+
+
+@pytest.mark.slow
+def test_hanging_up_proposes_what_was_said_on_the_banner_with_review(
+    qtbot, longwit_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mic = script(tmp_path / "mic.wav", 0.5, "Remember that I work as a nurse.", 8.0,
+                 "My name is John and I live in London.", 0.5)
+    watch = watch_sql(monkeypatch, database_path())
+    window = open_test_window(qtbot, longwit_home)
+    window.settings = replace(window.settings, max_tokens=16)
+    window.voice.backend_factory = lambda: FileAudioBackend(mic, tail_silence_s=TAIL_S)
+    heard = Heard(window.voice)
+    start_call(qtbot, window)
+    conversation_id = window.voice.conversation_id
+    heard.wait(qtbot, lambda: len(heard.user) == 2 and heard.saved.count(conversation_id) >= 3)
+    assert "proposes" not in window.banner.message()  # the call is not over
+    hang_up(qtbot, window)
+
+    # What was asked aloud to remember, then the facts stated, as leaving a typed conversation
+    # proposes them; the window stays in the conversation (nothing else proposes them).
+    qtbot.waitUntil(lambda: window.banner.message().startswith("Longwit proposes to remember 3 things"),
+                    timeout=30_000)
+    assert window.pane.conversation_id == conversation_id
+    told = [normalise(text) for text in window.banner.message().split("“")[1:]]
+    assert ["nurse" in told[0], "john" in told[1], "london" in told[2]] == [True] * 3, told
+    assert window.banner.action.isVisible() and window.banner.action.text() == "Review"
+    qtbot.mouseClick(window.banner.action, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.memory_view is not None and window.memory_view.isVisible(),
+                    timeout=30_000)
+    qtbot.waitUntil(lambda: len(window.memory_view.proposals.buttons) == 3, timeout=30_000)
+    window.close()
+    on_gui_thread = list(watch.on_gui_thread)
+    assert on_gui_thread == [], on_gui_thread[:10]
+    questions = [m.id for m in stored(window, conversation_id) if m.role == "user"]
+    with own_database(window) as db:
+        sources = [m.source_message_id for m in MemoryStore(db).proposals()]
+    assert sources == [questions[0], questions[1], questions[1]]

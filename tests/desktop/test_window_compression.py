@@ -104,7 +104,7 @@ def test_measuring_a_pinned_document_shows_the_meters_figures_and_map(qtbot, lon
     document = documents.list()[0]
     title, passages = stored_passages(window.database, document.id)
     direct = window.chat.host.call(lambda model: measure_compression(model, title, passages))
-    view = window.compression_view
+    view = window.sources.compression_view
     assert view is not None and view.isVisible() and view.status.text().startswith("Measured")
     bits_per_byte = view.values["Bits per byte"].text()
     assert bits_per_byte.startswith(f"{direct.text.bits_per_byte:.3f}")
@@ -116,7 +116,7 @@ def test_measuring_a_pinned_document_shows_the_meters_figures_and_map(qtbot, lon
     assert view.surprising.count() >= 1
 
     view.map.choose(2)  # what a click on the third tile does
-    viewer = window.viewer
+    viewer = window.sources.viewer
     assert viewer is not None and viewer.isVisible()
     assert viewer.highlighted.replace("\u2029", "\n") == passages[2].text
     assert passages[2].label in viewer.where.text()
@@ -133,7 +133,7 @@ def test_the_row_menu_opens_the_meter_and_cancel_stops_it_mid_measurement(
     panel = window.pane.document_panel
     panel.choose(panel.chips[0].document_id)
     panel.measure_action.trigger()  # "How well does the model read this?…" in the chip's menu
-    view = window.compression_view
+    view = window.sources.compression_view
     assert view is not None and view.isVisible()
     qtbot.waitUntil(reached.is_set, timeout=ANSWER_MS)
     with qtbot.waitSignal(window.compression.stopped, timeout=ANSWER_MS):
@@ -153,8 +153,8 @@ def test_cancel_stops_a_measurement_still_waiting_for_the_model(qtbot, longwit_h
     holder = threading.Thread(target=lambda: window.chat.host.call(lambda _model: gate.wait(60)))
     holder.start()  # other work holds the model's thread
     try:
-        window.measure_compression()  # the only document
-        view = window.compression_view
+        window.sources.measure_compression()  # the only document
+        view = window.sources.compression_view
         assert view is not None
         qtbot.waitUntil(lambda: view.status.text() == "Waiting for the model…", timeout=ANSWER_MS)
         with qtbot.waitSignal(window.compression.stopped, timeout=ANSWER_MS):
@@ -172,7 +172,7 @@ def test_closing_the_window_mid_measurement_stops_every_thread(qtbot, longwit_ho
     reached, _go = held_meter(monkeypatch)
     before = set(threading.enumerate())
     window = window_with_document(qtbot, longwit_home, tmp_path)
-    window.measure_compression()
+    window.sources.measure_compression()
     qtbot.waitUntil(reached.is_set, timeout=ANSWER_MS)
     window.close()
     assert window.closed_cleanly
@@ -188,7 +188,7 @@ def test_a_question_asked_while_measuring_waits_then_is_answered(qtbot, longwit_
     order: list[str] = []
     window.compression.measured.connect(lambda _measured: order.append("measured"))
     window.chat.reply_done.connect(lambda _done: order.append("answered"))
-    window.measure_compression()
+    window.sources.measure_compression()
     qtbot.waitUntil(reached.is_set, timeout=ANSWER_MS)
     box = window.pane.composer.box
     box.setPlainText("Which schooner ran aground on the northern reef?")

@@ -44,7 +44,7 @@ def test_the_welcome_says_what_the_model_does_and_goes_when_a_message_is_sent(
     seen_while_loading: list[str] = []
     window.chat.model_loading.connect(lambda _name: seen_while_loading.append(view.plain_text()))
     with qtbot.waitSignal(window.chat.model_loaded, timeout=MODEL_LOAD_MS):
-        window.load_model()
+        window.models.load_model()
     assert "Loading" in seen_while_loading[0]
 
     done = ask(qtbot, window, "Name a fruit.")
@@ -59,8 +59,9 @@ def test_the_welcomes_ways_in_open_the_model_picker_documents_and_a_call(
     window = open_test_window(qtbot, longwit_home)
     view = window.pane.view
     click_link(qtbot, view, "welcome:model")
-    qtbot.waitUntil(lambda: window.picker is not None and window.picker.isVisible(), timeout=SHOWN_MS)
-    window.picker.close()
+    qtbot.waitUntil(lambda: window.models.picker is not None and window.models.picker.isVisible(),
+                    timeout=SHOWN_MS)
+    window.models.picker.close()
 
     document = tmp_path / "keeper.txt"
     document.write_text("The lighthouse keeper repaired the lamp on a Tuesday in March.\n", "utf-8")

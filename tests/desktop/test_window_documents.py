@@ -49,8 +49,9 @@ def test_a_dropped_document_is_read_prefilled_and_cited(qtbot, longwit_home: Pat
     link = f"cite:{done.message_id}:{number}"
     assert link in window.pane.view.toHtml()
     window.pane.view.anchorClicked.emit(QUrl(link))  # what a click on the link sends
-    qtbot.waitUntil(lambda: window.viewer is not None and window.viewer.isVisible(), timeout=ANSWER_MS)
-    viewer = window.viewer
+    qtbot.waitUntil(lambda: window.sources.viewer is not None and window.sources.viewer.isVisible(),
+                    timeout=ANSWER_MS)
+    viewer = window.sources.viewer
     assert "Velmora" in viewer.where.text()
     cited = done.citations[0].quote.split()[0]
     assert cited in viewer.highlighted.replace("\u2029", "\n")
@@ -87,9 +88,9 @@ def test_a_folder_with_too_many_files_is_capped_with_a_message(qtbot, longwit_ho
 def picker_for_drop(qtbot, window, path: Path):
     """Drop a .gguf: the model picker opens on it and reads its header off the GUI thread."""
     drop_files(window, [path])  # it opens once the recent models are read
-    qtbot.waitUntil(lambda: window.picker is not None and window.picker.isVisible(),
+    qtbot.waitUntil(lambda: window.models.picker is not None and window.models.picker.isVisible(),
                     timeout=MODEL_LOAD_MS)
-    picker = window.picker
+    picker = window.models.picker
     qtbot.waitUntil(lambda: not picker.checking, timeout=MODEL_LOAD_MS)
     return picker
 

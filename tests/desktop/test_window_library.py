@@ -201,10 +201,11 @@ def test_removing_takes_states_and_citations_and_the_answer_stays_readable(
     assert sources and all(not s.stored and s.document_title == "Velmora diary" for s in sources)
     answer = next(m for m in stored_messages(window) if m.id == done.message_id)
     assert answer.content == done.text  # the answer itself is untouched
-    window.open_citation(done.message_id, sources[0].number)
-    qtbot.waitUntil(lambda: window.viewer is not None and window.viewer.isVisible(), timeout=SHOWN_MS)
-    assert "not stored here" in window.viewer.where.text()
-    assert window.viewer.text.toPlainText() == sources[0].text
+    window.sources.open_citation(done.message_id, sources[0].number)
+    qtbot.waitUntil(lambda: window.sources.viewer is not None and window.sources.viewer.isVisible(),
+                    timeout=SHOWN_MS)
+    assert "not stored here" in window.sources.viewer.where.text()
+    assert window.sources.viewer.text.toPlainText() == sources[0].text
 
 
 def test_watched_folders_are_read_at_start_and_when_files_arrive(

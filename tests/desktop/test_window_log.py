@@ -52,7 +52,7 @@ def test_an_expected_error_is_a_banner_and_one_line_in_the_log(qtbot, longwit_ho
         window.chat.load_model(str(tmp_path / "missing.gguf"), window.settings.load_options())
     assert "missing.gguf" in window.banner.message() and "details in" not in window.banner.message()
     lines = [line for line in log_text(longwit_home).splitlines() if "missing.gguf" in line]
-    assert len(lines) == 1 and " WARNING [longwit-model_0] longwit.errors: loading " in lines[0]
+    assert len(lines) == 1 and " WARNING [longwit-model] longwit.errors: loading " in lines[0]
     assert "Traceback" not in log_text(longwit_home)
 
 

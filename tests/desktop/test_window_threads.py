@@ -48,9 +48,9 @@ def load_twice(qtbot, window: MainWindow) -> list[object]:
     announced: list[object] = []
     window.chat.model_loaded.connect(announced.append)
     window.settings = replace(window.settings, n_ctx=1024)
-    window.load_model()
+    window.models.load_model()
     window.settings = replace(window.settings, n_ctx=2048)
-    window.load_model()
+    window.models.load_model()
     qtbot.waitUntil(lambda: not window.chat.loading, timeout=2 * MODEL_LOAD_MS)
     return announced
 
@@ -92,13 +92,14 @@ def use_the_window(qtbot, window: MainWindow, tmp_path: Path) -> None:
         drop_files(window, [notes])
     panel = window.pane.document_panel
     qtbot.waitUntil(lambda: len(panel.chips) == 1, timeout=SHOWN_MS)
-    window.open_citation(done.message_id, 1)  # an answer without sources: a banner says so
+    window.sources.open_citation(done.message_id, 1)  # an answer without sources: a banner says so
     qtbot.waitUntil(lambda: "no longer stored" in window.banner.message(), timeout=SHOWN_MS)
     with qtbot.waitSignal(window.transfer.exported, timeout=ANSWER_MS):
         window.export_conversation((tmp_path / "fruit.md", "markdown"))
-    window.choose_model()
-    qtbot.waitUntil(lambda: window.picker is not None and window.picker.isVisible(), timeout=SHOWN_MS)
-    window.picker.close()
+    window.models.choose_model()
+    qtbot.waitUntil(lambda: window.models.picker is not None and window.models.picker.isVisible(),
+                    timeout=SHOWN_MS)
+    window.models.picker.close()
     panel.remove_requested.emit(panel.chips[0].document_id)
     qtbot.waitUntil(lambda: not panel.chips, timeout=SHOWN_MS)
 
@@ -165,9 +166,10 @@ def test_closing_while_a_model_loads_and_an_answer_runs_leaves_no_thread(
     box.setPlainText("Write a long poem about the sea.")
     with qtbot.waitSignal(window.chat.piece, timeout=ANSWER_MS):
         qtbot.keyClick(box, Qt.Key.Key_Return)
-    window.load_model()  # waits for the answer on the model's thread
-    window.choose_model()
-    qtbot.waitUntil(lambda: window.picker is not None and window.picker.isVisible(), timeout=SHOWN_MS)
+    window.models.load_model()  # waits for the answer on the model's thread
+    window.models.choose_model()
+    qtbot.waitUntil(lambda: window.models.picker is not None and window.models.picker.isVisible(),
+                    timeout=SHOWN_MS)
     assert window.chat.loading
     window.close()
     assert window.closed_cleanly

@@ -13,7 +13,7 @@ from PySide6.QtCore import QSettings, QUrl
 
 from desktop.window.app_settings import AppSettings
 from desktop.window.controllers import transfer_controller
-from desktop.window.controllers.transfer_controller import export_target
+from desktop.window.controllers.transfer_controller import export_target, suggested_export_name
 from desktop.window.main_window import MainWindow
 from storage import database_path, open_database
 from storage.conversation_export import export_conversation
@@ -97,8 +97,9 @@ def test_import_from_the_menu_opens_the_conversation_with_its_quoted_sources(
 
     answer = stored_messages(window, imported.conversation_id)[1]
     window.pane.view.anchorClicked.emit(QUrl(f"cite:{answer.id}:1"))
-    qtbot.waitUntil(lambda: window.viewer is not None and window.viewer.isVisible(), timeout=SHOWN_MS)
-    viewer = window.viewer
+    qtbot.waitUntil(lambda: window.sources.viewer is not None and window.sources.viewer.isVisible(),
+                    timeout=SHOWN_MS)
+    viewer = window.sources.viewer
     assert "its document is not stored here" in viewer.where.text()
     assert viewer.highlighted.replace("\u2029", "\n") == PASSAGES[1]
 
@@ -115,3 +116,11 @@ def test_a_bad_file_is_a_banner_and_changes_nothing(qtbot, longwit_home: Path, t
     assert "is not a JSON file" in window.banner.message()
     with own_database(window) as db:
         assert table_counts(db) == before
+
+
+def test_the_offered_export_name_stays_in_the_folder_chosen() -> None:
+    for title in ("../../.bashrc", "/etc/passwd", "..", "a/b\\c:d", "", "\x00\n"):
+        name = suggested_export_name(title)
+        assert name and "/" not in name and "\\" not in name and ".." not in name and "\x00" not in name
+        assert Path(name).name == name
+    assert suggested_export_name("Notes on Moby-Dick, chapter 1") == "Notes on Moby-Dick chapter 1"

@@ -23,6 +23,7 @@ from engine.recall import MESSAGE, PASSAGE
 from engine.recall_context import CLOSE, HEADER, OPEN
 from engine.reply import Reply
 from storage import ConversationStore, DocumentStore, NewChunk, open_database
+from storage.recalled_sources import RecalledSources
 from tests.engine.documents_fixtures import NEEDLE_QUESTION, document_with_needle
 from tests.engine.stored_documents import store_pinned
 
@@ -79,6 +80,29 @@ def test_an_earlier_conversation_is_recalled_before_the_question_and_not_for_ano
     assert other.recalled == [] and HEADER not in last_prompt(session)
     without = ChatSession(host, store, store.create(), options=SHORT)
     assert asked(without, ASKED).recalled == [] and HEADER not in last_prompt(without)
+
+
+def test_what_was_recalled_is_kept_with_the_answer_and_nothing_for_an_answer_without(
+    host: ModelHost, store: ConversationStore,
+) -> None:
+    trip, booked = earlier_trip(store)
+    documents = DocumentStore(store.db)
+    ledger = documents.add("Lodge ledger", None, "ab", "pdf", 100, [
+        NewChunk("The Aurora Lodge in Reykjavik has twelve rooms facing the harbour.", 0, page=3)])
+    session = ChatSession(host, store, store.create(), options=SHORT, recall=True)
+    reply = asked(session, ASKED)
+    assert reply.message_id is not None and len(reply.recalled) == 2
+    kept = RecalledSources(open_database(store.path)).for_messages([reply.message_id])
+    sources = kept[reply.message_id]
+    assert [(s.ordinal, s.kind, s.label, s.text) for s in sources] == [
+        (n, item.kind, item.label, item.text) for n, item in enumerate(reply.recalled, start=1)]
+    by_kind = {s.kind: s for s in sources}
+    assert (by_kind[MESSAGE].source_message_id, by_kind[MESSAGE].conversation_id) == (booked, trip)
+    assert by_kind[MESSAGE].title == "Trip planning"
+    assert (by_kind[PASSAGE].document_id, by_kind[PASSAGE].place) == (ledger, "p. 3")
+    other = asked(session, "Tell me a joke about cats.")
+    assert other.message_id is not None
+    assert RecalledSources(store.db).for_messages([other.message_id]) == {}
 
 
 def test_a_passage_of_an_unpinned_document_is_recalled_with_its_place(

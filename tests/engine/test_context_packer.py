@@ -127,8 +127,24 @@ def test_passages_take_the_best_hits_before_their_neighbours(host: ModelHost) ->
     document = document_with_needle(chunk_count=20, depth=0.5)
     packer = ContextPacker("Be brief.", [document], PackingOptions(usable_tokens=1000))
     far_apart = [document.chunks[2], document.chunks[12], document.chunks[17]]
-    chosen = host.call(lambda model: packer.fill_passages(model, far_apart, 600))
+    chosen = host.call(lambda model: packer.fill_passages(model, far_apart, 600, NEEDLE_QUESTION))
     assert [c.ordinal for c in chosen][:3] == [2, 12, 17]
+
+
+def test_a_chunk_of_headings_alone_takes_no_room(host: ModelHost) -> None:
+    """A title twice is the best BM25 hit for a question naming it: it is passed over, and the
+    chunks that can answer fill the room."""
+    from dataclasses import replace
+
+    from engine.context_packer import PackingOptions
+
+    document = document_with_needle(chunk_count=6, depth=0.5)
+    heading = replace(document.chunks[0], text="Harbour records\n\nHarbour records")
+    document = replace(document, chunks=(heading, *document.chunks[1:]))
+    packer = ContextPacker("Be brief.", [document], PackingOptions(usable_tokens=1000))
+    hits = [heading, document.chunks[3]]
+    chosen = host.call(lambda model: packer.fill_passages(model, hits, 600, "What are the harbour records?"))
+    assert chosen and heading not in chosen and chosen[0] == document.chunks[3]
 
 
 def test_model_ranked_evidence_keeps_the_cached_prefix_and_answers(

@@ -152,3 +152,43 @@ def test_the_longest_cell_is_a_whole_window_read_in_full_context_mode(host: Mode
     last = result.cells[-1]
     assert last.length == result.window_tokens > 1024
     assert result.prefill_tokens >= result.window_tokens
+
+
+def test_evidence_longer_than_the_allowance_gives_way_to_fewer_windows(host: ModelHost) -> None:
+    """At the longest length the document leaves the question only its allowance; three windows
+    of long sentences pass it. The document stays whole and the weakest windows go (the packer
+    used to answer such a question from passages, and the probe, which measures the document read
+    whole, stopped on it with Gemma 3 at 8K)."""
+    from engine.chat_format import ChatMessage
+    from engine.chat_session import DEFAULT_SYSTEM_PROMPT
+    from engine.context_packer import FULL, QUESTION_ALLOWANCE, ContextPacker, PackingOptions
+    from engine.context_probe import largest_document, pack, search
+    from engine.document_prompt import SourcePassage, question_with_passages
+    from engine.evaluation.squad import load_articles
+    from engine.evidence import best_windows
+    from engine.probe_documents import DocumentMaker
+
+    question = "Which ships did the keeper Ruth Alder log at dawn from the north tower?"
+    sentences = [f"At dawn the keeper Ruth Alder logged from the north tower the {name}, a ship "
+                 f"of {tons} tons bound for {port} with coal, timber, salt and wool for the winter."
+                 for name, tons, port in [("Mary Ann", 300, "Leith"), ("Hope", 420, "Bergen"),
+                                          ("Swift", 150, "Hull"), ("Dove", 280, "Riga"),
+                                          ("Lark", 510, "Danzig"), ("Vigil", 330, "Oslo")]]
+
+    def run(model):
+        filler = [(a.title, p.text) for a in load_articles() for p in a.paragraphs]
+        maker = DocumentMaker(model, filler)
+        document = maker.make(largest_document(model, maker), 0, 0.5,
+                              [("Harbour log", " ".join(sentences))], "")
+        hits = search(document, question)
+        windows = best_windows(question, hits, 3)
+        packed = ContextPacker(DEFAULT_SYSTEM_PROMPT, [document], PackingOptions(
+            usable_tokens=None)).pack(model, [ChatMessage("user", question)], hits, start=0)
+        overflow = model.count_tokens(question_with_passages(question, [
+            SourcePassage(n, w.chunk, "log", w.text) for n, w in enumerate(windows, 1)]))
+        return overflow, packed, pack(model, document, question)
+
+    overflow, packed, probed = host.call(run)
+    assert overflow > QUESTION_ALLOWANCE  # three windows would not fit beside the document
+    assert packed.mode == FULL and 0 < len(packed.sources) < 3
+    assert probed.mode == FULL

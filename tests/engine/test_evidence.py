@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from engine.document_prompt import DocumentChunk
-from engine.evidence import best_windows, expanded, split_sentences
+from engine.evidence import best_windows, expanded, says_more, split_sentences
 from storage.locations import Location
 from storage.passage_index import PassageIndex
 
@@ -51,3 +51,33 @@ def test_query_expansion_adds_the_best_sentences_words_the_question_lacks() -> N
     assert unexpanded == "Chopin settle?"
     assert query.split()[:2] == ["Chopin", "settle?"]
     assert set(query.split()[2:]) == {"paris", "piano"}  # in both best sentences; "chopin" is asked
+
+
+def test_a_heading_that_only_repeats_the_questions_words_is_not_evidence() -> None:
+    """A title or heading shares all its words with a question about it and is short, so BM25
+    ranks it first; it answers nothing, so the sentence that does is chosen instead."""
+    chunks = [
+        DocumentChunk(1, 9, 0, "To Kill a Mockingbird\n\nTo Kill a Mockingbird", Location(line=1)),
+        DocumentChunk(2, 9, 1, "To Kill a Mockingbird is a novel by Harper Lee. It won the Pulitzer "
+                      "Prize. Scholars read it widely.", Location(line=3)),
+    ]
+    windows = best_windows("What prize did To Kill a Mockingbird win?", chunks, 2, neighbours=0)
+    assert windows and all("Lee" in w.text or "Pulitzer" in w.text or "Scholars" in w.text
+                           for w in windows)
+    assert windows[0].chunk.chunk_id == 2
+
+
+def test_a_title_is_neither_a_window_nor_inside_one() -> None:
+    chunks = [
+        DocumentChunk(1, 4, 0, "Spectre (2015 film)\n\nSpectre (2015 film)\n\nSpectre had its world "
+                      "premiere in London on 26 October 2015. It opened the same day.", Location(page=1)),
+    ]
+    windows = best_windows("On what date was Spectre (2015 film) first shown?", chunks, 2)
+    assert [w.text for w in windows] == [
+        "Spectre had its world premiere in London on 26 October 2015. It opened the same day."]
+
+
+def test_a_chunk_says_more_when_one_sentence_could_answer() -> None:
+    assert says_more("Where is the harbour?", "Harbour\n\nThe harbour lies east of the cape.")
+    assert not says_more("Where is the harbour?", "Harbour\n\nHarbour")
+    assert not says_more("Where is the harbour?", "Where is the harbour?")

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+import stat
 import threading
 from pathlib import Path
 
 import pytest
 
+from desktop.benchmarks.model_server import HTML_PAGE, ModelServer
 from engine.download_progress import DownloadProgress
 from engine.errors import (
     BadChecksum,
@@ -26,7 +28,6 @@ from engine.gguf_file import read_gguf_info
 from engine.model_download import DownloadOptions, DownloadRequest, download_model
 from engine.partial_download import PartialDownload
 from tests.conftest import ServedModel
-from tests.engine.model_server import HTML_PAGE, ModelServer
 
 FAST_RETRY = DownloadOptions(retry_wait_s=0.05, read_timeout_s=10)
 MB = 1_000_000
@@ -58,6 +59,8 @@ def test_a_whole_download_is_verified_and_reads_as_a_gguf(model_server: ModelSer
     assert path == target and sha256_of(target) == served_model.sha256
     assert read_gguf_info(target).architecture == "llama"
     assert leftovers(target.parent) == ["whole.gguf"]  # no .part, no sidecar
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600  # the person's model, nobody else's
+    assert stat.S_IMODE(target.parent.stat().st_mode) == 0o700
     assert model_server.ranges("whole.gguf") == [None]
     assert reports[-1].done == served_model.size and reports[-1].fraction == 1.0
     assert "98 MB of 98 MB" in reports[-1].describe()

@@ -3,6 +3,7 @@ a fresh model and in a new process; a damaged file or one from another model is 
 
 from __future__ import annotations
 
+import stat
 from pathlib import Path
 
 from engine.chat_session import ChatSession
@@ -44,7 +45,8 @@ def test_prefix_is_saved_then_restored_by_a_fresh_model(longwit_home: Path, mode
         first_host.close()
     assert first.prefix is not None and first.prefix.how == "prefilled"
     assert warm.prefix is not None and warm.prefix.how == "warm"
-    assert len(list((longwit_home / "states").glob("*.state"))) == 1
+    (state,) = (longwit_home / "states").glob("*.state")
+    assert stat.S_IMODE(state.stat().st_mode) == 0o600  # a document's state holds its text
     second_host = fresh_host(models_dir)
     try:
         restored = ask(second_host, longwit_home, document_id)

@@ -25,6 +25,7 @@ from media.text_to_speech import TextToSpeech
 from media.voice_events import LoopEvent, UserTurn
 from storage import ConversationStore, DocumentStore, ProbeStore, WordTimings
 from storage.memory_store import MemoryStore
+from storage.recalled_sources import RecalledSources
 from tests.engine.documents_fixtures import NEEDLE_ANSWER, NEEDLE_QUESTION, document_with_needle
 from tests.engine.stored_documents import store_pinned
 
@@ -165,6 +166,9 @@ def test_a_voice_turn_recalls_earlier_conversations_and_is_recalled_as_spoken(
     "".join(chat.respond(question, threading.Event()))
     reply = chat.last_reply
     assert reply is not None and [item.message_id for item in reply.recalled] == [booked]
+    assert reply.message_id is not None
+    kept = RecalledSources(store.db).for_messages([reply.message_id])[reply.message_id]
+    assert [source.source_message_id for source in kept] == [booked]  # the window lists it
     # What was said in the call comes back in a typed conversation, marked as spoken.
     typed = ChatSession(host, store, store.create(), options=SHORT, recall=True)
     answer = typed.ask("Which lodge in Reykjavik was it?")

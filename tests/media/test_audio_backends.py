@@ -120,6 +120,21 @@ def test_speaker_recording_holds_what_was_played_at_its_offset(tmp_path: Path) -
     assert recorder.results[10] == 0 and backend.playback_position() == len(reply)
 
 
+
+def test_without_gaps_the_speaker_file_holds_the_audio_played_however_late_it_came(
+        tmp_path: Path) -> None:
+    """Two sentences, the second queued 30 frames after the first ended (a producer that fell
+    behind) and not a whole number of frames long: the file is the two, back to back."""
+    first, second = tone(0.31, hz=660), tone(0.27, hz=440)
+    speaker = tmp_path / "speaker.wav"
+    backend = FileAudioBackend(write(tmp_path / "mic.wav", np.zeros(2 * SAMPLE_RATE, np.float32)),
+                               speaker, realtime=False, tail_silence_s=0, speaker_gaps=False)
+    late = 5 + len(first) // FRAME_SAMPLES + 30
+    run_fast(backend, Recorder({5: lambda: backend.play(first), late: lambda: backend.play(second)}))
+    recorded, _ = soundfile.read(speaker, dtype="float32")
+    np.testing.assert_array_equal(recorded, np.concatenate([first, second]))
+    assert backend.playback_position() == len(first) + len(second)
+
 def test_stop_playback_silences_the_next_frame_and_reports_what_was_played(tmp_path: Path) -> None:
     speaker = tmp_path / "speaker.wav"
     backend = FileAudioBackend(

@@ -154,3 +154,24 @@ def test_a_watched_folder_that_is_gone_is_reported(documents: DocumentStore, tmp
     scan = scan_watched_folders(documents)
     assert scan.missing == [str((tmp_path / "never-made").resolve())]
     assert "is not there" in scan.lines()[0]
+
+
+def test_a_scan_reads_nothing_outside_the_watched_folder(documents: DocumentStore, tmp_path: Path) -> None:
+    """Links in a watched folder (a synced or unpacked one) cannot lead the scan out of it: a link
+    to a file elsewhere is not read, a link to a folder elsewhere is not walked; a link to a file
+    inside the folder is read (once: the same text under two names is one document)."""
+    private = tmp_path / "private"
+    private.mkdir()
+    secret = aged(write_document(private / "secret.txt", "Secret",
+                                 [Chapter("S", ("The safe code is 4711.",))]))
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    own = aged(write_document(inbox / "own.txt", "Own", [Chapter("O", ("Own notes about terns.",))]))
+    (inbox / "notes.txt").symlink_to(secret)
+    (inbox / "elsewhere").symlink_to(private, target_is_directory=True)
+    (inbox / "again.txt").symlink_to(own)
+    WatchedFolders(documents.db).add(inbox)
+    scan = scan_watched_folders(documents)
+    assert len(scan.added) == 1 and "terns" in documents.chunks(scan.added[0].id)[0].text
+    assert scan.failed == [] and not any("elsewhere" in f for f in scan.folders)
+    assert not any("4711" in chunk.text for d in documents.list() for chunk in documents.chunks(d.id))

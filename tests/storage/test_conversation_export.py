@@ -12,7 +12,14 @@ import pytest
 from storage import ConversationNotFound, ConversationStore
 from storage.conversation_export import export_conversation, export_text, format_for
 from storage.errors import ExportNotWritten
-from tests.storage.conversation_samples import PASSAGES, SPOKEN, STATS, stored_sample
+from tests.storage.conversation_samples import (
+    PASSAGES,
+    RECALLED,
+    SPOKEN,
+    STATS,
+    TOLD_BEFORE,
+    stored_sample,
+)
 
 
 def test_markdown_has_every_message_with_role_time_and_the_cited_passages(
@@ -29,6 +36,8 @@ def test_markdown_has_every_message_with_role_time_and_the_cited_passages(
     assert "  > Its lighthouse keeper, Ansel Marrow,\n  > kept a diary of every ship that passed." in text
     assert PASSAGES[0] in text
     assert "stopped before the end\n\nYes, every ship" in text
+    assert ("**Recalled from earlier**\n\n- (recalled 1) conversation 1 'Family' (3 Nov 2026), "
+            f"message 1\n\n  > {TOLD_BEFORE}") in text
 
 
 def test_json_carries_messages_citations_with_passages_and_word_timings(
@@ -54,6 +63,10 @@ def test_json_carries_messages_citations_with_passages_and_word_timings(
     }
     assert answer["citations"][1]["how"] == "matched" and cut["cut"] is True
     assert all(m["created"] for m in found["messages"])
+    assert answer["recalled"] == [  # by their words: the links mean nothing in another database
+        {"number": r.ordinal, "kind": r.kind, "label": r.label, "text": r.text, "title": r.title,
+         "place": r.place} for r in RECALLED]
+    assert question["recalled"] == []
 
 
 def test_export_writes_the_format_its_suffix_names(store: ConversationStore, tmp_path: Path) -> None:

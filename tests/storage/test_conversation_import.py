@@ -26,7 +26,15 @@ from storage.errors import (
     ArchiveUnreadable,
     ArchiveWrongFormat,
 )
-from tests.storage.conversation_samples import PASSAGES, SPOKEN, Sample, stored_sample, table_counts
+from storage.recalled_sources import RecalledSources
+from tests.storage.conversation_samples import (
+    PASSAGES,
+    RECALLED,
+    SPOKEN,
+    Sample,
+    stored_sample,
+    table_counts,
+)
 
 
 @pytest.fixture
@@ -66,6 +74,8 @@ def test_round_trip_into_another_database_keeps_everything_and_quotes_the_source
     assert [(s.label, s.text, s.stored) for s in sources] == [
         ("Velmora harbour records, p. 3", PASSAGES[1], False),
         ("Velmora harbour records, p. 2", PASSAGES[0], False)]
+    # The recalled texts come back by their words, linked to nothing there.
+    assert RecalledSources(elsewhere).for_messages([answer.id]) == {answer.id: list(RECALLED)}
 
 
 def test_round_trip_in_the_same_database_finds_the_stored_passages_again(
@@ -162,6 +172,12 @@ BAD_FILES = [
      "true or false"),
     ("words not a list", lambda e: edited(e, put("messages/0/words", {"word": "Who"})),
      ArchiveFieldInvalid, "a list"),
+    ("recalled kind unknown", lambda e: edited(e, put("messages/1/recalled/0/kind", "web")),
+     ArchiveFieldInvalid, r"recalled\[0\]\.kind should be one of 'message'"),
+    ("recalled text missing", lambda e: edited(e, drop("messages/1/recalled/1/text")),
+     ArchiveFieldMissing, r"messages\[1\]\.recalled\[1\]\.text"),
+    ("recalled numbers repeat", lambda e: edited(e, put("messages/1/recalled/1/number", 1)),
+     ArchiveFieldInvalid, "without repeats"),
     ("nested too deep", lambda e: "[" * 100_000 + "]" * 100_000, ArchiveNotJson, "not a JSON file"),
 ]
 

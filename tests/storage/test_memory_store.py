@@ -187,3 +187,21 @@ def test_settings_default_to_asking_and_persist(longwit_home: Path, memories: Me
     memories.change_settings(auto_save=True, budget_tokens=100)
     reopened = MemoryStore(open_database(longwit_home / "longwit.db")).settings()
     assert (reopened.auto_save, reopened.budget_tokens) == (True, 100)
+
+
+def test_a_proposal_goes_with_the_words_it_was_heard_in(
+        store: ConversationStore, memories: MemoryStore) -> None:
+    """A voice turn taken back (the person talked through the pause it was answered at), or a last
+    question edited: the messages go, and so does what was proposed from them; an accepted memory
+    from them stays, no longer linked."""
+    conversation = store.create()
+    kept = store.add_message(conversation, "user", "Remember that I like tea.")
+    taken_back = store.add_message(conversation, "user", "Remember that I live in Leeds")
+    store.add_message(conversation, "assistant", "I will remember that.")
+    before = memories.propose("I like tea", source_message_id=kept).memory
+    proposed = memories.propose("I live in Leeds", source_message_id=taken_back).memory
+    accepted = memories.propose("My cat is called Tom", source_message_id=taken_back, accept=True).memory
+    store.delete_from(taken_back)
+    assert [m.id for m in memories.proposals()] == [before.id]
+    assert proposed.id not in [m.id for m in memories.everything()]
+    assert memories.get(accepted.id).source_message_id is None

@@ -3,7 +3,9 @@ open_database (migrations included) with `PRAGMA integrity_check` ok, no danglin
 full-text indexes that match their tables; the schema is the current one; every message and
 document that was there before, or that the child committed before it died, is there; every
 document has all its chunks; every saved model state in the index is whole; and every `.gguf` in
-the models folder is a complete model. Each check returns the problems it found, as lines."""
+the models folder is a complete model. A document whose removal committed is gone, an accepted
+memory is there, an imported conversation has all its messages. Each check returns the problems it
+found, as lines."""
 
 from __future__ import annotations
 
@@ -94,8 +96,12 @@ def check_database(home: Path, baseline: Baseline, journal: Journal, schema: set
         if schema_of(connection) != schema:
             problems.append("the schema differs from a new database's (a migration half-applied)")
         problems += check_messages(connection, {**baseline.messages, **journal.messages()})
-        problems += check_documents(connection, {**baseline.documents, **journal.documents()})
+        removed = journal.removed_documents()
+        kept = {i: d for i, d in {**baseline.documents, **journal.documents()}.items() if i not in removed}
+        problems += check_documents(connection, kept, removed)
         problems += check_state_rows(connection, journal.states())
+        problems += check_memories(connection, journal.accepted_memories())
+        problems += check_imports(connection, journal.imports())
     finally:
         connection.close()
     return problems
@@ -124,8 +130,10 @@ def check_messages(connection: sqlite3.Connection, expected: dict[int, Committed
     return listed("committed messages lost", lost) + listed("committed messages changed", changed)
 
 
-def check_documents(connection: sqlite3.Connection, expected: dict[int, tuple[str, int]]) -> list[str]:
-    """Committed documents are there, and no document lacks a chunk (or has a stray one)."""
+def check_documents(connection: sqlite3.Connection, expected: dict[int, tuple[str, int]],
+                    removed: set[int] = frozenset()) -> list[str]:
+    """Committed documents are there, those whose removal was committed are not, and no document
+    lacks a chunk (or has a stray one)."""
     rows = connection.execute(
         "SELECT d.id, d.sha256, d.chunk_count, d.char_count, COUNT(c.id), "
         "COALESCE(SUM(LENGTH(c.text)), 0), COALESCE(MAX(c.ordinal), -1) "
@@ -136,13 +144,35 @@ def check_documents(connection: sqlite3.Connection, expected: dict[int, tuple[st
             if r[2] < 1 or r[4] != r[2] or r[5] != r[3] or r[6] != r[2] - 1]
     lost = [f"#{i}" for i in sorted(expected) if i not in stored]
     changed = [f"#{i}" for i in sorted(expected) if i in stored and stored[i] != expected[i]]
+    back = [f"#{i}" for i in sorted(removed) if i in stored]
     return (listed("half-stored documents", torn) + listed("committed documents lost", lost)
-            + listed("committed documents changed", changed))
+            + listed("committed documents changed", changed)
+            + listed("removed documents still stored", back))
 
 
 def check_state_rows(connection: sqlite3.Connection, committed: set[str]) -> list[str]:
     keys = {text_digest(row[0]) for row in connection.execute("SELECT key FROM model_states")}
     return listed("saved states whose index row was lost", sorted(committed - keys))
+
+
+def check_memories(connection: sqlite3.Connection,
+                   accepted: dict[int, tuple[str, list[int]]]) -> list[str]:
+    """An accepted proposal is there, accepted, with its text; the memories it replaced are gone."""
+    rows = {row[0]: (text_digest(row[1]), row[2])
+            for row in connection.execute("SELECT id, text, status FROM memories")}
+    lost = [f"#{i}" for i in sorted(accepted) if rows.get(i) != (accepted[i][0], "accepted")]
+    kept = [f"#{old}" for i in sorted(accepted) for old in accepted[i][1] if old in rows]
+    return listed("accepted memories lost or changed", lost) + listed("replaced memories kept", kept)
+
+
+def check_imports(connection: sqlite3.Connection, imported: dict[int, int]) -> list[str]:
+    """An imported conversation is there with every message it was imported with."""
+    counts = dict(connection.execute(
+        "SELECT c.id, COUNT(m.id) FROM conversations c LEFT JOIN messages m "
+        "ON m.conversation_id = c.id GROUP BY c.id").fetchall())
+    torn = [f"#{i} ({counts.get(i, 'no conversation')} of {n} messages)"
+            for i, n in sorted(imported.items()) if counts.get(i) != n]
+    return listed("imported conversations lost or torn", torn)
 
 
 def check_states(home: Path) -> tuple[list[str], list[str]]:

@@ -2,28 +2,20 @@
 `longwit models get` downloads it the way it downloads from a real server, slowly enough for a kill
 to land mid-file.
 
-The test suite has its own server that also misbehaves on request (tests/engine/model_server.py);
-this one ships with the benchmark, which cannot import the tests, and needs only the honest path.
+The downloads' own server (desktop/benchmarks/model_server.py) also misbehaves on request; this one
+needs only the honest path, paced, and shares its quiet server and Range answer.
 """
 
 from __future__ import annotations
 
-import re
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
+from desktop.benchmarks.model_server import QuietServer, answer_range
+
 BLOCK = 256 * 1024
-
-
-class QuietServer(ThreadingHTTPServer):
-    """A client killed mid-file hangs up: expected here, not an error to print."""
-
-    daemon_threads = True
-
-    def handle_error(self, request: object, client_address: object) -> None:
-        pass
 
 
 class FileServer:
@@ -58,24 +50,10 @@ class FileServer:
         if handler.path != f"/{self.path.name}":
             handler.send_error(404, "Not Found")
             return
-        asked = handler.headers.get("Range")
-        self.ranges.append(asked)
-        match = re.fullmatch(r"bytes=(\d+)-", asked or "")
-        start = int(match.group(1)) if match else 0
-        if start >= self.size and match:
-            handler.send_response(416)
-            handler.send_header("Content-Range", f"bytes */{self.size}")
-            handler.send_header("Content-Length", "0")
-            handler.end_headers()
-            return
-        handler.send_response(206 if start else 200)
-        handler.send_header("Content-Type", "application/octet-stream")
-        handler.send_header("Content-Length", str(self.size - start))
-        handler.send_header("Accept-Ranges", "bytes")
-        if start:
-            handler.send_header("Content-Range", f"bytes {start}-{self.size - 1}/{self.size}")
-        handler.end_headers()
-        self.send_body(handler, start)
+        self.ranges.append(handler.headers.get("Range"))
+        start = answer_range(handler, self.size)
+        if start is not None:
+            self.send_body(handler, start)
 
     def send_body(self, handler: BaseHTTPRequestHandler, start: int) -> None:
         began, sent = time.monotonic(), 0

@@ -65,6 +65,20 @@ class Journal:
         return {r["document_id"]: (r["sha256"], r["chunks"])
                 for r in self.records if r["at"] == "document.committed"}
 
+    def removed_documents(self) -> set[int]:
+        """Documents whose removal was committed."""
+        return {r["document_id"] for r in self.records if r["at"] == "document.removed"}
+
+    def accepted_memories(self) -> dict[int, tuple[str, list[int]]]:
+        """Proposals accepted: id → (digest of the text, the older memories it replaced)."""
+        return {r["memory_id"]: (r["text"], r["replaced"])
+                for r in self.records if r["at"] == "memory.accepted"}
+
+    def imports(self) -> dict[int, int]:
+        """Conversations imported: id → how many messages."""
+        return {r["conversation_id"]: r["messages"]
+                for r in self.records if r["at"] == "import.committed"}
+
     def states(self) -> set[str]:
         """Digests of the keys of the model states whose index row was committed."""
         return {r["key"] for r in self.records if r["at"] == "state.indexed"}

@@ -11,9 +11,11 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +39,7 @@ Report = Callable[[str], None]
 # The app goes on: it lists its conversations and answers a question, whatever the workload was
 # (a workload whose own resume asked one already is not asked another).
 GO_ON: list[Args] = [["history"], ["ask", "--max-tokens", "8", "--temperature", "0", "Say hello."]]
+MODEL_COMMANDS = ("ask", "chat", "voice")  # they take --threads
 DOWNLOAD_S = 3.0  # the file server's pace: the download lasts about this long
 COMMAND_TIMEOUT_S = 300.0
 
@@ -50,6 +53,10 @@ class CrashOptions:
     workloads: tuple[str, ...] = tuple(WORKLOADS)
     points: int = 20  # per workload
     work: Path | None = None  # where the folders are made; those of failed points are kept there
+    # Kill points tried at once, each in its own folder. The benchmark's run times are the run's own
+    # with 1; the test suite tries a workload's few points at once, its processes mostly one core's work.
+    parallel: int = 1
+    materials: Materials | None = None  # made already (the test suite makes them once for all)
 
 
 @dataclass(frozen=True)
@@ -98,11 +105,12 @@ def child_environment(home: Path, journal: Path | None, at: str | None) -> dict[
 
 def run_longwit(args: Args, home: Path, journal: Path | None = None, at: str | None = None,
                 stdin: str | None = None, kill_after_s: float | None = None,
-                timeout_s: float = COMMAND_TIMEOUT_S) -> Ran:
-    """`python -m desktop ARGS` in its own process group; SIGKILL after `kill_after_s` if given."""
+                timeout_s: float = COMMAND_TIMEOUT_S, module: str = "desktop") -> Ran:
+    """`python -m desktop ARGS` (or another module) in its own process group; SIGKILL after
+    `kill_after_s` if given."""
     started = time.monotonic()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        child = subprocess.Popen([sys.executable, "-m", "desktop", *args],
+        child = subprocess.Popen([sys.executable, "-m", module, *args],
                                  env=child_environment(home, journal, at), stdout=out, stderr=err,
                                  stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
                                  start_new_session=True)
@@ -119,6 +127,18 @@ def run_longwit(args: Args, home: Path, journal: Path | None = None, at: str | N
         err.seek(0)
         stderr = err.read().decode(errors="replace")
     return Ran(child.returncode, time.monotonic() - started, stderr, hung, started)
+
+
+def threads_each(parallel: int) -> int | None:
+    """The model's CPU threads in each child when kill points run at once: the cores shared out, so
+    that two children do not each spin a thread per core (llama.cpp's threads wait for each other
+    at every step of the graph, and one descheduled thread holds up the rest); None alone."""
+    return max(1, (os.cpu_count() or 1) // parallel) if parallel > 1 else None
+
+
+def with_threads(args: Args, threads: int | None, model: bool = False) -> Args:
+    """`args` with `--threads N` when it loads the model and the threads are shared out."""
+    return [*args, "--threads", str(threads)] if threads and (model or args[0] in MODEL_COMMANDS) else args
 
 
 def spread(count: int, picks: int) -> list[int]:
@@ -173,6 +193,12 @@ class WorkloadRun:
     counts: dict[str, int] | None = None
     window: tuple[float, float] = (0.0, 0.0)  # seconds from the start: first and last crash point
     relearned: int = 0  # times a run ended before its moment came and the window was measured again
+    threads: int | None = None  # the model's threads in each child (kill points run at once)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def command(self, home: Path) -> Args:
+        return with_threads(self.workload.command(home, self.materials), self.threads,
+                            self.workload.model)
 
     @property
     def template(self) -> Path:
@@ -185,8 +211,9 @@ class WorkloadRun:
         """Run the workload to its end once: it must succeed, and leave everything whole."""
         home, journal = self.folder / "reference", self.folder / "reference.jsonl"
         shutil.copytree(self.template, home)
-        ran = run_longwit(self.workload.command(home, self.materials), home, journal,
-                          stdin=self.workload.stdin, timeout_s=COMMAND_TIMEOUT_S)
+        ran = run_longwit(self.command(home), home, journal,
+                          stdin=self.workload.stdin, timeout_s=COMMAND_TIMEOUT_S,
+                          module=self.workload.module)
         if ran.returncode != 0:
             raise CrashHarnessError(f"the {self.workload.name} workload fails without a kill "
                                     f"(exit {ran.returncode}): {ran.last_line()}")
@@ -213,7 +240,8 @@ class WorkloadRun:
         """A named point once; a moment again, measured anew, if the run ended before it came."""
         result = self.kill(point, folder)
         if point.at is None and not result["killed"] and result["exit"] == 0:
-            self.relearned += 1
+            with self.lock:  # kill points may run at once
+                self.relearned += 1
             shutil.rmtree(folder, ignore_errors=True)
             result = self.kill(point, folder) | {"tries": 2}
         return result
@@ -230,8 +258,9 @@ class WorkloadRun:
         home, journal = folder / "home", folder / "journal.jsonl"
         shutil.copytree(self.template, home)
         delay_s = self.moment(point)
-        ran = run_longwit(self.workload.command(home, self.materials), home, journal, at=point.at,
-                          stdin=self.workload.stdin, kill_after_s=delay_s, timeout_s=self.timeout_s())
+        ran = run_longwit(self.command(home), home, journal, at=point.at,
+                          stdin=self.workload.stdin, kill_after_s=delay_s, timeout_s=self.timeout_s(),
+                          module=self.workload.module)
         record = Journal.read(journal)
         if ran.returncode == 0:
             self.learn(ran, record)
@@ -240,7 +269,7 @@ class WorkloadRun:
         resume = self.workload.resume(home, self.materials)
         asked = any(args[0] == "ask" for args in resume)
         for args in [*resume, *(args for args in GO_ON if not (asked and args[0] == "ask"))]:
-            after = run_longwit(args, home, timeout_s=self.timeout_s())
+            after = run_longwit(with_threads(args, self.threads), home, timeout_s=self.timeout_s())
             if after.returncode != 0:
                 problems.append(f"`longwit {' '.join(args[:2])}` after the kill: {failed_alone(after)}")
         problems += self.workload.settle(home, self.materials)
@@ -251,7 +280,8 @@ class WorkloadRun:
                 "leftovers": leftovers, "survived": not problems}
 
 
-def run_workload(run: WorkloadRun, points: int, keep: bool, report: Report) -> dict[str, Any]:
+def run_workload(run: WorkloadRun, points: int, keep: bool, report: Report,
+                 parallel: int = 1) -> dict[str, Any]:
     workload = run.workload
     report(f"{workload.name}: preparing, then one run to the end…")
     shutil.rmtree(run.folder, ignore_errors=True)  # a --work folder used before
@@ -262,17 +292,20 @@ def run_workload(run: WorkloadRun, points: int, keep: bool, report: Report) -> d
     plan = plan_points(run.counts, points, workload.timed_share, workload.focus)
     report(f"{workload.name}: {run.run_s:.1f} s to the end, {sum(run.counts.values()):,} crash points "
            f"passed from {run.window[0]:.2f} to {run.window[1]:.2f} s; killing it at {len(plan)} points")
-    results = []
-    for number, point in enumerate(plan, start=1):
+
+    def try_point(number: int, point: KillPoint) -> dict[str, Any]:
         folder = run.folder / f"point-{number:03d}"
         result = run.kill_point(point, folder)
-        results.append(result)
         verdict = "survived" if result["survived"] else "FAILED: " + "; ".join(result["problems"])
         landed = "killed" if result["killed"] else "finished first"
         where = f"after {result['after']}" if result["after"] else "before any crash point"
         report(f"{workload.name} {number}/{len(plan)} at {result['at']} ({landed}, {where}): {verdict}")
         if result["survived"] or not keep:
             shutil.rmtree(folder, ignore_errors=True)
+        return result
+
+    with ThreadPoolExecutor(max_workers=max(1, parallel), thread_name_prefix="crash-point") as pool:
+        results = list(pool.map(try_point, range(1, len(plan) + 1), plan))
     return {"name": workload.name, "what": workload.what, "run_s": round(run.run_s, 2),
             "crash_points_window_s": [round(t, 3) for t in run.window], "remeasured": run.relearned,
             "crash_points_passed": run.counts, "points": len(results),
@@ -289,8 +322,10 @@ def run_crash_benchmark(options: CrashOptions, report: Report) -> dict[str, Any]
         raise CrashHarnessError(f"no workload named {', '.join(unknown)}; use {', '.join(WORKLOADS)}")
     with contextlib.ExitStack() as stack:
         root = options.work or Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="longwit-crash-")))
-        report("Writing the documents and the voice script…")
-        materials = make_materials(root / "materials", voice="voice" in options.workloads)
+        materials = options.materials
+        if materials is None or (materials.voice_script is None and "voice" in options.workloads):
+            report("Writing the documents and the voice script…")
+            materials = make_materials(root / "materials", voice="voice" in options.workloads)
         if "download" in options.workloads:
             server = FileServer(materials.model.path, materials.model.size / DOWNLOAD_S)
             stack.callback(server.close)
@@ -298,8 +333,10 @@ def run_crash_benchmark(options: CrashOptions, report: Report) -> dict[str, Any]
         schema = current_schema()
         workloads = []
         for name in options.workloads:
-            run = WorkloadRun(WORKLOADS[name], root / name, materials, Baseline(), schema)
-            workloads.append(run_workload(run, options.points, options.work is not None, report))
+            run = WorkloadRun(WORKLOADS[name], root / name, materials, Baseline(), schema,
+                              threads=threads_each(options.parallel))
+            workloads.append(run_workload(run, options.points, options.work is not None, report,
+                                          options.parallel))
     return {"machine": machine(), "points_per_workload": options.points, "workloads": workloads,
             "points": sum(w["points"] for w in workloads), "killed": sum(w["killed"] for w in workloads),
             "survived": sum(w["survived"] for w in workloads)}

@@ -1,6 +1,7 @@
-"""The seven things the crash harness kills Longwit in the middle of, each a real `longwit` command
-on a prepared folder: what the folder holds before (its template), the command, the commands that
-must then finish the job, and what must hold once they have."""
+"""The eight things the crash harness kills Longwit in the middle of, each a real `longwit` command
+(or, for the window's own writes, the real window driven by desktop/window/crash_session.py) on a
+prepared folder: what the folder holds before (its template), the command, the commands that must
+then finish the job, and what must hold once they have."""
 
 from __future__ import annotations
 
@@ -13,9 +14,12 @@ import sqlite_utils
 
 from desktop.benchmarks.crash.checks import file_sha256
 from desktop.benchmarks.crash.materials import Materials
+from engine.memory_subjects import subject_of
 from media.ingest import ingest_file
 from storage import ConversationStore, open_database
+from storage.conversation_export import export_conversation
 from storage.conversations import now
+from storage.memory_store import MemoryStore
 from storage.migrations import apply_migrations
 from storage.paths import DATABASE_NAME
 
@@ -37,6 +41,8 @@ class Workload:
     timed_share: float  # of the points, killed at a moment rather than at a named point
     focus: tuple[str, ...] = ()  # the crash points this workload is about, tried first
     stdin: str | None = None
+    module: str = "desktop"  # what `python -m` runs the command with: `longwit`, or the window's
+    model: bool = False  # its command loads the model (and takes --threads)
 
 
 def some_history(home: Path) -> None:
@@ -189,6 +195,26 @@ def voice_call(home: Path, materials: Materials) -> Args:
             "--max-tokens", "24", "--temperature", "0"]
 
 
+EXPORT_NAME = "before-the-crash.json"
+PROPOSAL = "I live in Leeds"
+
+
+def window_material(home: Path, materials: Materials) -> None:
+    """History and a document (ids 1), a memory proposed (id 1) and an export of the history to
+    import, in the folder itself."""
+    with_document(home, materials)
+    db = open_database(home / DATABASE_NAME)
+    try:
+        MemoryStore(db).propose(PROPOSAL, subject=subject_of(PROPOSAL))
+        export_conversation(db, 1, home / EXPORT_NAME, "json")
+    finally:
+        db.conn.close()
+
+
+def window_session(home: Path, _materials: Materials) -> Args:
+    return [str(home / EXPORT_NAME), "1", "1"]
+
+
 WORKLOADS = {
     workload.name: workload
     for workload in (
@@ -215,5 +241,12 @@ WORKLOADS = {
         Workload("voice", "`voice --mic`: a two-turn call on files, turns saved as they happen",
                  history_then, voice_call, no_more, no_problems, timed_share=0.5,
                  focus=("message.written", "message.committed")),
+        Workload("window", "the window: an answer saved, a memory accepted, a conversation "
+                 "imported, a document removed", window_material, window_session, no_more,
+                 no_problems, timed_share=0.25,
+                 focus=("document.removing", "document.removed", "import.writing",
+                        "import.committed", "memory.accepting", "memory.accepted",
+                        "message.written", "message.committed"),
+                 module="desktop.window.crash_session", model=True),
     )
 }

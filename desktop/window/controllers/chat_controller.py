@@ -10,7 +10,6 @@ here blocks it. `close` ends both threads and closes every connection they opene
 
 from __future__ import annotations
 
-import contextlib
 import queue
 import threading
 from collections.abc import Callable
@@ -29,10 +28,11 @@ from engine.citations import Citation
 from engine.context_packer import PackedContext
 from engine.deliberation import Deliberation
 from engine.document_context import document_context
-from engine.errors import EngineError
 from engine.generation import GenerationOptions
 from engine.loader import LoadOptions
 from engine.model_host import ModelCard, ModelHost
+from engine.recall import kept_sources
+from engine.remote.remote_model import RemoteEngine
 from engine.reply import Reply
 from engine.sampling_defaults import for_documents, generation_options_for
 from engine.state_cache import StateCache
@@ -75,6 +75,7 @@ class ReplyDone:
     agreement: str = ""  # deliberate mode
     others: tuple[str, ...] = ()
     memories: tuple[Saved, ...] = ()  # proposed from the question ("remember that …"), or kept
+    recalled: tuple[tuple[int, str], ...] = ()  # (number, label) of each text recall brought in
 
 
 def stats_line(reply: Reply) -> str:
@@ -148,7 +149,7 @@ class ChatController(QObject):
         pinned = [d.id for d in documents.pinned(conversation_id)]
         card = self.host.card
         key = (tuple(pinned), self.system_prompt, self.options, self.model_sampling,
-               str(card.path) if card else None)
+               str(card.path) if card else None, card.engine if card else None)
         known = self._sessions.get(conversation_id)
         if known is not None and known[0] == key:
             return known[1]
@@ -179,17 +180,30 @@ class ChatController(QObject):
         the window shows the model the person chose last."""
         name = name_or_path or "the default model"
         self.model_loading.emit(name)
-        load = self.host.load_later(name_or_path, options)
+        self._follow(self.host.load_later(name_or_path, options), f"loading {name}")
+
+    def connect_engine(self, engine: RemoteEngine) -> None:
+        """Answer through a remote engine (engine/remote), connected on the model's thread like a
+        load: the current model keeps answering unless the server is reached and its model found."""
+        self.model_loading.emit(f"the model at {engine.url}")
+        self._follow(self.host.connect_later(engine), f"connecting to the engine at {engine.url}")
+
+    def _follow(self, load: Future[ModelCard], doing: str) -> None:
+        """Announce a load or connect when it ends, if it is still the last one asked for; a local
+        model's use is recorded (the recent files are files the picker can open again)."""
         self._loads.append(load)
 
         def finished(future: Future[ModelCard]) -> None:  # on the model's thread
+            if future.cancelled():  # the window closed before it began
+                return
             try:
                 card = future.result()
             except Exception as error:
-                self.relay.post(self._load_failed, future, report_error(error, f"loading {name}"))
+                self.relay.post(self._load_failed, future, report_error(error, doing))
                 return
-            self.db_thread.run(f"recording the use of {card.name}", lambda db: ModelUseLog(db).record(
-                str(card.path), card.name, card.n_ctx))
+            if card.engine is None:
+                self.db_thread.run(f"recording the use of {card.name}", lambda db: ModelUseLog(
+                    db).record(str(card.path), card.name, card.n_ctx))
             self.relay.post(self._loaded, future, card)
 
         load.add_done_callback(finished)
@@ -270,15 +284,15 @@ class ChatController(QObject):
         use = ContextUse.of(reply.context, result.prompt_tokens + result.completion_tokens,
                             card.n_ctx if card else 0)
         stopped = result.finish_reason == "cancelled" and not reply.stopped_unsupported
-        notices = [*reply.notices, *(f"Recalled: {item.label}" for item in reply.recalled)]
+        recalled = tuple((source.ordinal, source.label) for source in kept_sources(reply.recalled))
         memories = tuple(saved for saved in reply.proposals
                          if saved.new or saved.memory.status == PROPOSED)
         agreement, others = "", ()
         if reply.deliberation is not None and reply.deliberation.groups is not None:
             agreement, others = reply.deliberation.summary(), tuple(reply.deliberation.others())
         done = ReplyDone(conversation_id, reply.message_id, reply.text, stopped, list(reply.citations),
-                         notices, stats_line(reply), use, reply.thinking, agreement, others,
-                         memories)
+                         list(reply.notices), stats_line(reply), use, reply.thinking, agreement, others,
+                         memories, recalled)
         self.relay.post(self._done, done)
 
     def _done(self, done: ReplyDone) -> None:
@@ -328,11 +342,9 @@ class ChatController(QObject):
 
     def close(self, timeout: float = JOIN_S) -> bool:
         """Stop what is running, finish the queue, close the connections and release the model (a
-        load under way ends first); True if all stopped."""
+        load under way ends first, or is left behind after `timeout`); True if all stopped."""
         self.stop()
         self._jobs.put(None)
         stopped = not join_threads([self._thread], timeout, "the conversations")
-        with contextlib.suppress(EngineError):  # no model was loaded: the cache never opened
-            self.host.call(lambda _model: self._states.close())
-        self.host.close()
-        return stopped
+        # The state cache's connection lives on the model's thread: closed there, last.
+        return self.host.close(timeout, last=self._states.close) and stopped

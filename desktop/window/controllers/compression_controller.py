@@ -70,8 +70,9 @@ def throttled(progress: Progress, step: float = PROGRESS_STEP) -> Progress:
 
 
 def compression_refusal(chosen: bool, model_ready: bool, voice_call: bool,
-                        measuring: str | None) -> str | None:
-    """Why a measurement cannot start now, in words for the banner; None when it can."""
+                        measuring: str | None, engine: str | None = None) -> str | None:
+    """Why a measurement cannot start now, in words for the banner; None when it can. `engine`:
+    the remote engine answering, whose server gives no token probabilities to measure with."""
     if measuring is not None:
         return f"Already measuring “{measuring}”: wait for it, or cancel it in its window."
     if not chosen:
@@ -79,6 +80,9 @@ def compression_refusal(chosen: bool, model_ready: bool, voice_call: bool,
                 "(add one with Ctrl+O), then measure it.")
     if not model_ready:
         return "Measuring needs the model: wait for it to load."
+    if engine is not None:
+        return (f"Measuring needs a model loaded on this computer; the answers come from the engine "
+                f"at {engine}. Choose a local model (Ctrl+M), then measure.")
     if voice_call:
         return "Hang up the voice call first: the meter holds the model until it has finished."
     return None

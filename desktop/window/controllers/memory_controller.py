@@ -30,7 +30,15 @@ from engine.memory_subjects import subject_of
 from engine.model_host import ModelHost
 from engine.vocabulary import Vocabulary
 from storage import ConversationStore
-from storage.memory_store import ACCEPTED, Memory, MemorySettings, MemoryStore, MemoryVersion, Saved
+from storage.memory_store import (
+    ACCEPTED,
+    PROPOSED,
+    Memory,
+    MemorySettings,
+    MemoryStore,
+    MemoryVersion,
+    Saved,
+)
 
 NAMED = 3  # the banner names this many proposals at most
 
@@ -84,6 +92,21 @@ def measure(listing: MemoryListing, host: ModelHost, model: str | None, models_d
 def history_of(db: sqlite_utils.Database, memory_id: int) -> tuple[Memory, list[MemoryVersion]]:
     store = MemoryStore(db)
     return store.get(memory_id), store.history(memory_id)
+
+
+def proposed_in_call(db: sqlite_utils.Database, conversation_id: int,
+                     questions: tuple[int, ...]) -> list[Saved]:
+    """What a voice call that ended proposes: what the person asked aloud to remember (which a typed
+    question shows with its answer) and still waits, or was kept with saving without asking on,
+    then the facts they stated, as leaving a conversation proposes them."""
+    stated = propose_from_conversation(ConversationStore(db), conversation_id)
+    memories = MemoryStore(db)
+    keep = (PROPOSED, ACCEPTED) if memories.settings().auto_save else (PROPOSED,)
+    new = {saved.memory.id for saved in stated}
+    asked = [Saved(memory, []) for memory in memories.everything()
+             if memory.source_message_id in questions and memory.status in keep
+             and memory.id not in new]
+    return [*asked, *stated]
 
 
 def quoted(text: str, limit: int = 60) -> str:
@@ -253,14 +276,21 @@ class MemoryController(QObject):
     def conversation_ended(self, conversation_id: int) -> None:
         """The person left a conversation: propose what they stated about themselves in it (the
         same as ChatSession.end, on the database thread); `proposed` says what is new."""
+        self._propose(f"proposing memories from conversation {conversation_id}",
+                      lambda db: propose_from_conversation(ConversationStore(db), conversation_id))
+
+    def call_ended(self, conversation_id: int, questions: tuple[int, ...]) -> None:
+        """A voice call ended: propose what the person said in it (`proposed_in_call`)."""
+        self._propose(f"proposing memories from the call in conversation {conversation_id}",
+                      lambda db: proposed_in_call(db, conversation_id, questions))
+
+    def _propose(self, what: str, work: Callable[[sqlite_utils.Database], list[Saved]]) -> None:
         def found(saved: list[Saved]) -> None:
             if saved:
                 self.proposed.emit(saved)
                 self.refresh_if_watching()
 
-        self.db_thread.run(f"proposing memories from conversation {conversation_id}",
-                           lambda db: propose_from_conversation(ConversationStore(db), conversation_id),
-                           found)
+        self.db_thread.run(what, work, found)
 
 
 def saved_line(saved: Saved) -> str:

@@ -38,10 +38,15 @@ def export_target(chosen: str, name_filter: str) -> tuple[Path, str]:
     return path.with_name(path.name + FORMAT_SUFFIXES[format_]), format_
 
 
+def suggested_export_name(title: str) -> str:
+    """The file name offered for a conversation's export: its title's letters, digits, spaces,
+    dashes and underscores only, so a title such as "../../.bashrc" names no other folder."""
+    return "".join(c for c in title if c.isalnum() or c in " -_").strip()[:100] or "conversation"
+
+
 def ask_export_target(parent: QWidget, title: str) -> tuple[Path, str] | None:
-    suggested = "".join(c for c in title if c.isalnum() or c in " -_").strip() or "conversation"
     chosen, name_filter = QFileDialog.getSaveFileName(
-        parent, "Export conversation", suggested, ";;".join(EXPORT_FILTERS))
+        parent, "Export conversation", suggested_export_name(title), ";;".join(EXPORT_FILTERS))
     return export_target(chosen, name_filter) if chosen else None
 
 

@@ -57,6 +57,12 @@ class Call:
     caption: str = ""  # the assistant caption last shown (GUI thread)
     starter: threading.Thread | None = None
     stopper: threading.Thread | None = None
+    questions: list[int] = field(default_factory=list)  # the person's messages saved in this call
+
+    def note_question(self, message_id: int | None) -> None:
+        if message_id is not None:
+            with self.lock:
+                self.questions.append(message_id)
 
     def begin_reply(self) -> None:
         with self.lock:
@@ -95,7 +101,9 @@ class VoiceController(QObject):
     answer_ended = Signal(object)  # AssistantTurn: the reply finished playing or was cut short
     failed = Signal(str)  # a message for a person: the call could not start, lost a turn, or ended
     call_started = Signal(int)  # conversation id, once the loop is listening
-    call_ended = Signal()
+    # The call's conversation and the person's messages it saved (those of a reply begun on a guess
+    # and taken back included: they are deleted), once its audio is closed.
+    call_ended = Signal(int, object)
     muted_changed = Signal(bool)
 
     def __init__(self, host: ModelHost, database: Path, audio: SharedAudio | None = None,
@@ -208,6 +216,7 @@ class VoiceController(QObject):
             try:
                 try:
                     first = next(pieces, None)  # the question is saved before the first piece comes
+                    call.note_question(talk.last_question_id)
                 finally:
                     if not turn.speculative:
                         self._relay.post(self._saved, call)
@@ -321,7 +330,9 @@ class VoiceController(QObject):
         self._timer.stop()
         self.set_muted(False)  # the next call starts with the microphone on
         self._set_state(STOPPED)
-        self.call_ended.emit()
+        with call.lock:
+            questions = tuple(call.questions)
+        self.call_ended.emit(call.conversation_id, questions)
 
     def close(self, timeout: float = JOIN_S) -> bool:
         """Hang up and wait for the calls' threads, a call that ended a moment ago included (for the

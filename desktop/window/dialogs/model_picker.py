@@ -7,7 +7,8 @@ chosen file's header (up to a fraction of a second, so on a background thread; o
 say what the model is and how much memory it will need, and what `longwit probe` measured for it
 (from SQLite, also off the GUI thread, which runs no SQL); loading it is the caller's business, with
 the settings `chosen()` returns. A file that is not a usable GGUF is named in the dialog, in the
-engine's own words, and cannot be chosen, so a bad file never gets as far as llama.cpp.
+engine's own words, and cannot be chosen, so a bad file never gets as far as llama.cpp. A Server tab
+(`engine_panel`) chooses a remote engine instead (`engine_chosen`), as `--engine URL` does.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from desktop.memory_estimate import MemoryEstimate, estimate_memory
 from desktop.window.app_settings import AppSettings
 from desktop.window.background import TaskRunner
 from desktop.window.dialogs.catalogue_panel import CataloguePanel
+from desktop.window.dialogs.engine_panel import EnginePanel
 from engine.catalog import BUNDLED, DEFAULT_MODEL, bundled_file_if_ready
 from engine.errors import EngineError
 from engine.gguf_file import GgufInfo, read_gguf_info
@@ -50,6 +52,7 @@ from engine.loader import gpu_offload_supported
 from engine.model_catalogue import CatalogueEntry, load_catalogue
 from engine.model_download import DownloadOptions
 from engine.probe_records import describe_probe
+from engine.remote.remote_model import RemoteEngine
 from storage import ProbeRecord, ProbeStore, StorageError, database_path, open_database
 from storage.model_uses import ModelUse
 
@@ -132,7 +135,8 @@ class GpuLayersSpinBox(QSpinBox):
 class ModelPickerDialog(QDialog):
     """Choose a model and its load settings; `chosen()` gives them back as AppSettings."""
 
-    model_chosen = Signal(object)  # AppSettings, when the dialog is accepted
+    model_chosen = Signal(object)  # AppSettings, when the dialog is accepted on a local model
+    engine_chosen = Signal(object)  # RemoteEngine, when it is accepted on the Server tab
     checked = Signal()  # the selected model's header has been read (or found unusable)
 
     def __init__(
@@ -148,6 +152,8 @@ class ModelPickerDialog(QDialog):
         database: Path | None = None,
         catalogue: Sequence[CatalogueEntry] | None = None,
         download_options: DownloadOptions | None = None,
+        engine: RemoteEngine | None = None,
+        engine_in_use: bool = False,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Choose a model")
@@ -171,8 +177,13 @@ class ModelPickerDialog(QDialog):
             self._offload, settings.kv_type, options=download_options,
         )
         self.catalogue.downloaded.connect(self._downloaded)
+        self.server = EnginePanel(engine)  # the engine in use or used last
+        self.server.changed.connect(self._update_ok)
+        self._local_ok = False  # whether the selected local model can be loaded
         self._build(bundled, recent)
         self._select_initial(settings.model)
+        if engine_in_use:
+            self.tabs.setCurrentWidget(self.server)
 
     @classmethod
     def for_file(
@@ -274,13 +285,20 @@ class ModelPickerDialog(QDialog):
         self.tabs = QTabWidget()
         self.tabs.addTab(self.model_list, "On this computer")
         self.tabs.addTab(self.catalogue, "Download")
+        self.tabs.addTab(self.server, "Server")
+        self.tabs.currentChanged.connect(lambda _index: self._update_ok())
         layout.addWidget(self.tabs, stretch=1)
-        layout.addWidget(self.model_label)
-        layout.addWidget(self.probe_label)
-        layout.addLayout(form)
-        layout.addWidget(self.estimate_label)
-        layout.addWidget(self.warning_label)
-        layout.addWidget(self.error_label)
+        # What the local model's choice means, hidden on the Server tab where it means nothing.
+        self.local_details = QWidget()
+        details = QVBoxLayout(self.local_details)
+        details.setContentsMargins(0, 0, 0, 0)
+        details.addWidget(self.model_label)
+        details.addWidget(self.probe_label)
+        details.addLayout(form)
+        details.addWidget(self.estimate_label)
+        details.addWidget(self.warning_label)
+        details.addWidget(self.error_label)
+        layout.addWidget(self.local_details)
         layout.addWidget(self.buttons)
         self.resize(600, 600)
 
@@ -380,10 +398,27 @@ class ModelPickerDialog(QDialog):
             n_threads=self.threads_spin.value() or None,
         )
 
+    @property
+    def on_server_tab(self) -> bool:
+        return self.tabs.currentWidget() is self.server
+
+    def _update_ok(self) -> None:
+        """Load needs a usable local model; Connect, on the Server tab, an address."""
+        server = self.on_server_tab
+        self.local_details.setVisible(not server)
+        self.ok_button.setText("Connect" if server else "Load")
+        self.ok_button.setEnabled(self.server.can_choose() if server else self._local_ok)
+
     def accept(self) -> None:
         if not self.ok_button.isEnabled():
             return  # Enter in a spin box must not get past a file we know is unusable
-        self.model_chosen.emit(self.chosen())
+        if self.on_server_tab:
+            engine = self.server.chosen()
+            if engine is None:
+                return  # the panel says why the address cannot be used
+            self.engine_chosen.emit(engine)
+        else:
+            self.model_chosen.emit(self.chosen())
         super().accept()
 
     def done(self, result: int) -> None:
@@ -394,7 +429,7 @@ class ModelPickerDialog(QDialog):
     def task_runners(self) -> list[TaskRunner]:
         """Where its threads run (headers, probes, downloads): the window joins them when it closes,
         the dialog being gone by then or not."""
-        return [self._runner, self.catalogue.runner]
+        return [self._runner, self.catalogue.runner, self.server.runner]
 
     def _downloaded(self, path: Path) -> None:
         """A verified download (or a model already here): choose it, on the first tab."""
@@ -497,7 +532,8 @@ class ModelPickerDialog(QDialog):
         self.context_spin.setMaximum(self.info.context_length if self.info else MAX_CONTEXT)
         self.error_label.setText(error)
         self.error_label.setVisible(bool(error))
-        self.ok_button.setEnabled(not error and not self.checking)
+        self._local_ok = not error and not self.checking
+        self._update_ok()
         self.model_label.setText(note)
         self.model_label.setVisible(bool(note))
         self._update_estimate()

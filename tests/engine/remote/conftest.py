@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from desktop.benchmarks.openai_servers import SERVER_CTX, RunningServer, llama_server
 from engine.model_host import ModelHost
 from engine.remote.client import EngineTimeouts
 from engine.remote.remote_model import RemoteEngine
-from tests.engine.remote.llama_server import SERVER_CTX, RunningServer, llama_server
 from tests.engine.remote.misbehaving_server import MisbehavingServer
 
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import json
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
-from tests.engine.model_server import HTML_PAGE
+from desktop.benchmarks.model_server import HTML_PAGE, QuietServer
 
 MODEL = "tiny-model"
 MODELS = json.dumps({"object": "list", "data": [{"id": MODEL, "object": "model"}]}).encode()
@@ -19,13 +19,6 @@ def chunk(text: str, finish: str | None = None) -> bytes:
     event = {"object": "chat.completion.chunk",
              "choices": [{"index": 0, "delta": {"content": text}, "finish_reason": finish}]}
     return b"data: " + json.dumps(event).encode() + b"\n\n"
-
-
-class QuietServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request: object, client_address: object) -> None:
-        pass  # a client that hangs up (the cancel and timeout tests) is expected
 
 
 class MisbehavingServer:

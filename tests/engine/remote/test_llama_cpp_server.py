@@ -18,6 +18,7 @@ from pathlib import Path
 import httpx2
 import pytest
 
+from desktop.benchmarks.openai_servers import SERVER_CTX, free_port
 from engine.chat_session import ChatSession
 from engine.document_context import document_context
 from engine.generation import GenerationOptions
@@ -25,7 +26,6 @@ from engine.model_host import ModelHost
 from engine.remote.remote_model import COMPLETIONS, RemoteEngine
 from storage import ConversationStore, DocumentStore
 from tests.engine.documents_fixtures import NEEDLE_QUESTION, document_with_needle
-from tests.engine.remote.llama_server import SERVER_CTX, free_port
 from tests.engine.stored_documents import store_pinned
 
 BINARY = os.environ.get("LONGWIT_LLAMA_SERVER") or shutil.which("llama-server")

@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx2
 import pytest
 
+from desktop.benchmarks.openai_servers import ALIAS, SERVER_CTX, RunningServer
 from engine.chat_session import ChatSession
 from engine.deliberation import Deliberation
 from engine.document_context import document_context
@@ -26,7 +27,6 @@ from media.speech_to_text import Word
 from media.voice_events import UserTurn
 from storage import ConversationStore, DocumentStore, WordTimings
 from tests.engine.documents_fixtures import NEEDLE_ANSWER, NEEDLE_QUESTION, document_with_needle
-from tests.engine.remote.llama_server import ALIAS, SERVER_CTX, RunningServer
 from tests.engine.stored_documents import store_pinned
 
 GREEDY = GenerationOptions(max_tokens=24, temperature=0)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from desktop.benchmarks.openai_servers import free_port
 from engine.chat_session import ChatSession
 from engine.generation import GenerationOptions
 from engine.model_host import ModelHost
@@ -31,7 +32,6 @@ from engine.remote.errors import (
 from engine.remote.remote_model import RemoteEngine, connect
 from storage import ConversationStore
 from tests.engine.remote.conftest import quick
-from tests.engine.remote.llama_server import free_port
 from tests.engine.remote.misbehaving_server import MODEL, MisbehavingServer
 
 OPTIONS = GenerationOptions(max_tokens=40, temperature=0)

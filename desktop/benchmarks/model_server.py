@@ -1,6 +1,7 @@
-"""A real HTTP server on 127.0.0.1 for the download tests: it serves files with HTTP Range support,
-and on request misbehaves the ways real servers do (cuts the connection mid-file, ignores Range,
-answers with an HTML page, stalls), recording every request it was sent."""
+"""A real HTTP server on 127.0.0.1 for downloads: it serves files with HTTP Range support, and on
+request misbehaves the ways real servers do (cuts the connection mid-file, ignores Range, answers
+with an HTML page, stalls), recording every request it was sent. The download tests use it, and so
+does `longwit bench engines` (desktop/benchmarks/engines), which cannot import the tests."""
 
 from __future__ import annotations
 
@@ -38,13 +39,37 @@ class Served:
 
 
 class QuietServer(ThreadingHTTPServer):
-    """A client that hangs up early (as a refusing download does) is expected here, not an error
-    to print over the output a test reads."""
+    """A client that hangs up early (as a refusing download, a killed process or a cancelled
+    stream does) is expected here, not an error to print over the output a test reads. Shared by
+    the loopback servers of the benchmarks and the tests."""
 
     daemon_threads = True
 
     def handle_error(self, request: object, client_address: object) -> None:
         pass
+
+
+def answer_range(handler: BaseHTTPRequestHandler, size: int, honour_range: bool = True) -> int | None:
+    """Send the status and headers for a file of `size` bytes as its Range header asks ("bytes=N-"):
+    200 for the whole, 206 from N, or 416 past the end (then None: nothing more to send). Returns
+    the offset the body starts at. With `honour_range` False the header is ignored, as some
+    servers do."""
+    asked = re.fullmatch(r"bytes=(\d+)-", handler.headers.get("Range") or "")
+    start = int(asked.group(1)) if asked and honour_range else 0
+    if asked and honour_range and start >= size:
+        handler.send_response(416)
+        handler.send_header("Content-Range", f"bytes */{size}")
+        handler.send_header("Content-Length", "0")
+        handler.end_headers()
+        return None
+    handler.send_response(206 if start else 200)
+    handler.send_header("Content-Type", "application/octet-stream")
+    handler.send_header("Content-Length", str(size - start))
+    handler.send_header("Accept-Ranges", "bytes")
+    if start:
+        handler.send_header("Content-Range", f"bytes {start}-{size - 1}/{size}")
+    handler.end_headers()
+    return start
 
 
 @dataclass(frozen=True)
@@ -99,22 +124,9 @@ class ModelServer:
             handler.wfile.write(HTML_PAGE)
             return
         size = served.size
-        asked = re.fullmatch(r"bytes=(\d+)-", handler.headers.get("Range") or "")
-        start = int(asked.group(1)) if asked and served.honour_range else 0
-        if asked and served.honour_range and start >= size:
-            handler.send_response(416)
-            handler.send_header("Content-Range", f"bytes */{size}")
-            handler.send_header("Content-Length", "0")
-            handler.end_headers()
-            return
-        handler.send_response(206 if start else 200)
-        handler.send_header("Content-Type", "application/octet-stream")
-        handler.send_header("Content-Length", str(size - start))
-        handler.send_header("Accept-Ranges", "bytes")
-        if start:
-            handler.send_header("Content-Range", f"bytes {start}-{size - 1}/{size}")
-        handler.end_headers()
-        self.send_body(handler, served, start, size)
+        start = answer_range(handler, size, served.honour_range)
+        if start is not None:
+            self.send_body(handler, served, start, size)
 
     def send_body(self, handler: BaseHTTPRequestHandler, served: Served, start: int, size: int) -> None:
         limit = None
