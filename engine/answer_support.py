@@ -22,6 +22,13 @@ CITATION = re.compile(r"\[\d[\d\s,;–-]*\]")
 WORD = re.compile(r"[^\W\d_][\w'’-]*", re.UNICODE)
 SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+|\n+")
 MIN_CONTENT_SHARE = 0.5
+# A number is shown whether it is written in digits or in words: the passage's "seven polonaises"
+# supports the answer "7", and "3 times" supports "three".
+ONES = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+        "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
+        "nineteen", "twenty")
+TENS = ("thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
+NUMBER_WORDS = {word: n for n, word in enumerate(ONES)} | {word: 10 * n for n, word in enumerate(TENS, 3)}
 # How a reply says that the documents do not hold the answer (Longwit's own, or a model's).
 REFUSALS = re.compile(
     r"(could not|couldn't|can ?not|can't|did not|didn't|unable to) find"
@@ -52,6 +59,7 @@ STOPWORDS = frozenset((
     "one", "two", "first", "new", "like", "well", "many", "much", "even", "still", "around",
 ))
 IGNORED = STOPWORDS | META
+NUMBER_WORDS_FOR = {str(n): word for word, n in NUMBER_WORDS.items()}
 
 
 def is_refusal(answer: str) -> bool:
@@ -101,8 +109,10 @@ class ShownText:
     def of(cls, texts: Iterable[str], question: str = "") -> ShownText:
         shown = cls(script=script(question) if question else None)
         for text in [question, *texts]:
-            shown.stems |= {stem(w) for w in WORD.findall(text)}
-            shown.numbers |= numbers(text)
+            words = {stem(w) for w in WORD.findall(text)}
+            shown.stems |= words
+            shown.numbers |= numbers(text) | {str(NUMBER_WORDS[w]) for w in words & NUMBER_WORDS.keys()}
+            shown.stems |= {NUMBER_WORDS_FOR[n] for n in numbers(text) if n in NUMBER_WORDS_FOR}
         return shown
 
     def extend(self, other: ShownText) -> None:

@@ -12,7 +12,7 @@ import string
 import unicodedata
 from collections.abc import Sequence
 
-from engine.answer_support import is_refusal
+from engine.answer_support import NUMBER_WORDS, NUMBER_WORDS_FOR, is_refusal
 
 # Only an answer's opening is scored: a model that copies whole passages back would otherwise
 # "contain" the gold answer without answering (Gemma 3 270M base, prompted as a chat, does).
@@ -33,10 +33,22 @@ def normalize_answer(text: str) -> str:
     return " ".join(text.split())
 
 
+def other_numerals(text: str) -> str:
+    """`text` with each number word written in digits and each small number in words: "seven"
+    said as "7" is right (whole words only, so "seven" is never found inside "seventeen")."""
+    def swap(word: str) -> str:
+        if word.lower() in NUMBER_WORDS:
+            return str(NUMBER_WORDS[word.lower()])
+        return NUMBER_WORDS_FOR.get(word, word)
+    return re.sub(r"\w+", lambda m: swap(m.group()), text)
+
+
 def gold_forms(gold: str) -> list[str]:
-    """The gold answer, a number range in it written out in words, and a dollar amount without
-    its country's prefix."""
+    """The gold answer, a number range in it written out in words, a dollar amount without
+    its country's prefix, and its numbers in the other numerals ("seven" and "7")."""
     forms = [gold]
+    if (swapped := other_numerals(gold)) != gold:
+        forms.append(swapped)
     if NUMBER_RANGE.search(gold):
         forms.append(NUMBER_RANGE.sub(r"\1 to \2", gold))
         forms.append(NUMBER_RANGE.sub(r"\1 and \2", gold))

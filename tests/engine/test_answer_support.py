@@ -22,6 +22,14 @@ def test_an_invented_name_or_number_is_not_supported() -> None:
     assert unsupported_words("She received 12 nominations.", SHOWN) == ["12"]
 
 
+def test_a_number_is_shown_in_digits_or_in_words() -> None:
+    assert is_supported("The answer is: 10.", SHOWN)  # "ten nominations"
+    assert unsupported_words("She received 11 nominations.", SHOWN) == ["11"]
+    digits = ShownText.of(["Chopin published 7 polonaises in his lifetime."])
+    assert is_supported("Seven polonaises.", digits)
+    assert is_supported("Chopin published seven.", digits)
+
+
 def test_mostly_new_content_words_are_not_supported() -> None:
     assert not is_supported("The singer painted watercolour landscapes of mountain villages.", SHOWN)
 

@@ -28,6 +28,16 @@ def test_a_number_range_may_be_said_in_words() -> None:
     assert not contains_answer("Pages 1505 and 1521.", ["1505 1521 total"])
 
 
+def test_a_small_number_may_be_said_in_digits_or_in_words() -> None:
+    assert contains_answer("The answer is: 7", ["seven"])
+    assert contains_answer("There were three of them.", ["3"])
+    assert contains_answer("It lasted 2 weeks.", ["two weeks"])
+    assert contains_answer("Seventy pages.", ["70"])
+    assert not contains_answer("The answer is: 1", ["11 million"])
+    assert not contains_answer("Seventeen of them.", ["seven"])
+    assert not contains_answer("The answer is: 8", ["seven"])
+
+
 def test_a_dollar_amount_may_leave_out_its_country() -> None:
     assert contains_answer("The answer is: $234 million", ["US$234 million"])
     assert contains_answer("It cost US$234 million.", ["US$234 million"])
