@@ -17,12 +17,17 @@ from storage import ConversationStore, open_database
 from tests.conftest import project_environment, read_only_folder, signals_as_from_a_terminal
 
 LONGWIT = [sys.executable, "-m", "desktop"]
+# The same command with Piper speaking from the suite's seed (tests/seeded_longwit.py).
+SEEDED_LONGWIT = [sys.executable, "-m", "tests.seeded_longwit"]
 
 
 def longwit(home: Path, *args: str, prefix: list[str] | None = None,
-            stdin: str | None = None, timeout: float = 240) -> subprocess.CompletedProcess:
+            stdin: str | None = None, timeout: float = 240,
+            seeded: bool = False) -> subprocess.CompletedProcess:
+    """`longwit ARGS` in a child process; `seeded`: its voice speaks the same on every run."""
+    command = SEEDED_LONGWIT if seeded else LONGWIT
     return subprocess.run(
-        [*(prefix or []), *LONGWIT, *args], capture_output=True, text=True, input=stdin,
+        [*(prefix or []), *command, *args], capture_output=True, text=True, input=stdin,
         env=project_environment(LONGWIT_HOME=str(home)), timeout=timeout, check=False,
     )
 

@@ -50,12 +50,13 @@ def test_two_turns_are_answered_spoken_and_saved(longwit_home: Path, tmp_path: P
     mic = script(tmp_path / "mic.wav", 0.5, question, 10.0, "Thank you very much.", 0.5)
     out = tmp_path / "out.wav"
     result = longwit(longwit_home, "voice", "--mic", str(mic), "--speaker", str(out),
-                     "--max-tokens", "24", "--temperature", "0")
+                     "--max-tokens", "24", "--temperature", "0", seeded=True)
     assert result.returncode == 0, result.stderr
     said = [line for line in result.stdout.splitlines() if line.startswith("you (")]
-    # Piper adds random noise on every call and tiny.en mishears a word now and then: the transcript
-    # must be close to the script, not identical. (Not "What color is the sky on a clear day?": tiny.en
-    # hears "What colors this guy" in about one Piper rendering in ten, whatever its window.)
+    # Piper adds random noise on every call (drawn from the suite's seed here, in both processes) and
+    # tiny.en mishears a word now and then: the transcript must be close to the script, not
+    # identical. (Not "What color is the sky on a clear day?": tiny.en hears "What colors this guy"
+    # in about one Piper rendering in ten, whatever its window.)
     assert len(said) == 2
     assert jiwer.wer(normalise(question), normalise(said[0].split(": ", 1)[1].split("   [")[0])) <= 0.4
     messages = saved(longwit_home)
@@ -86,7 +87,7 @@ def test_speaking_over_the_answer_stops_it_and_saves_what_was_heard(
     mic = script(tmp_path / "mic.wav", 0.5,
                  "Please tell me a long story about a dragon who lived in a lighthouse.", 4.5,
                  cut_in, 0.5)
-    result = longwit(longwit_home, "voice", "--mic", str(mic), "--max-tokens", "200")
+    result = longwit(longwit_home, "voice", "--mic", str(mic), "--max-tokens", "200", seeded=True)
     assert result.returncode == 0, result.stderr
     assert "you cut in at" in result.stdout and "[interrupted]" in result.stdout
     messages = saved(longwit_home)
@@ -128,7 +129,8 @@ def test_hearing_its_own_voice_does_not_interrupt_it(longwit_home: Path, tmp_pat
     person stays silent. Without echo cancellation this interrupts itself within a second or two
     (seen here: `--no-aec` cut in on its own voice a dozen times in 20 s)."""
     mic = script(tmp_path / "mic.wav", 0.5, "Please tell me a story about a dragon.", 9.0)
-    result = longwit(longwit_home, "voice", "--mic", str(mic), "--echo", "--max-tokens", "40")
+    result = longwit(longwit_home, "voice", "--mic", str(mic), "--echo", "--max-tokens", "40",
+                     seeded=True)
     assert result.returncode == 0, result.stderr
     assert "you cut in" not in result.stdout
     assert sum(line.startswith("you (") for line in result.stdout.splitlines()) == 1
