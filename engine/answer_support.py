@@ -109,10 +109,9 @@ class ShownText:
     def of(cls, texts: Iterable[str], question: str = "") -> ShownText:
         shown = cls(script=script(question) if question else None)
         for text in [question, *texts]:
-            words = {stem(w) for w in WORD.findall(text)}
-            shown.stems |= words
-            shown.numbers |= numbers(text) | {str(NUMBER_WORDS[w]) for w in words & NUMBER_WORDS.keys()}
-            shown.stems |= {NUMBER_WORDS_FOR[n] for n in numbers(text) if n in NUMBER_WORDS_FOR}
+            words, digits = {stem(w) for w in WORD.findall(text)}, numbers(text)
+            shown.stems |= words | {NUMBER_WORDS_FOR[n] for n in digits if n in NUMBER_WORDS_FOR}
+            shown.numbers |= digits | {str(NUMBER_WORDS[w]) for w in words & NUMBER_WORDS.keys()}
         return shown
 
     def extend(self, other: ShownText) -> None:

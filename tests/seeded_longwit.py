@@ -7,5 +7,5 @@ import onnxruntime
 
 from desktop.cli.main import main
 
-onnxruntime.set_seed(int(os.environ.get("LONGWIT_TEST_SPEECH_SEED", "0")))
+onnxruntime.set_seed(int(os.environ["LONGWIT_TEST_SPEECH_SEED"]))  # set by tests/desktop/test_cli.longwit
 main()

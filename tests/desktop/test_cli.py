@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from storage import ConversationStore, open_database
-from tests.conftest import project_environment, read_only_folder, signals_as_from_a_terminal
+from tests.conftest import SPEECH_SEED, project_environment, read_only_folder, signals_as_from_a_terminal
 
 LONGWIT = [sys.executable, "-m", "desktop"]
 # The same command with Piper speaking from the suite's seed (tests/seeded_longwit.py).
@@ -28,7 +28,8 @@ def longwit(home: Path, *args: str, prefix: list[str] | None = None,
     command = SEEDED_LONGWIT if seeded else LONGWIT
     return subprocess.run(
         [*(prefix or []), *command, *args], capture_output=True, text=True, input=stdin,
-        env=project_environment(LONGWIT_HOME=str(home)), timeout=timeout, check=False,
+        env=project_environment(LONGWIT_HOME=str(home), LONGWIT_TEST_SPEECH_SEED=str(SPEECH_SEED)),
+        timeout=timeout, check=False,
     )
 
 
