@@ -4,9 +4,10 @@ Small models fill gaps with invention: asked who Beyoncé tied with, SmolLM2 135
 Klaína Duran", a name in no passage. An answer's key words are its numbers, its names (capitalised
 words) and its other content words; a sentence is supported when every number and name in it
 appears in what the model was shown (the passages, or the whole document in full-context mode,
-and the question), and most of its other content words do. Checked a sentence at a time as the
-answer streams (SupportFilter), so a person never reads an unsupported sentence: the first one
-makes the reply the honest "not found", a later one ends the answer there.
+and the question's words that the documents hold), and most of its other content words do.
+Checked a sentence at a time as the answer streams (SupportFilter), so a person never reads an
+unsupported sentence: the first one makes the reply the honest "not found", a later one ends the
+answer there.
 """
 
 from __future__ import annotations
@@ -105,19 +106,54 @@ class ShownText:
     numbers: set[str] = field(default_factory=set)
     script: str | None = None  # the question's writing system: the answer must be in it too
 
+    # The question's names and numbers that the documents never mention ("Japan" in "Which version
+    # permits distribution in Japan only?" about the GPL): what the honest reply names.
+    unknown: list[str] = field(default_factory=list)
+
     @classmethod
-    def of(cls, texts: Iterable[str], question: str = "") -> ShownText:
+    def of(cls, texts: Iterable[str], question: str = "",
+           documents: ShownText | None = None) -> ShownText:
+        """What `texts` and `question` show. With `documents` (what the whole documents hold), the
+        question's words count only where the documents have them too: an answer that repeats a
+        false premise of the question ("…permits distribution in Japan only") is not supported by
+        the question alone."""
         shown = cls(script=script(question) if question else None)
-        for text in [question, *texts]:
-            words, digits = {stem(w) for w in WORD.findall(text)}, numbers(text)
-            shown.stems |= words | {NUMBER_WORDS_FOR[n] for n in digits if n in NUMBER_WORDS_FOR}
-            shown.numbers |= digits | {str(NUMBER_WORDS[w]) for w in words & NUMBER_WORDS.keys()}
+        for text in texts:
+            shown.add(text)
+        asked = cls()
+        asked.add(question)
+        if documents is not None:
+            # A word one typing slip from the documents' ("Hanz" for "Hans") is theirs.
+            asked.stems = {w for w in asked.stems if w in documents.stems
+                           or (len(w) >= 4 and not one_slip_from(w).isdisjoint(documents.stems))}
+            asked.numbers &= documents.numbers
+            names = [w for i, w in enumerate(WORD.findall(CITATION.sub(" ", question)))
+                     if i > 0 and w[0].isupper() and is_key_word(w)]
+            shown.unknown = list(dict.fromkeys(
+                [n for n in numbers(question) if n not in asked.numbers]
+                + [w for w in names if stem(w) not in asked.stems]))
+        shown.extend(asked)
         return shown
+
+    def add(self, text: str) -> None:
+        words, digits = {stem(w) for w in WORD.findall(text)}, numbers(text)
+        self.stems |= words | {NUMBER_WORDS_FOR[n] for n in digits if n in NUMBER_WORDS_FOR}
+        self.numbers |= digits | {str(NUMBER_WORDS[w]) for w in words & NUMBER_WORDS.keys()}
 
     def extend(self, other: ShownText) -> None:
         """Add what another text showed (the whole documents, in full-context mode)."""
         self.stems |= other.stems
         self.numbers |= other.numbers
+
+
+def one_slip_from(word: str) -> set[str]:
+    """Every string one letter dropped, added, changed or swapped away from `word`."""
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    cuts = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    return ({a + b[1:] for a, b in cuts if b}
+            | {a + b[1] + b[0] + b[2:] for a, b in cuts if len(b) > 1}
+            | {a + c + b[1:] for a, b in cuts if b for c in letters}
+            | {a + c + b for a, b in cuts for c in letters})
 
 
 def is_key_word(word: str) -> bool:
@@ -183,11 +219,18 @@ def supported_start(sentence: str, shown: ShownText) -> str:
     return ""
 
 
+def sentence_key(sentence: str) -> str:
+    """A sentence as compared for repeats: citations, case, spacing and end marks aside."""
+    return " ".join(fold(CITATION.sub(" ", sentence)).split()).rstrip(".!?。！？ ")
+
+
 class SupportFilter:
     """Releases a streamed answer a sentence at a time, once the sentence is checked. A sentence
     that says nothing ("The answer is:") waits for the next; an unsupported sentence releases only
     its supported leading clauses (`supported_start`), and after it, or after an answer that never
-    said anything, `failed` is set and nothing more is released."""
+    said anything, `failed` is set and nothing more is released. A sentence the answer already said
+    is where a loop begins (SmolLM2 wrote "It does not specify what type of fee is allowed." three
+    times): it is not released, `repeated` is set, and nothing more is."""
 
     def __init__(self, shown: ShownText) -> None:
         self.shown = shown
@@ -195,16 +238,22 @@ class SupportFilter:
         self.held = ""  # sentences without key words, released with the next one that has some
         self.released = ""
         self.failed = False
+        self.repeated = False
+        self.said: set[str] = set()
+
+    @property
+    def stopped(self) -> bool:
+        return self.failed or self.repeated
 
     def feed(self, text: str) -> str:
-        if self.failed:
+        if self.stopped:
             return ""
         self.pending += text
         out = ""
         while (match := SENTENCE_END.search(self.pending)) is not None:
             sentence, self.pending = self.pending[: match.end()], self.pending[match.end() :]
             out += self.check(sentence)
-            if self.failed:
+            if self.stopped:
                 break
         self.released += out
         return out
@@ -213,6 +262,11 @@ class SupportFilter:
         if not key_words(sentence):
             self.held += sentence
             return ""
+        key = sentence_key(sentence)
+        if key in self.said:
+            self.repeated, self.pending, self.held = True, "", ""
+            return ""
+        self.said.add(key)
         if unsupported_words(sentence, self.shown):
             start = supported_start(sentence, self.shown)
             out = self.held + start if start else ""
@@ -227,9 +281,9 @@ class SupportFilter:
         if not complete:
             self.pending = self.held = ""
             return ""
-        out = "" if self.failed or not self.pending.strip() else self.check(self.pending)
+        out = "" if self.stopped or not self.pending.strip() else self.check(self.pending)
         self.pending = ""
-        if not self.failed and self.held and self.released:
+        if not self.stopped and self.held and self.released:
             out, self.held = out + self.held, ""  # a closing "Thank you." after a real answer
         self.released += out
         if not self.released.strip():

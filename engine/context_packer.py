@@ -198,23 +198,28 @@ class ContextPacker:
         by_place = {(c.document_id, c.ordinal): c for d in self.documents for c in d.chunks}
         chosen: dict[tuple[int, int], DocumentChunk] = {}
         used = 0
-        around = [
-            (hit.document_id, hit.ordinal + step)
-            for hit in hits
-            for distance in range(1, self.options.neighbours + 1)
-            for step in (-distance, distance)
-        ]
-        for place in [(hit.document_id, hit.ordinal) for hit in hits] + around:
-            chunk = by_place.get(place)
-            if chunk is None or place in chosen or not says_more(asked, chunk.text):
-                continue
-            if chunk.chunk_id not in self._chunk_tokens:
-                self._chunk_tokens[chunk.chunk_id] = model.count_tokens(chunk.text)
-            cost = self._chunk_tokens[chunk.chunk_id] + 16  # number and label
-            if used + cost > room:
-                continue
-            chosen[place] = chunk
-            used += cost
+
+        def take(places: list[tuple[int, int]]) -> None:
+            nonlocal used
+            for place in places:
+                chunk = by_place.get(place)
+                if chunk is None or place in chosen or not says_more(asked, chunk.text):
+                    continue
+                if chunk.chunk_id not in self._chunk_tokens:
+                    self._chunk_tokens[chunk.chunk_id] = model.count_tokens(chunk.text)
+                cost = self._chunk_tokens[chunk.chunk_id] + 16  # number and label
+                if used + cost <= room:
+                    chosen[place] = chunk
+                    used += cost
+
+        take([(hit.document_id, hit.ordinal) for hit in hits])
+        # Neighbours of the hits shown only: beside a hit that did not fit, a short scrap of a
+        # chunk ("13. Use with the GNU Affero General Public License.") says nothing, and SmolLM2
+        # copied such scraps back as its answer.
+        take([(document_id, ordinal + step)
+              for document_id, ordinal in list(chosen)
+              for distance in range(1, self.options.neighbours + 1)
+              for step in (-distance, distance)])
         return list(chosen.values())
 
     def finish(
@@ -245,13 +250,20 @@ class ContextPacker:
     def answer_check(self, mode: str, passages: list[SourcePassage], asked: str,
                      closest: SourcePassage | None,
                      recalled: RecallBlock | None = None) -> AnswerCheck:
-        """What the answer may draw on: every passage shown, any recalled text, and the question,
-        and in full-context mode the whole documents (read into word sets once per packer)."""
-        recalled_texts = [item.text for item in recalled.items] if recalled else []
-        shown = ShownText.of([*(p.text for p in passages), *recalled_texts], question=asked)
+        """What the answer may draw on: every passage shown, any recalled text, the question's
+        words that the documents hold, and in full-context mode the whole documents (read into
+        word sets once per packer)."""
+        # Longwit's own earlier answers are shown to the model but support nothing: an invented
+        # answer recalled from an earlier conversation would otherwise vouch for itself.
+        recalled_texts = [item.text for item in recalled.items
+                          if item.role != "assistant"] if recalled else []
+        if self._whole_text is None:
+            self._whole_text = ShownText.of(c.text for d in self.documents for c in d.chunks)
+        known = ShownText.of(recalled_texts)
+        known.extend(self._whole_text)
+        shown = ShownText.of([*(p.text for p in passages), *recalled_texts], question=asked,
+                             documents=known)
         if mode == FULL:
-            if self._whole_text is None:
-                self._whole_text = ShownText.of(c.text for d in self.documents for c in d.chunks)
             shown.extend(self._whole_text)
         # The closest passage to offer with a "not found": the best evidence window, else the
         # passage shown nearest the question.

@@ -5,6 +5,7 @@ becomes Longwit's honest reply, shown with the closest passage."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from engine.answer_support import ShownText, SupportFilter, is_refusal
@@ -12,11 +13,16 @@ from engine.citations import Citation, CitationFilter, citation_for, resolve_cit
 from engine.document_prompt import SourcePassage
 
 
-def honest_reply(documents: int, anything_close: bool = True) -> str:
+def honest_reply(documents: int, anything_close: bool = True, unknown: Sequence[str] = ()) -> str:
     """The reply when the documents do not hold the answer; when no passage even shares a word
-    with the question, it says so (a question in another language than the document finds none)."""
+    with the question, it says so (a question in another language than the document finds none),
+    and it names what the question asks about that the documents never mention."""
     where = "document" if documents == 1 else "documents"
     if anything_close:
+        if unknown:
+            named = ", ".join(f"“{word}”" for word in unknown[:3])
+            they = "It never mentions" if documents == 1 else "They never mention"
+            return f"I could not find this in the {where}. {they} {named}."
         return f"I could not find this in the {where}."
     return (f"I could not find this in the {where}: no passage shares a word with the question. "
             f"If the {where} {'is' if documents == 1 else 'are'} in another language, ask in that one.")
@@ -54,6 +60,15 @@ class DocumentAnswerFilter:
     def unsupported(self) -> bool:
         return self.support is not None and self.support.failed
 
+    @property
+    def stopped(self) -> bool:
+        """Nothing more will be shown: a sentence was unsupported, or the answer began to repeat."""
+        return self.support is not None and self.support.stopped
+
+    @property
+    def repeated(self) -> bool:
+        return self.support is not None and self.support.repeated
+
 
 @dataclass(frozen=True)
 class CheckedAnswer:
@@ -61,6 +76,7 @@ class CheckedAnswer:
     citations: list[Citation]
     unsupported: bool  # the model's answer was cut or replaced because the passages did not hold it
     not_found: bool  # the reply is "not in the document", with the closest passage
+    repeated: bool = False  # cut where it began to say again what it had said
 
 
 def checked_answer(model_text: str, check: AnswerCheck, complete: bool = True) -> CheckedAnswer:
@@ -70,11 +86,12 @@ def checked_answer(model_text: str, check: AnswerCheck, complete: bool = True) -
     text = answer.feed(model_text) + answer.flush(complete)
     if not complete:
         return CheckedAnswer(text.strip(), resolve_citations(text, check.sources), False, False)
-    unsupported = answer.unsupported
+    unsupported, repeated = answer.unsupported, answer.repeated
     closest = [citation_for(check.closest, "closest", "")] if check.closest else []
     if unsupported and not text.strip():
-        return CheckedAnswer(honest_reply(check.documents, check.closest is not None), closest,
-                             True, True)
+        reply = honest_reply(check.documents, check.closest is not None, check.shown.unknown)
+        return CheckedAnswer(reply, closest, True, True)
     if check.shown is not None and is_refusal(text):  # the model's own "not in the passages"
-        return CheckedAnswer(text.strip(), closest, unsupported, True)
-    return CheckedAnswer(text.strip(), resolve_citations(text, check.sources), unsupported, False)
+        return CheckedAnswer(text.strip(), closest, unsupported, True, repeated)
+    return CheckedAnswer(text.strip(), resolve_citations(text, check.sources), unsupported, False,
+                         repeated)

@@ -28,6 +28,61 @@ CITE_INSTRUCTION = (
 )
 
 
+SENTENCE_CLOSE = re.compile(r"[.!?:;…。！？]['\"’”)\]]*$")
+HEADING_WORDS = 8
+# "9. Acceptance Not Required for Having Copies.", "2.3 Scope": a numbered heading, full stop or not.
+NUMBERED_HEADING = re.compile(r"^(?:§\s*)?\d+(?:\.\d+)*\.?\s+\S")
+
+
+def is_heading(sentence: str) -> bool:
+    """A title or heading: a few words with no sentence's ending ("Spectre (2015 film)")."""
+    return len(sentence.split()) < HEADING_WORDS and not SENTENCE_CLOSE.search(sentence)
+
+
+BLANK_LINE = re.compile(r"\n\s*\n")
+WRAPPED_WIDTH = 50  # a paragraph whose lines run about this long or more was wrapped by its writer
+
+
+def unwrapped(paragraph: str) -> str:
+    """A paragraph of prose hard-wrapped at a fixed width (a plain-text licence, a Project
+    Gutenberg book) as one line. A small model copies the line breaks of what it reads into its
+    answer (SmolLM2 broke its answers about the GPL where the licence's lines end), so prose reads
+    unwrapped; short lines (verse, an address) keep their breaks."""
+    lines = [line.strip() for line in paragraph.splitlines() if line.strip()]
+    if len(lines) < 2:
+        return paragraph.strip()
+    width = max(len(line) for line in lines)
+    if width < WRAPPED_WIDTH or any(len(line) < width / 2 for line in lines[:-1]):
+        return paragraph
+    return " ".join(lines)
+
+
+def reflowed(text: str) -> str:
+    """`text` with each hard-wrapped paragraph as one line (see `unwrapped`)."""
+    return "\n\n".join(unwrapped(p) for p in BLANK_LINE.split(text) if p.strip())
+
+
+def passage_text(text: str) -> str:
+    """A chunk as the model reads it among the passages: hard-wrapped prose unwrapped, a paragraph
+    that repeats the one before it ("Solar energy" twice, the title and then a heading of the same
+    name) once, and without the headings it ends on, which open a part the passage does not show
+    (SmolLM2 answered "The answer is: 9." from a licence's trailing "9. Acceptance Not Required for
+    Having Copies.")."""
+    paragraphs: list[str] = []
+    for paragraph in BLANK_LINE.split(text):
+        paragraph = unwrapped(paragraph)
+        if paragraph.strip() and (not paragraphs or paragraph.strip() != paragraphs[-1].strip()):
+            paragraphs.append(paragraph)
+    while len(paragraphs) > 1 and ends_on_heading(paragraphs[-1]):
+        paragraphs.pop()
+    return "\n\n".join(paragraphs).strip() or text
+
+
+def ends_on_heading(paragraph: str) -> bool:
+    line = " ".join(paragraph.split())
+    return is_heading(line) or (len(line.split()) < HEADING_WORDS and bool(NUMBERED_HEADING.match(line)))
+
+
 @dataclass(frozen=True)
 class DocumentChunk:
     """One stored chunk of a pinned document, as the packer sees it."""
@@ -59,7 +114,7 @@ class SourcePassage:
 
     @property
     def text(self) -> str:
-        return self.shown or self.chunk.text
+        return reflowed(self.shown) if self.shown else passage_text(self.chunk.text)
 
     @property
     def label(self) -> str:
@@ -79,7 +134,7 @@ def document_block(number: int, document: PinnedDocument) -> str:
         if label != previous:
             lines.append(label)
             previous = label
-        lines.append(chunk.text)
+        lines.append(reflowed(chunk.text))
     lines.append(f"=== End of document {number} ===")
     return "\n".join(lines)
 

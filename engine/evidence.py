@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from engine.answer_support import STOPWORDS
-from engine.document_prompt import DocumentChunk
+from engine.document_prompt import DocumentChunk, is_heading
 from storage.passage_index import PassageIndex
 
 SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+(?=[^\s])|\n{2,}")
@@ -57,17 +57,10 @@ def expanded(question: str, index: PassageIndex, terms: int, feedback: int = 3) 
 
 
 WORD = re.compile(r"[^\W_]+", re.UNICODE)
-SENTENCE_CLOSE = re.compile(r"[.!?:;…。！？]['\"’”)\]]*$")
-HEADING_WORDS = 8
 
 
 def word_set(text: str) -> set[str]:
     return {w.casefold() for w in WORD.findall(text)}
-
-
-def is_heading(sentence: str) -> bool:
-    """A title or heading: a few words with no sentence's ending ("Spectre (2015 film)")."""
-    return len(sentence.split()) < HEADING_WORDS and not SENTENCE_CLOSE.search(sentence)
 
 
 def can_answer(question: str, sentence: str) -> bool:

@@ -22,6 +22,8 @@ from engine.recall import RecalledItem
 from engine.state_cache import PrefixOutcome
 from storage.memory_store import Saved
 
+REPEATING = "The answer was stopped: it had begun to repeat itself."
+
 if TYPE_CHECKING:
     from engine.chat_session import ChatSession
 
@@ -44,7 +46,8 @@ class Reply:
     released: str = ""  # what the reader has been shown so far
     unsupported: bool = False  # cut or replaced: the passages did not hold what the model wrote
     not_found: bool = False  # the reply says the documents do not hold the answer
-    stopped_unsupported: bool = False  # generation was stopped by the support check, not a person
+    # Generation was stopped by the answer check (unsupported, or repeating itself), not a person.
+    stopped_unsupported: bool = False
     deliberation: Deliberation | None = None  # deliberate mode: the samples this answer was chosen from
     # A reasoning model's thinking is split off as it streams: never shown as the answer, read
     # aloud or fed back. `on_thinking` gets it piece by piece (the window folds it away).
@@ -64,7 +67,7 @@ class Reply:
                 shown = self.filtered(self.answer_part(*self.splitter.feed(piece)))
                 if shown:
                     yield shown
-                if self.filter is not None and self.filter.unsupported:
+                if self.filter is not None and self.filter.stopped:
                     self.stopped_unsupported = True
                     self.stream.cancel()  # nothing more of it will be shown
                     break
@@ -134,6 +137,8 @@ class Reply:
                 self.unsupported, self.not_found = checked.unsupported, checked.not_found
                 if self.unsupported and not self.not_found:
                     self.notices.append("The answer was cut where it stopped following the passages.")
+                elif checked.repeated and self.result.finish_reason != "repetition":
+                    self.notices.append(REPEATING)
             self.message_id = self.session.save_answer(self.result, self.text, self.citations,
                                                        stopped_by_person, self.thinking,
                                                        self.recalled)
@@ -149,5 +154,5 @@ class Reply:
             if self.result.finish_reason == "length" and self.result.completion_tokens:
                 self.notices.append("The answer stopped at the token limit.")
             if self.result.finish_reason == "repetition":
-                self.notices.append("The answer was stopped: it had begun to repeat itself.")
+                self.notices.append(REPEATING)
         return self.result

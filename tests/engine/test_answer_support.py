@@ -79,3 +79,38 @@ def test_a_clause_that_says_nothing_is_not_kept() -> None:
     check = SupportFilter(SHOWN)
     assert check.feed("The answer is: Elena Duran of Kingston. ") == ""
     assert check.flush() == "" and check.failed
+
+
+def test_a_false_premise_of_the_question_supports_nothing() -> None:
+    """Asked about a name the documents never mention, an answer that repeats it is not supported
+    by the question alone; the question's other words still are where the documents hold them."""
+    documents = ShownText.of([PASSAGE, "Her sister Solange released an album in 2008."])
+    asked = "Which award did Beyoncé win in Japan in 1999?"
+    shown = ShownText.of([PASSAGE], question=asked, documents=documents)
+    assert shown.unknown == ["1999", "Japan"]
+    assert unsupported_words("Beyoncé won an award in Japan in 1999.", shown) == ["1999", "Japan"]
+    assert is_supported("Beyoncé received ten nominations.", shown)
+    # A word of the question that the documents hold but the shown passages do not still counts.
+    sister = ShownText.of([PASSAGE], question="What did Solange do in 2008?", documents=documents)
+    assert sister.unknown == [] and is_supported("It was Solange, in 2008.", sister)
+    # Without the documents (no check of the premise), the question counts as before.
+    assert is_supported("Beyoncé won an award in Japan in 1999.", ShownText.of([PASSAGE], question=asked))
+
+
+def test_a_sentence_said_again_ends_the_answer_where_the_loop_begins() -> None:
+    check = SupportFilter(SHOWN)
+    shown = check.feed("She tied with Lauryn Hill [1]. She received ten nominations. ")
+    shown += check.feed("She tied with Lauryn Hill. She tied with Lauryn Hill. It") + check.flush()
+    assert shown == "She tied with Lauryn Hill [1]. She received ten nominations. "
+    assert check.repeated and not check.failed
+
+
+def test_a_name_one_typing_slip_from_the_documents_is_theirs() -> None:
+    passage = "Hans Oberhauser begins to use the name Ernst Stavro Blofeld."
+    documents = ShownText.of([passage])
+    asked = "After staging his own death, what name did Hanz Oberhauser begin to use?"
+    shown = ShownText.of([passage], question=asked, documents=documents)
+    assert shown.unknown == []
+    assert is_supported("Hanz Oberhauser used the name Ernst Stavro Blofeld.", shown)
+    far = ShownText.of([], question="What name did Fritz Oberhauser use?", documents=documents)
+    assert far.unknown == ["Fritz"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from engine.answer_support import ShownText, is_supported
+from engine.answer_support import ShownText, is_refusal, is_supported
 from engine.chat_session import ChatSession
 from engine.document_answer import AnswerCheck, checked_answer, honest_reply
 from engine.document_context import document_context
@@ -40,6 +40,14 @@ def test_an_invented_answer_becomes_the_honest_reply_with_the_closest_passage() 
     answer = checked_answer("The albatross was called Henrietta Wolfsbane [2].", check(closest=2))
     assert answer.text == honest_reply(1) and answer.unsupported and answer.not_found
     assert [(c.number, c.how) for c in answer.citations] == [(2, "closest")]
+
+
+def test_the_honest_reply_names_what_the_question_asks_about_that_the_document_never_mentions() -> None:
+    asked = "Where did the albatross named Quentin nest in Lisbon?"
+    shown = ShownText.of(HARBOUR[1:2], question=asked, documents=ShownText.of(HARBOUR))
+    answer = checked_answer("Quentin nested in Lisbon [1].", AnswerCheck(PASSAGES, shown, PASSAGES[1]))
+    assert answer.not_found and answer.text == honest_reply(1, unknown=["Lisbon"])
+    assert answer.text == "I could not find this in the document. It never mentions “Lisbon”."
 
 
 def test_an_answer_that_goes_astray_is_cut_at_the_first_unsupported_sentence() -> None:
@@ -77,6 +85,26 @@ def test_real_answers_stream_what_is_saved_and_stay_on_the_passages(
             assert [c.how for c in reply.citations] == (["closest"] if closest else [])
         else:
             assert is_supported(reply.text, reply.context.check.shown), reply.text
+
+
+def test_a_real_answer_never_repeats_a_false_premise_of_the_question(
+    host: ModelHost, store: ConversationStore, longwit_home: Path
+) -> None:
+    """The report never mentions Lisbon: whatever SmolLM2 answers, "Lisbon" is not shown as part
+    of an answer, and a withheld answer says that the document never mentions it."""
+    document_id = store_pinned(longwit_home, PinnedDocument(1, "Harbour Report", CHUNKS))
+    context = document_context(DocumentStore(store.db), [document_id], longwit_home,
+                               longwit_home / "longwit.db")
+    session = ChatSession(host, store, store.create(), documents=context,
+                          options=generation_options_for(host, documents=True, max_tokens=60))
+    reply = session.ask("Which albatross nested on the lighthouse in Lisbon in April?")
+    "".join(reply)
+    assert reply.context is not None and reply.context.check is not None
+    assert reply.context.check.shown.unknown == ["Lisbon"]
+    if reply.not_found:
+        assert "never mentions “Lisbon”" in reply.text or is_refusal(reply.text)
+    else:
+        assert "lisbon" not in reply.text.lower(), reply.text
 
 
 def test_an_answer_a_person_stopped_is_kept_as_far_as_it_went_not_replaced() -> None:
