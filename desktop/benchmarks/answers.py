@@ -82,6 +82,8 @@ class AnswerRecord:
     # the result, apart from the model's reading (None for an unanswerable question).
     gold_shown: bool | None
     agreeing: int | None = None  # deliberate mode: how many samples agreed with the answer shown
+    # A hand-written question about what the document never mentions (reported apart).
+    off_document: bool = False
 
 
 def score(question: Question, answer: str) -> tuple[bool, bool]:
@@ -180,7 +182,8 @@ class ModelRun:
         return AnswerRecord(self.card.name, system, document.bucket, document.name, document.format,
                             question.id, question.text, question.answers, question.impossible,
                             answer, correct, refused, cited, cited_correct, ttft_s, mode,
-                            prompt_tokens, model_text, gold_in(question, passages))
+                            prompt_tokens, model_text, gold_in(question, passages),
+                            off_document=question.off_document)
 
     def baseline(self, document: EvalDocument, naive: NaiveBaseline, question: Question) -> AnswerRecord:
         answer = self.host.call(lambda model: naive.answer(model, question.text))
@@ -258,6 +261,7 @@ def run_answer_benchmark(options: AnswerBenchmarkOptions, models_dir: Path, repo
                 host.close(last=run.states.close if run is not None else None)
     return {
         "corpus": {"seed": options.corpus.seed, "buckets": list(options.corpus.buckets),
+                   "off_document_per_article": options.corpus.off_document,
                    "documents": len(corpus),
                    "questions": sum(len(d.questions[: options.questions_per_document])
                                     for d in corpus)},

@@ -24,6 +24,10 @@ class Figures:
     citation_precision: float | None  # of answers that cite, those whose cited passage has the gold
     ttft_median_s: float | None
     gold_shown: float | None  # of answerable questions, those whose gold was in the passages shown
+    # Of the hand-written questions about what the document never mentions (not counted above),
+    # the share answered "not there", and how many there were.
+    honest_off_document: float | None = None
+    off_document_questions: int = 0
 
 
 def share(flags: Iterable[bool]) -> float | None:
@@ -32,6 +36,9 @@ def share(flags: Iterable[bool]) -> float | None:
 
 
 def figures(records: list[dict]) -> Figures:
+    """SQuAD's questions' figures, and apart from them the off-document questions' honesty."""
+    off = [r for r in records if r.get("off_document")]
+    records = [r for r in records if not r.get("off_document")]
     answerable = [r for r in records if not r["impossible"]]
     impossible = [r for r in records if r["impossible"]]
     citing = [r for r in records if r["cited_correct"] is not None]
@@ -45,6 +52,8 @@ def figures(records: list[dict]) -> Figures:
         citation_precision=share(r["cited_correct"] for r in citing),
         ttft_median_s=statistics.median(times) if times else None,
         gold_shown=share(r["gold_shown"] for r in answerable if r.get("gold_shown") is not None),
+        honest_off_document=share(r["refused"] for r in off),
+        off_document_questions=len(off),
     )
 
 
@@ -72,10 +81,15 @@ def seconds(value: float | None) -> str:
     return "—" if value is None else f"{value:.2f} s"
 
 
+def off_document(row: dict) -> str:
+    count = row.get("off_document_questions", 0)
+    return f"{percent(row.get('honest_off_document'))} of {count}" if count else "—"
+
+
 def format_answers_table(result: dict) -> str:
     rows = result["summary"]
     header = ("model", "size", "system", "n", "accuracy", "vs baseline (or single)", "honest (unans.)",
-              "refused (ans.)", "citation prec.", "gold shown", "TTFT p50")
+              "honest (off-doc.)", "refused (ans.)", "citation prec.", "gold shown", "TTFT p50")
     lines = []
     for row in rows:
         # Against the baseline; without one, deliberate mode against its own plain first answers.
@@ -87,6 +101,7 @@ def format_answers_table(result: dict) -> str:
             delta = f"{(row['accuracy'] - other['accuracy']) * 100:+.1f} pts"
         lines.append((row["model"], row["bucket"], row["system"], str(row["questions"]),
                       percent(row["accuracy"]), delta, percent(row["honest_on_unanswerable"]),
+                      off_document(row),
                       percent(row["refused_answerable"]), percent(row["citation_precision"]),
                       percent(row["gold_shown"]), seconds(row["ttft_median_s"])))
     widths = [max(len(str(cell)) for cell in column) for column in zip(header, *lines, strict=True)]
@@ -96,5 +111,6 @@ def format_answers_table(result: dict) -> str:
     corpus = result["corpus"]
     out.append(f"{corpus['questions']} questions on {corpus['documents']} documents "
                f"(seed {corpus['seed']}); accuracy counts an honest 'not in the document' as right "
-               "only for the unanswerable ones.")
+               "only for the unanswerable ones; the hand-written off-document questions are counted "
+               "apart (honest, off-doc.: share of n).")
     return "\n".join(out)

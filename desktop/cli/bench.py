@@ -264,6 +264,9 @@ def packing_overrides(_ctx: click.Context, _param: click.Parameter, values: tupl
 @click.option("--seed", type=int, default=0, show_default=True,
               help="Which paragraphs and questions are drawn; another seed gives held-out ones.")
 @click.option("--baseline/--no-baseline", default=True, help="Run the naive baseline beside.")
+@click.option("--off-document", type=click.IntRange(min=0), default=1, show_default=True,
+              help="Hand-written questions about what an article never mentions, added per article "
+                   "of each document and reported apart (0: none).")
 @click.option("--packing", "packing", multiple=True, callback=packing_overrides, metavar="FIELD=VALUE",
               help="Change a packing option to measure its part, e.g. evidence_windows=0, "
                    "passage_context=false, neighbours=0; repeatable.")
@@ -274,14 +277,16 @@ def packing_overrides(_ctx: click.Context, _param: click.Parameter, values: tupl
 @reports_errors
 def bench_answers(json_path: Path | None, models: tuple[str, ...], sizes: tuple[str, ...],
                   questions: int, per_document: int | None, seed: int, baseline: bool,
-                  packing: dict, n_threads: int | None, deliberate: int | None) -> None:
+                  off_document: int, packing: dict, n_threads: int | None,
+                  deliberate: int | None) -> None:
     """Accuracy on real documents with human-written questions, against a naive BM25 baseline."""
     from desktop.benchmarks.answers import BUNDLED_MODELS, AnswerBenchmarkOptions, run_answer_benchmark
     from desktop.cli.answer_report import format_answers_table, summarize
     from engine.evaluation.corpus import CorpusOptions
     from engine.loader import LoadOptions
 
-    corpus = CorpusOptions(seed=seed, questions_per_bucket=questions, buckets=sizes)
+    corpus = CorpusOptions(seed=seed, questions_per_bucket=questions, buckets=sizes,
+                           off_document=off_document)
     options = AnswerBenchmarkOptions(models=models or BUNDLED_MODELS, corpus=corpus,
                                      questions_per_document=per_document, baseline=baseline,
                                      packing=packing, load=LoadOptions(n_threads=n_threads),

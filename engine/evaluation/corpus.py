@@ -18,8 +18,9 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from engine.evaluation.off_document import off_document_questions
 from engine.evaluation.squad import Article, Paragraph, Question, load_articles
 
 BUCKETS = ("page", "section", "article", "book")
@@ -59,6 +60,10 @@ class CorpusOptions:
     unanswerable_share: float = 0.5
     buckets: tuple[str, ...] = BUCKETS
     articles_per_bucket: int = 5  # for the article bucket: whole articles are slow to pre-fill
+    # Hand-written questions about what the article never mentions, added to each document for each
+    # article it holds (engine/evaluation/off_document.py), drawn apart so that SQuAD's draws stay
+    # those of the seed; 0 leaves them out.
+    off_document: int = 1
 
 
 def usable(question: Question) -> bool:
@@ -156,6 +161,17 @@ def make_document(bucket: str, index: int, article: Article, paragraphs: Sequenc
     )
 
 
+def with_off_document(document: EvalDocument, count: int, rng: random.Random) -> EvalDocument:
+    """The document with `count` off-document questions for each article it holds, asked last."""
+    if count <= 0:
+        return document
+    extra: list[Question] = []
+    for section in document.sections:
+        written = off_document_questions().get(section.heading, ())
+        extra += rng.sample(written, min(count, len(written)))
+    return replace(document, questions=document.questions + tuple(extra))
+
+
 def build_corpus(options: CorpusOptions = CorpusOptions()) -> list[EvalDocument]:
     """The documents of the chosen buckets, the same for the same seed."""
     articles = load_articles()
@@ -165,5 +181,7 @@ def build_corpus(options: CorpusOptions = CorpusOptions()) -> list[EvalDocument]
     for bucket in options.buckets:
         # One generator per bucket, so choosing fewer buckets does not change the others.
         rng = random.Random(f"{options.seed}:{bucket}")
-        documents += builders[bucket](articles, options, rng)
-    return [d for d in documents if d.questions]
+        extra = random.Random(f"{options.seed}:{bucket}:off-document")
+        documents += [with_off_document(d, options.off_document, extra)
+                      for d in builders[bucket](articles, options, rng) if d.questions]
+    return documents

@@ -22,6 +22,9 @@ SCORED_WORDS = 50
 NUMBER_RANGE = re.compile(r"(\d[\d,.]*)\s*[–—-]\s*(\d[\d,.]*)")
 # "US$234 million" said as "$234 million" (the country is in the dollar sign's prefix).
 CURRENCY_COUNTRY = re.compile(r"\b(?:US|AU|A|CA|C|HK|NZ|NT|S)\$")
+# "about 71%" said as "71%": a hedge before a gold number is not what the question asks for.
+HEDGE = re.compile(r"^(?:about|approximately|around|roughly|nearly|almost|some|an estimated|circa)\s+"
+                   r"(?=\S*\d)", re.IGNORECASE)
 ARTICLES = re.compile(r"\b(a|an|the)\b")
 PUNCTUATION = set(string.punctuation) | {"“", "”", "‘", "’", "–", "—", "…", "«", "»"}
 
@@ -44,9 +47,13 @@ def other_numerals(text: str) -> str:
 
 
 def gold_forms(gold: str) -> list[str]:
-    """The gold answer, a number range in it written out in words, a dollar amount without
-    its country's prefix, and its numbers in the other numerals ("seven" and "7")."""
+    """The gold answer, without a hedge before its number ("about 71%" as "71%"), a number range in
+    it written out in words, a dollar amount without its country's prefix, and its numbers in the
+    other numerals ("seven" and "7")."""
     forms = [gold]
+    if (bare := HEDGE.sub("", gold)) != gold:
+        forms.append(bare)
+        gold = bare
     if (swapped := other_numerals(gold)) != gold:
         forms.append(swapped)
     if NUMBER_RANGE.search(gold):

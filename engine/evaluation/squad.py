@@ -17,6 +17,9 @@ class Question:
     text: str
     answers: tuple[str, ...]  # gold answers; for an unanswerable question, the plausible wrong ones
     impossible: bool  # SQuAD 2.0's unanswerable questions: the honest reply is "not in the document"
+    # A hand-written question about something the article never mentions (engine/evaluation/
+    # off_document.py); unanswerable, reported apart from SQuAD's questions.
+    off_document: bool = False
 
 
 @dataclass(frozen=True)

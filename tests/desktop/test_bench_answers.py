@@ -30,7 +30,8 @@ def test_bench_answers_runs_both_systems_on_the_same_questions(
     records = result["records"]
     longwit = [r for r in records if r["system"] == "longwit"]
     baseline = [r for r in records if r["system"] == "baseline"]
-    assert len(longwit) == len(baseline) == 4
+    assert len(longwit) == len(baseline) == 4 + 4  # and one off-document question a page
+    assert sum(r["off_document"] for r in longwit) == 4
     assert [r["question_id"] for r in longwit] == [r["question_id"] for r in baseline]
     assert {r["format"] for r in longwit} == {"txt", "pdf", "epub", "docx"}
     for record in records:
@@ -45,10 +46,10 @@ def test_bench_answers_runs_both_systems_on_the_same_questions(
 
 
 def record(correct: bool, impossible: bool = False, refused: bool = False,
-           cited_correct: bool | None = None) -> dict:
+           cited_correct: bool | None = None, off_document: bool = False) -> dict:
     return {"model": "m", "system": "longwit", "bucket": "page", "correct": correct,
             "impossible": impossible, "refused": refused, "cited_correct": cited_correct,
-            "ttft_s": 0.5}
+            "ttft_s": 0.5, "off_document": off_document}
 
 
 def test_figures_count_honest_replies_and_citations_apart() -> None:
@@ -60,6 +61,15 @@ def test_figures_count_honest_replies_and_citations_apart() -> None:
     assert result.refused_answerable == pytest.approx(1 / 3)
     assert result.citation_precision == 0.5
     assert [row["bucket"] for row in summarize([record(True)])] == ["page", "all"]
+
+
+def test_off_document_questions_are_counted_apart() -> None:
+    squad = [record(True), record(False)]
+    off = [record(True, impossible=True, refused=True, off_document=True),
+           *[record(False, impossible=True, off_document=True)] * 2]
+    result = figures(squad + off)
+    assert result.questions == 2 and result.accuracy == 0.5 and result.honest_on_unanswerable is None
+    assert result.off_document_questions == 3 and result.honest_off_document == pytest.approx(1 / 3)
 
 
 @pytest.mark.slow

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 from engine.evaluation.baseline import blank_line_chunks
 from engine.evaluation.corpus import BUCKETS, CorpusOptions, build_corpus
+from engine.evaluation.off_document import absent_words
 from engine.evaluation.scoring import contains_answer, normalize_answer
 from engine.evaluation.squad import load_articles
 
@@ -36,6 +39,14 @@ def test_a_small_number_may_be_said_in_digits_or_in_words() -> None:
     assert not contains_answer("The answer is: 1", ["11 million"])
     assert not contains_answer("Seventeen of them.", ["seven"])
     assert not contains_answer("The answer is: 8", ["seven"])
+
+
+def test_a_hedge_before_a_gold_number_may_be_left_out() -> None:
+    assert contains_answer("The answer is: 71%", ["about 71%"])
+    assert contains_answer("Approximately 5 million people.", ["approximately 5 million"])
+    assert contains_answer("Some seven polonaises.", ["about 7"])
+    assert not contains_answer("The answer is: 70%", ["about 71%"])
+    assert not contains_answer("It was Paris.", ["around Paris"])  # only before a number
 
 
 def test_a_dollar_amount_may_leave_out_its_country() -> None:
@@ -82,3 +93,26 @@ def test_the_baseline_packs_paragraphs_into_about_800_characters() -> None:
     chunks = blank_line_chunks(text)
     assert all(len(c) <= 800 for c in chunks)
     assert "\n\n".join(chunks).replace("\n\n", " ").split() == text.replace("\n\n", " ").split()
+
+
+def test_off_document_questions_ask_about_what_their_article_never_mentions() -> None:
+    articles = {a.title: " ".join(p.text for p in a.paragraphs) for a in load_articles()}
+    written = absent_words()
+    assert set(written) == set(articles)
+    for title, questions in written.items():
+        assert len(questions) >= 3
+        for question, absent in questions:
+            assert absent and all(word in question for word in absent), question
+            for word in absent:
+                assert not re.search(rf"\b{re.escape(word)}\b", articles[title], re.IGNORECASE), (title, word)
+
+
+def test_off_document_questions_are_added_apart_and_leave_the_seeds_draws_alone() -> None:
+    plain = build_corpus(CorpusOptions(seed=0, off_document=0))
+    documents = build_corpus(CorpusOptions(seed=0))
+    assert [d.name for d in plain] == [d.name for d in documents]
+    for without, with_them in zip(plain, documents, strict=True):
+        extra = [q for q in with_them.questions if q.off_document]
+        assert [q for q in with_them.questions if not q.off_document] == list(without.questions)
+        assert len(extra) == len(with_them.sections)  # one for each article the document holds
+        assert all(q.impossible and not q.answers for q in extra)
