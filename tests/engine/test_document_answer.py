@@ -57,6 +57,13 @@ def test_an_answer_that_goes_astray_is_cut_at_the_first_unsupported_sentence() -
     assert answer.unsupported and not answer.not_found
 
 
+def test_an_answer_that_says_a_sentence_again_is_cut_before_it() -> None:
+    answer = checked_answer("The ferry was cancelled twice in June [3]. The ferry was cancelled twice "
+                            "in June. The ferry", check())
+    assert answer.text == "The ferry was cancelled twice in June [3]."
+    assert answer.repeated and not answer.unsupported and not answer.not_found
+
+
 def test_the_models_own_not_found_keeps_its_words_and_shows_the_closest_passage() -> None:
     answer = checked_answer("The passages do not mention the harbour master.", check(closest=1))
     assert answer.not_found and answer.citations[0].how == "closest"
