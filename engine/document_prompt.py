@@ -41,6 +41,7 @@ def is_heading(sentence: str) -> bool:
 
 BLANK_LINE = re.compile(r"\n\s*\n")
 WRAPPED_WIDTH = 50  # a paragraph whose lines run about this long or more was wrapped by its writer
+CODE_ENDINGS = ("{", "}", ";", "(", ")", ",", "\\")
 
 
 def unwrapped(paragraph: str) -> str:
@@ -52,9 +53,16 @@ def unwrapped(paragraph: str) -> str:
     if len(lines) < 2:
         return paragraph.strip()
     width = max(len(line) for line in lines)
-    if width < WRAPPED_WIDTH or any(len(line) < width / 2 for line in lines[:-1]):
+    if width < WRAPPED_WIDTH or any(len(line) < width / 2 for line in lines[:-1]) or is_code(lines):
         return paragraph
     return " ".join(lines)
+
+
+def is_code(lines: list[str]) -> bool:
+    """A fenced block, or lines most of which end as code does: their breaks are meaning."""
+    if any(line.startswith(("```", "~~~")) for line in lines):
+        return True
+    return sum(line.endswith(CODE_ENDINGS) for line in lines) * 2 > len(lines)
 
 
 def reflowed(text: str) -> str:

@@ -49,3 +49,13 @@ def test_the_whole_document_block_reads_unwrapped_too() -> None:
     chunk = DocumentChunk(1, 1, 0, LICENCE, Location(page=1))
     block = document_block(1, PinnedDocument(1, "GPL", (chunk,)))
     assert " ".join(LICENCE.split()) in block
+
+
+def test_code_keeps_its_line_breaks() -> None:
+    code = ("int main(int argc, char **argv) { return run_everything(argc, argv); }\n"
+            "static void cleanup_all_the_resources_we_have(struct state *s) {\n"
+            "    free_the_whole_state_and_every_buffer_it_holds(s->buffers);")
+    assert passage_text(code) == code
+    fenced = ("```\nresult = compute_the_answer_from_all_the_inputs(first, second)\n"
+              "print(result, 'was what the long computation produced here')\n```")
+    assert passage_text(fenced) == fenced
