@@ -77,9 +77,8 @@ def passage_text(text: str) -> str:
     (SmolLM2 answered "The answer is: 9." from a licence's trailing "9. Acceptance Not Required for
     Having Copies.")."""
     paragraphs: list[str] = []
-    for paragraph in BLANK_LINE.split(text):
-        paragraph = unwrapped(paragraph)
-        if paragraph.strip() and (not paragraphs or paragraph.strip() != paragraphs[-1].strip()):
+    for paragraph in BLANK_LINE.split(reflowed(text)):
+        if not paragraphs or paragraph.strip() != paragraphs[-1].strip():
             paragraphs.append(paragraph)
     while len(paragraphs) > 1 and ends_on_heading(paragraphs[-1]):
         paragraphs.pop()
