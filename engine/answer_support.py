@@ -30,6 +30,12 @@ ONES = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", 
         "nineteen", "twenty")
 TENS = ("thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
 NUMBER_WORDS = {word: n for n, word in enumerate(ONES)} | {word: 10 * n for n, word in enumerate(TENS, 3)}
+# "the 5th Dalai Lama" asks about the document's "Fifth Dalai Lama": ordinals read both ways too.
+ORDINAL_NAMES = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth",
+                 "ninth", "tenth", "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth",
+                 "sixteenth", "seventeenth", "eighteenth", "nineteenth", "twentieth")
+ORDINAL_WORDS = {word: n for n, word in enumerate(ORDINAL_NAMES, 1)}
+ORDINAL = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)\b", re.IGNORECASE)
 # How a reply says that the documents do not hold the answer (Longwit's own, or a model's).
 REFUSALS = re.compile(
     r"(could not|couldn't|can ?not|can't|did not|didn't|unable to) find"
@@ -139,6 +145,9 @@ class ShownText:
         words, digits = {stem(w) for w in WORD.findall(text)}, numbers(text)
         self.stems |= words | {NUMBER_WORDS_FOR[n] for n in digits if n in NUMBER_WORDS_FOR}
         self.numbers |= digits | {str(NUMBER_WORDS[w]) for w in words & NUMBER_WORDS.keys()}
+        self.numbers |= {str(ORDINAL_WORDS[w]) for w in words & ORDINAL_WORDS.keys()}
+        self.stems |= {ORDINAL_NAMES[int(n) - 1] for n in ORDINAL.findall(text)
+                       if 0 < int(n) <= len(ORDINAL_NAMES)}
 
     def extend(self, other: ShownText) -> None:
         """Add what another text showed (the whole documents, in full-context mode)."""

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 
 from engine.chat_format import ChatMessage
 from engine.citations import Citation
-from engine.context_packer import ContextPacker, PackedContext, PackingOptions
+from engine.context_packer import FULL, ContextPacker, PackedContext, PackingOptions
 from engine.conversation_window import PackedPrompt, answer_reserve, fit_conversation
 from engine.deliberation import Deliberation
 from engine.document_prompt import DocumentChunk, PinnedDocument
@@ -33,6 +33,7 @@ from engine.reasoning import opens_thinking
 from engine.recall import RecallCandidates, RecalledItem, RecallOptions, kept_sources, recall_candidates
 from engine.recall_context import RecallBlock, fit_recalled, recall_budget, with_recalled
 from engine.reply import Reply
+from engine.second_reading import SecondReading
 from engine.state_cache import StateCache
 from engine.usable_context import usable_context
 from storage import ConversationStore, Message, MessageStats
@@ -116,9 +117,12 @@ class ChatSession:
         return [ChatMessage(m.role, m.content) for m in (self.turns() if turns is None else turns)]
 
     def ask(self, text: str, words: Sequence[WordTiming] = (),
-            deliberation: Deliberation | None = None) -> Reply:
+            deliberation: Deliberation | None = None,
+            on_reading: Callable[[str], None] | None = None) -> Reply:
         """Save the question (a spoken one with its `words`' timings) and start streaming the answer;
-        with a `deliberation`, several answers are written and the one most agree with comes whole."""
+        with a `deliberation`, several answers are written and the one most agree with comes whole.
+        A question about documents is read twice (engine/second_reading), `on_reading` told of
+        each reading as it starts, since nothing is shown until both are done."""
         user_message_id = self.store.add_message(self.conversation_id, "user", text, words=words)
         logger.debug("question in conversation %d: %r", self.conversation_id, text)
         proposals = self.propose_memories(text, user_message_id)
@@ -134,6 +138,9 @@ class ChatSession:
             stops = (*self.host.call(lambda model: model.chat_format.answer_stop_strings()),
                      *DOCUMENT_STOPS)
         reply_box: list[Reply] = []
+        reading = self.second_reading(text, history, hits) if deliberation is None else None
+        if reading is not None:
+            reading.on_progress = on_reading
 
         def pack(model: PromptModel, cancel: threading.Event) -> PreparedPrompt:
             prepared = lay_out(model, cancel)
@@ -142,6 +149,16 @@ class ChatSession:
             if deliberation is not None:  # on the model's thread: the model now loaded writes
                 deliberation.starts_thinking = thinking
                 deliberation.writer = self.host.writer
+            if reading is not None:
+                reading.writer = self.host.writer
+                # One reading, streamed, for a thinking model or a question that recalled
+                # earlier conversations (which the second layout would not show), and for whole
+                # documents with no saved state to restore them from (a remote engine): the
+                # second prompt takes their place in the cache.
+                context = reply_box[0].context
+                whole = context is not None and context.mode == FULL
+                once = thinking or reply_box[0].recalled or (whole and self.state_cache is None)
+                reading.first = None if once else context
             return prepared
 
         def lay_out(model: PromptModel, cancel: threading.Event) -> PreparedPrompt:
@@ -173,14 +190,31 @@ class ChatSession:
             return PreparedPrompt(context.tokens, prefix.read_tokens if prefix else 0)
 
         reply = Reply(ReplyStream(), self, user_message_id, deliberation=deliberation,
-                      proposals=proposals)
+                      proposals=proposals, reading=reading)
         reply_box.append(reply)
         write = None  # the model's own: llama.cpp here, or the remote engine's stream
         if deliberation is not None:
             deliberation.question = text
             write = deliberation.write
+        elif reading is not None:
+            reading.on_choice = lambda context: setattr(reply, "context", context)
+            write = reading.write
         reply.stream = self.host.stream(pack, self.options, stops, write)
         return reply
+
+    def second_reading(self, text: str, history: list[ChatMessage],
+                       hits: list[DocumentChunk]) -> SecondReading | None:
+        """The second reading of a document question (engine/second_reading), when it is on and
+        retrieval found passages to read."""
+        packer = self.packer
+        if packer is None or not packer.options.second_reading or not hits:
+            return None
+        start = self.window_start
+
+        def prepare(model: PromptModel) -> PackedContext | None:
+            return packer.pack_wide(model, history, hits, start)
+
+        return SecondReading(text, packer.document_sentences, prepare, lambda _context: None)
 
     def prefill(self, cancel: threading.Event | None = None) -> PackedContext | None:
         """Read the pinned documents into the model's cache (restoring or saving their state) before

@@ -16,6 +16,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
+from engine.answer_alignment import DocumentSentences
 from engine.answer_support import ShownText
 from engine.chat_format import ChatMessage
 from engine.conversation_window import PackedPrompt, fit_conversation
@@ -37,6 +38,10 @@ from engine.prompt_model import PromptModel
 from engine.recall_context import RecallBlock, with_recalled
 
 FULL, PASSAGES = "full", "passages"
+# The second reading's layout (engine/second_reading): the naive baseline's, which SmolLM2 135M
+# reads right on other questions than the evidence-window layout.
+WIDE_PASSAGES = 6
+WIDE_INSTRUCTION = "Answer the question using only the passages."
 HISTORY_SHARE = 0.25  # of the budget kept for the conversation in passage mode
 QUESTION_ALLOWANCE = 256  # tokens held for a question and its evidence windows in full-context mode
 
@@ -70,6 +75,9 @@ class PackingOptions:
     query_expansion: int = 0
     # The question also before the passages, so a small model reads them knowing what is asked.
     question_first: bool = False
+    # Read a document question a second time, as the six best chunks under a plain instruction,
+    # and show the answer that stands on the document (engine/second_reading).
+    second_reading: bool = True
 
 
 @dataclass(frozen=True)
@@ -108,6 +116,7 @@ class ContextPacker:
     # does not tokenize a whole book twice just to find where its prefix ends.
     known_lengths: Callable[[PromptModel, str], int | None] | None = None
     _whole_text: ShownText | None = field(default=None, repr=False)
+    _sentences: DocumentSentences | None = field(default=None, repr=False)
     # Each chunk's tokens, measured once per conversation rather than on every turn.
     _chunk_tokens: dict[int, int] = field(default_factory=dict, repr=False)
 
@@ -169,6 +178,31 @@ class ContextPacker:
         closest = passages[-1] if self.options.best_last and best else None
         return self.finish(model, brief, history, question, passages, start, reserve, PASSAGES,
                            closest, recalled)
+
+    def pack_wide(self, model: PromptModel, history: list[ChatMessage], hits: list[DocumentChunk],
+                  start: int) -> PackedContext | None:
+        """The second reading's prompt: the best chunks (up to six, as many as fit), best first,
+        plain, under one instruction and no documents in the system message; None without hits."""
+        reserve = min(self.options.answer_reserve, model.n_ctx // 4)
+        budget = model.n_ctx - reserve - model.count_tokens(WIDE_INSTRUCTION) - 64
+        titles = {d.document_id: d.title for d in self.documents}
+        asked = history[-1].content
+        chosen = [c for c in hits if says_more(asked, c.text)][:WIDE_PASSAGES]
+        passages = [SourcePassage(n, c, titles.get(c.document_id, "document"))
+                    for n, c in enumerate(chosen, start=1)]
+        while passages:
+            question = question_with_passages(asked, passages, numbered=False)
+            if model.count_tokens(question) <= budget:
+                return self.finish(model, WIDE_INSTRUCTION, history, question, passages, start,
+                                   reserve, PASSAGES, passages[0])
+            passages = passages[:-1]
+        return None
+
+    def document_sentences(self) -> DocumentSentences:
+        """The pinned documents' sentences, read once per packer (engine/answer_alignment)."""
+        if self._sentences is None:
+            self._sentences = DocumentSentences(c.text for d in self.documents for c in d.chunks)
+        return self._sentences
 
     def rank_evidence(self, model: PromptModel, asked: str, hits: list[DocumentChunk],
                       context: PackedContext) -> list[Evidence] | None:

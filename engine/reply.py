@@ -19,6 +19,7 @@ from engine.memory_context import MemoryBlock
 from engine.model_host import ReplyStream
 from engine.reasoning import ReasoningSplitter, split_reasoning
 from engine.recall import RecalledItem
+from engine.second_reading import SecondReading
 from engine.state_cache import PrefixOutcome
 from storage.memory_store import Saved
 
@@ -49,6 +50,7 @@ class Reply:
     # Generation was stopped by the answer check (unsupported, or repeating itself), not a person.
     stopped_unsupported: bool = False
     deliberation: Deliberation | None = None  # deliberate mode: the samples this answer was chosen from
+    reading: SecondReading | None = None  # a document question read twice: both readings, the chosen
     # A reasoning model's thinking is split off as it streams: never shown as the answer, read
     # aloud or fed back. `on_thinking` gets it piece by piece (the window folds it away).
     splitter: ReasoningSplitter = field(default_factory=ReasoningSplitter)
@@ -60,6 +62,21 @@ class Reply:
     # Earlier conversations' turns and other documents' passages put before the question, with
     # where each came from (engine/recall), best first.
     recalled: list[RecalledItem] = field(default_factory=list)
+
+    @property
+    def laid_out(self) -> PackedContext | None:
+        """How the documents were put before the model: the first reading's packing, whichever
+        reading's answer is shown (`context`). What the mode line and the window's gauge say."""
+        if self.reading is not None and self.reading.readings:
+            return self.reading.readings[0].context
+        return self.context
+
+    @property
+    def read_again(self) -> bool:
+        """Whether the answer shown is the second reading's (engine/second_reading)."""
+        reading = self.reading
+        return reading is not None and reading.chosen is not None and \
+            reading.chosen is not reading.readings[0]
 
     def __iter__(self) -> Iterator[str]:
         try:

@@ -61,7 +61,9 @@ class AnswerRecord:
     """One question answered by one system."""
 
     model: str
-    system: str  # "longwit", "baseline", or "single" (deliberate mode's plain first answer)
+    # "longwit", "baseline", "single" (deliberate mode's plain first answer) or "first reading"
+    # (the answer of the first of two readings alone, engine/second_reading)
+    system: str
     bucket: str
     document: str
     format: str
@@ -84,6 +86,10 @@ class AnswerRecord:
     agreeing: int | None = None  # deliberate mode: how many samples agreed with the answer shown
     # A hand-written question about what the document never mentions (reported apart).
     off_document: bool = False
+    reading: int | None = None  # of two readings, the one shown (1 or 2); None: one reading
+    # Each reading's checked answer and how squarely it stands on the document (-1: "not found").
+    readings: tuple[str, ...] = ()
+    alignments: tuple[float, ...] = ()
 
 
 def score(question: Question, answer: str) -> tuple[bool, bool]:
@@ -115,7 +121,8 @@ class ModelRun:
         self.host, self.card, self.home, self.report = host, card, home, report
         self.packing = packing or {}
         self.deliberate = deliberate
-        self.single: list[AnswerRecord] = []  # deliberate mode's plain first answers, to add
+        # Deliberate mode's plain first answers, and the first of two readings alone, to add
+        self.single: list[AnswerRecord] = []
         self.database = home / "longwit.db"
         self.db = open_database(self.database)
         self.conversations = ConversationStore(self.db)
@@ -143,6 +150,16 @@ class ModelRun:
         for _piece in reply:
             pass
         record = self.record(document, question, "longwit", reply.text, reply)
+        reading = reply.reading
+        if reading is not None and reading.chosen is not None:
+            first = reading.readings[0]
+            record = replace(record, reading=reading.readings.index(reading.chosen) + 1,
+                             readings=tuple(r.checked.text for r in reading.readings),
+                             alignments=tuple(round(r.alignment, 3) for r in reading.readings))
+            self.single.append(self.record(
+                document, question, "first reading", first.checked.text,
+                ttft_s=first.result.ttft_s, prompt_tokens=first.result.prompt_tokens,
+                passages=[p.chunk.text for p in first.context.sources]))
         if deliberation is not None and deliberation.groups is not None:
             record = replace(record, agreeing=deliberation.groups.agreeing)
             self.single.append(self.first_sample(document, question, reply, deliberation))
@@ -169,7 +186,8 @@ class ModelRun:
             ttft_s = result.ttft_s if result else None
             prompt_tokens = result.prompt_tokens if result else 0
             model_text = result.text if result else ""
-            mode = reply.context.mode if reply.context else "chat"
+            laid_out = reply.laid_out  # how the document was held, whichever reading is shown
+            mode = laid_out.mode if laid_out else "chat"
             shown = {p.number: p.chunk.text for p in (reply.context.sources if reply.context else [])}
             passages = list(shown.values())
             # A source the person is shown under the answer: cited by the model, or matched to

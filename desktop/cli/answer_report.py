@@ -65,7 +65,7 @@ def summarize(records: list[dict]) -> list[dict]:
         mine = [r for r in records if r["model"] == model]
         buckets = [b for b in BUCKETS if any(r["bucket"] == b for r in mine)] + [ALL]
         for bucket in buckets:
-            for system in ("longwit", "single", "baseline"):
+            for system in ("longwit", "first reading", "single", "baseline"):
                 chosen = [r for r in mine if r["system"] == system and bucket in (ALL, r["bucket"])]
                 if chosen:
                     rows.append({"model": model, "bucket": bucket, "system": system,

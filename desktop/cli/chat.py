@@ -97,11 +97,15 @@ def print_sources(reply: Reply) -> None:
         for citation in reply.citations:
             how = HOW_CITED.get(citation.how, "")
             click.echo(f"  [{citation.number}] {citation.label}{how}: “{citation.quote[:100]}…”")
-    if reply.context is not None:
-        line = reply.context.describe()
+    laid_out = reply.laid_out
+    if laid_out is not None:
+        line = laid_out.describe()
         if reply.prefix is not None and reply.prefix.how != "skipped":
             words = PREFIX_WORDS[reply.prefix.how] if reply.prefix.saved else UNSAVED_WORDS
             line += f"; documents {words} in {reply.prefix.seconds:.2f} s"
+        if reply.read_again and reply.context is not None:
+            count = len(reply.context.sources)
+            line += f"; the answer is from a second reading of the {count} best passages"
         click.echo(f"[{line}]", err=True)
 
 
@@ -163,6 +167,14 @@ class DeliberationProgress:
         click.echo(f"\r[{self.clock.describe(done, total)}]   ", err=True, nl=done == total)
 
 
+def reading_note(line: str) -> None:
+    """"[Reading the passages again (2 of 2)…]" on a terminal's stderr while a document question
+    is read twice (nothing of the answer shows until both readings are done); the answer's first
+    piece clears it."""
+    if sys.stderr.isatty():
+        click.echo(f"\r\x1b[K[{line}]", err=True, nl=False)
+
+
 def deliberation_for(samples: int | None) -> Deliberation | None:
     if samples is None:
         return None
@@ -184,7 +196,9 @@ def stream_reply(reply: Reply, show_stats: bool = False) -> bool:
     False if Ctrl-C stopped it (it is saved as cut)."""
     reply.on_thinking = lambda thought: click.secho(thought, err=True, dim=True, nl=False)
     try:
-        for piece in reply:
+        for number, piece in enumerate(reply):
+            if number == 0 and reply.reading is not None and sys.stderr.isatty():
+                click.echo("\r\x1b[K", err=True, nl=False)  # the reading note, done
             click.echo(piece, nl=False)
             sys.stdout.flush()
     except KeyboardInterrupt:
@@ -265,7 +279,8 @@ def ask(question, resume, conversation_id, samples, max_tokens, temperature, sys
         options = generation_options_for(host, context is not None, max_tokens, temperature)
         session = ChatSession(host, store, chosen, system, options, documents=context, memory=True,
                               recall=True)
-        answered = stream_reply(session.ask(text, deliberation=deliberation_for(samples)))
+        answered = stream_reply(session.ask(text, deliberation=deliberation_for(samples),
+                                            on_reading=reading_note))
         print_saved_memories(session.end())
         if not answered:
             sys.exit(EXIT_INTERRUPTED)
@@ -325,4 +340,5 @@ def chat_loop(session: ChatSession, store: ConversationStore, model_name: str, s
             continue
         if not text:
             continue
-        stream_reply(session.ask(text, deliberation=deliberation_for(samples)), show_stats=True)
+        stream_reply(session.ask(text, deliberation=deliberation_for(samples),
+                                 on_reading=reading_note), show_stats=True)

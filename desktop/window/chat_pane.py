@@ -67,6 +67,7 @@ class ChatPane(QWidget):
         chat.prefilled.connect(self._prefilled)
         chat.prefill_failed.connect(self._prefill_failed)
         chat.deliberating.connect(self._deliberating)
+        chat.reading_twice.connect(self._reading_twice)
         self._clock = TimeLeft()
         documents.progress.connect(self._reading)
         documents.file_progress.connect(self._reading_file)
@@ -89,6 +90,11 @@ class ChatPane(QWidget):
         text = f"Deliberating: {self._clock.describe(done, total)}"
         if conversation_id == self.conversation_id:
             self.view.show_progress(text)
+
+    def _reading_twice(self, conversation_id: int, line: str) -> None:
+        """A document question is read twice before its answer shows (engine/second_reading)."""
+        if conversation_id == self.conversation_id:
+            self.view.show_progress(line)
 
     # Which conversation ------------------------------------------------------------------------
 

@@ -114,3 +114,14 @@ def test_a_name_one_typing_slip_from_the_documents_is_theirs() -> None:
     assert is_supported("Hanz Oberhauser used the name Ernst Stavro Blofeld.", shown)
     far = ShownText.of([], question="What name did Fritz Oberhauser use?", documents=documents)
     assert far.unknown == ["Fritz"]
+
+
+def test_an_ordinal_is_the_same_in_digits_or_in_words() -> None:
+    """"the 5th Dalai Lama" asks about the document's "Fifth Dalai Lama": not a false premise."""
+    passage = "The Fifth Dalai Lama asked Güshi Khan for help in 1640."
+    documents = ShownText.of([passage])
+    asked = "Whom did the 5th Dalai Lama ask for help?"
+    assert ShownText.of([passage], question=asked, documents=documents).unknown == []
+    digits = ShownText.of(["The 3rd Earl of Bute arrived in the 18th century."])
+    assert is_supported("The Third Earl arrived in the eighteenth century.", digits)
+    assert ShownText.of([], question="What did the 6th Earl do?", documents=digits).unknown == ["6"]

@@ -71,7 +71,9 @@ def test_prefix_is_identical_across_turns_and_reused(host: ModelHost, store: Con
     prefix = first.context.prefix_tokens
     assert prefix > 500  # the whole document is in the prefix
     assert first.context.tokens[:prefix] == second.context.tokens[:prefix]
-    assert second.result is not None and second.result.cached_tokens >= prefix
+    # Read twice, the first reading is the one laid out on the cached prefix.
+    reading = second.reading.readings[0].result if second.reading else second.result
+    assert reading is not None and reading.cached_tokens >= prefix
 
 
 def test_unknown_citation_numbers_are_dropped_from_the_answer(
@@ -164,7 +166,8 @@ def test_model_ranked_evidence_keeps_the_cached_prefix_and_answers(
         max_tokens=40, temperature=0), documents=context)
     assert session.packer is not None
     session.packer.options = replace(session.packer.options, model_ranking=8,
-                                     usable_tokens=PackingOptions().usable_tokens)
+                                     usable_tokens=PackingOptions().usable_tokens,
+                                     second_reading=False)  # whose prompt would take the cache
     reply = session.ask(NEEDLE_QUESTION)
     reply.finish()
     packed = reply.context
@@ -175,3 +178,43 @@ def test_model_ranked_evidence_keeps_the_cached_prefix_and_answers(
     windows = [p for p in packed.sources if p.shown]
     assert windows and NEEDLE_ANSWER in windows[0].text
     assert NEEDLE_ANSWER in reply.text
+
+
+def test_the_second_readings_prompt_is_the_best_chunks_plain_under_one_instruction(
+        host: ModelHost) -> None:
+    """engine/second_reading's layout: up to six best hits, best first, unnumbered, the question
+    last; fewer when the window cannot hold six; nothing to read without hits."""
+    from engine.chat_format import ChatMessage
+    from engine.context_packer import WIDE_INSTRUCTION, WIDE_PASSAGES, PackingOptions
+
+    document = document_with_needle(chunk_count=40, depth=0.5)
+    question = [ChatMessage("user", NEEDLE_QUESTION)]
+    hits = keyword_search(document)(NEEDLE_QUESTION, 40)
+    packer = ContextPacker("Be brief.", [document], PackingOptions(usable_tokens=1000))
+    wide = host.call(lambda model: packer.pack_wide(model, question, hits, 0))
+    assert wide is not None and wide.mode == PASSAGES
+    assert [p.chunk for p in wide.sources] == hits[:WIDE_PASSAGES]
+    prompt = host.call(lambda model: model.llama.detokenize(list(wide.tokens)).decode("utf-8", "replace"))
+    assert WIDE_INSTRUCTION in prompt and "Be brief." not in prompt and "[1]" not in prompt
+    assert prompt.index("Passages:") < prompt.index(hits[0].text[:40]) < prompt.index(
+        hits[1].text[:40]) < prompt.rindex(NEEDLE_QUESTION)
+    assert wide.check is not None and wide.check.closest == wide.sources[0]
+    assert host.call(lambda model: packer.pack_wide(model, question, [], 0)) is None
+
+
+def test_the_second_reading_fits_a_small_window_with_fewer_chunks(
+        models_dir: Path) -> None:
+    from engine.chat_format import ChatMessage
+
+    document = document_with_needle(chunk_count=40, depth=0.5)
+    question = [ChatMessage("user", NEEDLE_QUESTION)]
+    hits = keyword_search(document)(NEEDLE_QUESTION, 40)
+    tiny = ModelHost(models_dir)
+    try:
+        tiny.load("smollm2-135m-instruct", LoadOptions(n_ctx=512))
+        packer = ContextPacker("Be brief.", [document])
+        wide = tiny.call(lambda model: packer.pack_wide(model, question, hits, 0))
+        assert wide is not None and 0 < len(wide.sources) < 6
+        assert len(wide.tokens) <= 512 - 128
+    finally:
+        tiny.close()

@@ -100,6 +100,7 @@ class ChatController(QObject):
     prefilled = Signal(int, object)  # conversation id, ContextUse
     prefill_failed = Signal(int, str)
     deliberating = Signal(int, int, int)  # conversation id, answers written, answers in all
+    reading_twice = Signal(int, str)  # conversation id, which reading of a document question
 
     def __init__(self, database: Path, home: Path, db_thread: DatabaseThread,
                  parent: QObject | None = None) -> None:
@@ -268,7 +269,9 @@ class ChatController(QObject):
             if self.deliberate:
                 deliberation = Deliberation(self.deliberate, on_progress=lambda done, total: self.relay.post(
                     self.deliberating.emit, conversation_id, done, total))
-            reply = self._reply = session.ask(text, deliberation=deliberation)
+            reply = self._reply = session.ask(
+                text, deliberation=deliberation, on_reading=lambda line: self.relay.post(
+                    self.reading_twice.emit, conversation_id, line))
             # After ask(): the question is saved, so a view that reloads the conversation shows it.
             self.relay.post(self.reply_started.emit, conversation_id)
             for piece in reply:
@@ -281,7 +284,10 @@ class ChatController(QObject):
         finally:
             self._reply = None
         card = self.host.card
-        use = ContextUse.of(reply.context, result.prompt_tokens + result.completion_tokens,
+        # The gauge shows the window as the documents were laid out: the first reading's.
+        held = reply.reading.readings[0].result if reply.reading and reply.reading.readings \
+            else result
+        use = ContextUse.of(reply.laid_out, held.prompt_tokens + held.completion_tokens,
                             card.n_ctx if card else 0)
         stopped = result.finish_reason == "cancelled" and not reply.stopped_unsupported
         recalled = tuple((source.ordinal, source.label) for source in kept_sources(reply.recalled))
