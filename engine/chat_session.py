@@ -138,9 +138,8 @@ class ChatSession:
             stops = (*self.host.call(lambda model: model.chat_format.answer_stop_strings()),
                      *DOCUMENT_STOPS)
         reply_box: list[Reply] = []
-        reading = self.second_reading(text, history, hits) if deliberation is None else None
-        if reading is not None:
-            reading.on_progress = on_reading
+        reading = self.second_reading(text, history, hits, on_reading) if deliberation is None \
+            else None
 
         def pack(model: PromptModel, cancel: threading.Event) -> PreparedPrompt:
             prepared = lay_out(model, cancel)
@@ -202,8 +201,8 @@ class ChatSession:
         reply.stream = self.host.stream(pack, self.options, stops, write)
         return reply
 
-    def second_reading(self, text: str, history: list[ChatMessage],
-                       hits: list[DocumentChunk]) -> SecondReading | None:
+    def second_reading(self, text: str, history: list[ChatMessage], hits: list[DocumentChunk],
+                       on_reading: Callable[[str], None] | None = None) -> SecondReading | None:
         """The second reading of a document question (engine/second_reading), when it is on and
         retrieval found passages to read."""
         packer = self.packer
@@ -214,7 +213,8 @@ class ChatSession:
         def prepare(model: PromptModel) -> PackedContext | None:
             return packer.pack_wide(model, history, hits, start)
 
-        return SecondReading(text, packer.document_sentences, prepare, lambda _context: None)
+        return SecondReading(text, packer.document_sentences, prepare, lambda _context: None,
+                             on_progress=on_reading)
 
     def prefill(self, cancel: threading.Event | None = None) -> PackedContext | None:
         """Read the pinned documents into the model's cache (restoring or saving their state) before

@@ -34,12 +34,15 @@ from engine.evidence import Evidence, best_windows, says_more
 from engine.evidence_ranking import rank_by_question_bits
 from engine.kv_cache import common_prefix_length, reusable_prefix
 from engine.loader import LoadedModel
+from engine.paragraph_passages import ParagraphPassage, paragraph_passages
 from engine.prompt_model import PromptModel
 from engine.recall_context import RecallBlock, with_recalled
+from storage.passage_index import PassageIndex
 
 FULL, PASSAGES = "full", "passages"
-# The second reading's layout (engine/second_reading): the naive baseline's, which SmolLM2 135M
-# reads right on other questions than the evidence-window layout.
+# The second reading's layout (engine/second_reading): the naive baseline's (whole paragraphs
+# packed to ~800 characters, engine/paragraph_passages), which SmolLM2 135M reads right on other
+# questions than the evidence-window layout.
 WIDE_PASSAGES = 6
 WIDE_INSTRUCTION = "Answer the question using only the passages."
 HISTORY_SHARE = 0.25  # of the budget kept for the conversation in passage mode
@@ -117,6 +120,7 @@ class ContextPacker:
     known_lengths: Callable[[PromptModel, str], int | None] | None = None
     _whole_text: ShownText | None = field(default=None, repr=False)
     _sentences: DocumentSentences | None = field(default=None, repr=False)
+    _paragraphs: list[ParagraphPassage] | None = field(default=None, repr=False)
     # Each chunk's tokens, measured once per conversation rather than on every turn.
     _chunk_tokens: dict[int, int] = field(default_factory=dict, repr=False)
 
@@ -181,15 +185,25 @@ class ContextPacker:
 
     def pack_wide(self, model: PromptModel, history: list[ChatMessage], hits: list[DocumentChunk],
                   start: int) -> PackedContext | None:
-        """The second reading's prompt: the best chunks (up to six, as many as fit), best first,
-        plain, under one instruction and no documents in the system message; None without hits."""
+        """The second reading's prompt: the best whole-paragraph passages by BM25 (up to six, as
+        many as fit), best first, plain, under one instruction and no documents in the system
+        message (engine/paragraph_passages); None without hits or passages."""
+        if not hits:
+            return None
         reserve = min(self.options.answer_reserve, model.n_ctx // 4)
         budget = model.n_ctx - reserve - model.count_tokens(WIDE_INSTRUCTION) - 64
         titles = {d.document_id: d.title for d in self.documents}
         asked = history[-1].content
-        chosen = [c for c in hits if says_more(asked, c.text)][:WIDE_PASSAGES]
-        passages = [SourcePassage(n, c, titles.get(c.document_id, "document"))
-                    for n, c in enumerate(chosen, start=1)]
+        if self._paragraphs is None:
+            self._paragraphs = [p for d in self.documents for p in paragraph_passages(d.chunks)]
+        index = PassageIndex([p.text for p in self._paragraphs])
+        try:
+            ranked = [self._paragraphs[i] for i in index.search(asked, WIDE_PASSAGES * 2)]
+        finally:
+            index.close()
+        chosen = [p for p in ranked if says_more(asked, p.text)][:WIDE_PASSAGES]
+        passages = [SourcePassage(n, p.chunk, titles.get(p.chunk.document_id, "document"), p.text)
+                    for n, p in enumerate(chosen, start=1)]
         while passages:
             question = question_with_passages(asked, passages, numbered=False)
             if model.count_tokens(question) <= budget:

@@ -14,7 +14,8 @@ from storage.documents import Chunk
 
 
 def as_document_chunk(chunk: Chunk) -> DocumentChunk:
-    return DocumentChunk(chunk.id, chunk.document_id, chunk.ordinal, chunk.text, chunk.location)
+    return DocumentChunk(chunk.id, chunk.document_id, chunk.ordinal, chunk.text, chunk.location,
+                         chunk.char_start)
 
 
 def pinned_documents(

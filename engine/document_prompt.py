@@ -99,6 +99,9 @@ class DocumentChunk:
     ordinal: int
     text: str
     location: Location
+    # Where the chunk starts in the document's text (None where unknown): two chunks one character
+    # apart were cut inside a paragraph (engine/paragraph_passages).
+    char_start: int | None = None
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from engine.chat_format import ChatMessage
 from engine.conversation_window import tokenize_prompt
 from engine.generation import GenerationOptions, generate
 from engine.loader import LoadedModel
+from engine.paragraph_passages import packed
 from storage.passage_index import PassageIndex
 
 CHUNK_CHARS = 800
@@ -25,18 +26,8 @@ OPTIONS = GenerationOptions(max_tokens=80, temperature=0.0, top_k=1, repeat_pena
 
 def blank_line_chunks(text: str, size: int = CHUNK_CHARS) -> list[str]:
     """Paragraphs (split at blank lines) packed into chunks of about `size` characters."""
-    chunks: list[str] = []
-    current = ""
-    for paragraph in (p.strip() for p in text.split("\n\n")):
-        if not paragraph:
-            continue
-        if current and len(current) + len(paragraph) + 2 > size:
-            chunks.append(current)
-            current = ""
-        current = f"{current}\n\n{paragraph}" if current else paragraph
-    if current:
-        chunks.append(current)
-    return chunks
+    paragraphs = [p.strip() for p in text.split("\n\n") if p.strip()]
+    return ["\n\n".join(paragraphs[i] for i in group) for group in packed(paragraphs, size)]
 
 
 @dataclass(frozen=True)

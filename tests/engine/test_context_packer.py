@@ -182,8 +182,8 @@ def test_model_ranked_evidence_keeps_the_cached_prefix_and_answers(
 
 def test_the_second_readings_prompt_is_the_best_chunks_plain_under_one_instruction(
         host: ModelHost) -> None:
-    """engine/second_reading's layout: up to six best hits, best first, unnumbered, the question
-    last; fewer when the window cannot hold six; nothing to read without hits."""
+    """engine/second_reading's layout: up to six best whole-paragraph passages, best first,
+    unnumbered, the question last; nothing to read without hits."""
     from engine.chat_format import ChatMessage
     from engine.context_packer import WIDE_INSTRUCTION, WIDE_PASSAGES, PackingOptions
 
@@ -193,11 +193,14 @@ def test_the_second_readings_prompt_is_the_best_chunks_plain_under_one_instructi
     packer = ContextPacker("Be brief.", [document], PackingOptions(usable_tokens=1000))
     wide = host.call(lambda model: packer.pack_wide(model, question, hits, 0))
     assert wide is not None and wide.mode == PASSAGES
-    assert [p.chunk for p in wide.sources] == hits[:WIDE_PASSAGES]
+    sources = wide.sources
+    assert 1 < len(sources) <= WIDE_PASSAGES and NEEDLE_ANSWER in sources[0].text
+    # Each 700-character paragraph is a passage of its own (two would pass 800 characters).
+    assert all(p.text in {c.text for c in document.chunks} for p in sources)
     prompt = host.call(lambda model: model.llama.detokenize(list(wide.tokens)).decode("utf-8", "replace"))
     assert WIDE_INSTRUCTION in prompt and "Be brief." not in prompt and "[1]" not in prompt
-    assert prompt.index("Passages:") < prompt.index(hits[0].text[:40]) < prompt.index(
-        hits[1].text[:40]) < prompt.rindex(NEEDLE_QUESTION)
+    assert prompt.index("Passages:") < prompt.index(sources[0].text[:40]) < prompt.index(
+        sources[1].text[:40]) < prompt.rindex(NEEDLE_QUESTION)
     assert wide.check is not None and wide.check.closest == wide.sources[0]
     assert host.call(lambda model: packer.pack_wide(model, question, [], 0)) is None
 
