@@ -4,7 +4,8 @@ A small model misreads a passage in ways a second look with other passages often
 answer evaluation, SmolLM2 135M answered 63 of 160 questions right with one layout or the other
 but only 25 with both (README, "Answers on real documents"). So a document question is read twice:
 first as the packer lays it out (evidence windows before the question, engine/context_packer), then
-as the six best chunks, best first, under one plain instruction (`ContextPacker.pack_wide`). Each
+as the naive baseline reads it: the six best whole-paragraph passages, best first, under one plain
+instruction (`ContextPacker.pack_wide`, engine/paragraph_passages). Each
 answer goes through the support check; of two that pass, the one whose words stand beside more of
 the question's rare words in one sentence of the document is shown (engine/answer_alignment).
 Where one reading found nothing and the other's answer stands nowhere near the question's words,

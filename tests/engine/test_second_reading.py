@@ -67,18 +67,23 @@ HARBOUR = (
 )
 
 
+def harbour_session(host: ModelHost, store: ConversationStore, home: Path) -> ChatSession:
+    """A new conversation about the harbour report, stored once, as `longwit ask --doc` makes it."""
+    if not DocumentStore(store.db).list():
+        chunks = tuple(DocumentChunk(i + 1, 1, i, text, Location(page=i + 1))
+                       for i, text in enumerate(HARBOUR))
+        store_pinned(home, PinnedDocument(1, "Harbour Report", chunks))
+    context = document_context(DocumentStore(store.db), [1], home, home / "longwit.db")
+    return ChatSession(host, store, store.create(), documents=context,
+                       options=generation_options_for(host, documents=True, max_tokens=48))
+
+
 def test_a_real_document_question_is_read_twice_and_the_chosen_reading_is_what_is_saved(
     host: ModelHost, store: ConversationStore, longwit_home: Path
 ) -> None:
-    chunks = tuple(DocumentChunk(i + 1, 1, i, text, Location(page=i + 1))
-                   for i, text in enumerate(HARBOUR))
-    document_id = store_pinned(longwit_home, PinnedDocument(1, "Harbour Report", chunks))
-    options = generation_options_for(host, documents=True, max_tokens=48)
     for question in ("Who converted the lighthouse lamp to electricity?",
                      "When was the ferry cancelled?"):
-        context = document_context(DocumentStore(store.db), [document_id], longwit_home,
-                                   longwit_home / "longwit.db")
-        session = ChatSession(host, store, store.create(), options=options, documents=context)
+        session = harbour_session(host, store, longwit_home)
         reply = session.ask(question)
         shown = "".join(reply)
         twice = reply.reading
@@ -108,13 +113,7 @@ def test_a_stop_during_the_second_reading_keeps_the_first_reading_saved_as_cut(
 ) -> None:
     import threading
 
-    chunks = tuple(DocumentChunk(i + 1, 1, i, text, Location(page=i + 1))
-                   for i, text in enumerate(HARBOUR))
-    document_id = store_pinned(longwit_home, PinnedDocument(1, "Harbour Report", chunks))
-    context = document_context(DocumentStore(store.db), [document_id], longwit_home,
-                               longwit_home / "longwit.db")
-    session = ChatSession(host, store, store.create(), documents=context,
-                          options=generation_options_for(host, documents=True, max_tokens=48))
+    session = harbour_session(host, store, longwit_home)
     asked = threading.Event()
     lines: list[str] = []
     box: list[Any] = []
