@@ -152,11 +152,11 @@ class ChatSession:
                 reading.writer = self.host.writer
                 # One reading, streamed, for a thinking model or a question that recalled
                 # earlier conversations (which the second layout would not show), and for whole
-                # documents with no saved state to restore them from (a remote engine): the
-                # second prompt takes their place in the cache.
+                # documents: the second prompt would take their place in the cache, and every
+                # follow-up would restore them from disk (or, on a remote engine, read them again).
                 context = reply_box[0].context
                 whole = context is not None and context.mode == FULL
-                once = thinking or reply_box[0].recalled or (whole and self.state_cache is None)
+                once = thinking or reply_box[0].recalled or whole
                 reading.first = None if once else context
             return prepared
 

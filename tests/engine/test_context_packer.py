@@ -72,7 +72,8 @@ def test_prefix_is_identical_across_turns_and_reused(host: ModelHost, store: Con
     assert prefix > 500  # the whole document is in the prefix
     assert first.context.tokens[:prefix] == second.context.tokens[:prefix]
     # Read twice, the first reading is the one laid out on the cached prefix.
-    reading = second.reading.readings[0].result if second.reading else second.result
+    reading = second.reading.readings[0].result if second.reading and second.reading.readings \
+        else second.result
     assert reading is not None and reading.cached_tokens >= prefix
 
 

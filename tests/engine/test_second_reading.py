@@ -5,6 +5,7 @@ checked and cited against its own passages."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, cast
 
@@ -74,8 +75,11 @@ def harbour_session(host: ModelHost, store: ConversationStore, home: Path) -> Ch
                        for i, text in enumerate(HARBOUR))
         store_pinned(home, PinnedDocument(1, "Harbour Report", chunks))
     context = document_context(DocumentStore(store.db), [1], home, home / "longwit.db")
-    return ChatSession(host, store, store.create(), documents=context,
-                       options=generation_options_for(host, documents=True, max_tokens=48))
+    session = ChatSession(host, store, store.create(), documents=context,
+                          options=generation_options_for(host, documents=True, max_tokens=48))
+    assert session.packer is not None  # passage mode: a whole document is read once
+    session.packer.options = replace(session.packer.options, usable_tokens=120)
+    return session
 
 
 def test_a_real_document_question_is_read_twice_and_the_chosen_reading_is_what_is_saved(
