@@ -78,8 +78,8 @@ class PackingOptions:
     query_expansion: int = 0
     # The question also before the passages, so a small model reads them knowing what is asked.
     question_first: bool = False
-    # Read a document question a second time, as the six best chunks under a plain instruction,
-    # and show the answer that stands on the document (engine/second_reading).
+    # Read a passage-mode question a second time, as the six best whole-paragraph passages under
+    # a plain instruction, and show the answer that stands on the document (engine/second_reading).
     second_reading: bool = True
 
 

@@ -10,28 +10,24 @@ joined back.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from engine.document_prompt import DocumentChunk
+from engine.document_prompt import BLANK_LINE, DocumentChunk
 
 PASSAGE_CHARS = 800
-BLANK_LINE = re.compile(r"\n\s*\n")
 
 
 def packed(paragraphs: Iterable[str], size: int = PASSAGE_CHARS) -> list[list[int]]:
     """Which paragraphs (by index) go together: each group filled until the next would pass
     `size` characters; a paragraph longer than `size` stands alone."""
     groups: list[list[int]] = []
-    length = 0
+    length = 0  # of the last group, with the blank line ("\n\n") before each paragraph after the first
     for index, paragraph in enumerate(paragraphs):
-        if groups and groups[-1] and length + len(paragraph) + 2 > size:
+        if not groups or length + 2 + len(paragraph) > size:
             groups.append([])
-            length = 0
-        if not groups:
-            groups.append([])
-        length += len(paragraph) + (2 if groups[-1] else 0)
+            length = -2
+        length += 2 + len(paragraph)
         groups[-1].append(index)
     return groups
 

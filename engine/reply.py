@@ -19,7 +19,7 @@ from engine.memory_context import MemoryBlock
 from engine.model_host import ReplyStream
 from engine.reasoning import ReasoningSplitter, split_reasoning
 from engine.recall import RecalledItem
-from engine.second_reading import SecondReading
+from engine.second_reading import Reading, SecondReading
 from engine.state_cache import PrefixOutcome
 from storage.memory_store import Saved
 
@@ -64,12 +64,17 @@ class Reply:
     recalled: list[RecalledItem] = field(default_factory=list)
 
     @property
+    def first_reading(self) -> Reading | None:
+        """Of a question read twice, the first reading (None when it was read once)."""
+        return self.reading.readings[0] if self.reading is not None and self.reading.readings \
+            else None
+
+    @property
     def laid_out(self) -> PackedContext | None:
         """How the documents were put before the model: the first reading's packing, whichever
         reading's answer is shown (`context`). What the mode line and the window's gauge say."""
-        if self.reading is not None and self.reading.readings:
-            return self.reading.readings[0].context
-        return self.context
+        first = self.first_reading
+        return first.context if first is not None else self.context
 
     @property
     def read_again(self) -> bool:

@@ -285,8 +285,8 @@ class ChatController(QObject):
             self._reply = None
         card = self.host.card
         # The gauge shows the window as the documents were laid out: the first reading's.
-        held = reply.reading.readings[0].result if reply.reading and reply.reading.readings \
-            else result
+        first = reply.first_reading
+        held = first.result if first is not None else result
         use = ContextUse.of(reply.laid_out, held.prompt_tokens + held.completion_tokens,
                             card.n_ctx if card else 0)
         stopped = result.finish_reason == "cancelled" and not reply.stopped_unsupported
