@@ -7,7 +7,7 @@ question-answering systems scored a candidate answer by how many of the question
 the same place of the text as the candidate's (MCTest's sliding window, Richardson et al., 2013).
 Here: the sentences that hold most of what the answer adds to the question, scored by the
 question's words in them (weighted by how rare each word is in the document) and, at half weight,
-in the sentence before. Two readings of one question (engine/second_reading) are told apart by it.
+in the sentence before. The readings of one question (engine/rereading) are told apart by it.
 """
 
 from __future__ import annotations

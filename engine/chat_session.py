@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 
 from engine.chat_format import ChatMessage
 from engine.citations import Citation
-from engine.context_packer import FULL, ContextPacker, PackedContext, PackingOptions
+from engine.context_packer import FULL, REREADINGS, ContextPacker, PackedContext, PackingOptions
 from engine.conversation_window import PackedPrompt, answer_reserve, fit_conversation
 from engine.deliberation import Deliberation
 from engine.document_prompt import DocumentChunk, PinnedDocument
@@ -33,7 +33,7 @@ from engine.reasoning import opens_thinking
 from engine.recall import RecallCandidates, RecalledItem, RecallOptions, kept_sources, recall_candidates
 from engine.recall_context import RecallBlock, fit_recalled, recall_budget, with_recalled
 from engine.reply import Reply
-from engine.second_reading import SecondReading
+from engine.rereading import Rereading
 from engine.state_cache import StateCache
 from engine.usable_context import usable_context
 from storage import ConversationStore, Message, MessageStats
@@ -121,8 +121,8 @@ class ChatSession:
             on_reading: Callable[[str], None] | None = None) -> Reply:
         """Save the question (a spoken one with its `words`' timings) and start streaming the answer;
         with a `deliberation`, several answers are written and the one most agree with comes whole.
-        A question about documents is read twice (engine/second_reading), `on_reading` told of
-        each reading as it starts, since nothing is shown until both are done."""
+        A question about documents is read three ways (engine/rereading), `on_reading` told of
+        each reading as it starts, since nothing is shown until all are done."""
         user_message_id = self.store.add_message(self.conversation_id, "user", text, words=words)
         logger.debug("question in conversation %d: %r", self.conversation_id, text)
         proposals = self.propose_memories(text, user_message_id)
@@ -138,8 +138,7 @@ class ChatSession:
             stops = (*self.host.call(lambda model: model.chat_format.answer_stop_strings()),
                      *DOCUMENT_STOPS)
         reply_box: list[Reply] = []
-        reading = self.second_reading(text, history, hits, on_reading) if deliberation is None \
-            else None
+        reading = self.rereading(text, history, hits, on_reading) if deliberation is None else None
 
         def pack(model: PromptModel, cancel: threading.Event) -> PreparedPrompt:
             prepared = lay_out(model, cancel)
@@ -151,13 +150,14 @@ class ChatSession:
             if reading is not None:
                 reading.writer = self.host.writer
                 # One reading, streamed, for a thinking model or a question that recalled
-                # earlier conversations (which the second layout would not show), and for whole
-                # documents: the second prompt would take their place in the cache, and every
-                # follow-up would restore them from disk (or, on a remote engine, read them again).
+                # earlier conversations (which the other layouts would not show), and for whole
+                # documents without a state cache (a remote engine): the other prompts would take
+                # their place in the server's cache, and every follow-up would read them again.
                 context = reply_box[0].context
                 whole = context is not None and context.mode == FULL
-                once = thinking or reply_box[0].recalled or whole
+                once = thinking or reply_box[0].recalled or (whole and self.state_cache is None)
                 reading.first = None if once else context
+                reading.restore = self.restore_prefix if whole else None
             return prepared
 
         def lay_out(model: PromptModel, cancel: threading.Event) -> PreparedPrompt:
@@ -201,20 +201,27 @@ class ChatSession:
         reply.stream = self.host.stream(pack, self.options, stops, write)
         return reply
 
-    def second_reading(self, text: str, history: list[ChatMessage], hits: list[DocumentChunk],
-                       on_reading: Callable[[str], None] | None = None) -> SecondReading | None:
-        """The second reading of a document question (engine/second_reading), when it is on and
+    def rereading(self, text: str, history: list[ChatMessage], hits: list[DocumentChunk],
+                  on_reading: Callable[[str], None] | None = None) -> Rereading | None:
+        """The later readings of a document question (engine/rereading), when they are on and
         retrieval found passages to read."""
         packer = self.packer
-        if packer is None or not packer.options.second_reading or not hits:
+        if packer is None or not packer.options.rereading or not hits:
             return None
         start = self.window_start
 
-        def prepare(model: PromptModel) -> PackedContext | None:
-            return packer.pack_wide(model, history, hits, start)
+        def layout(count: int) -> Callable[[PromptModel], PackedContext | None]:
+            return lambda model: packer.pack_wide(model, history, hits, start, count)
 
-        return SecondReading(text, packer.document_sentences, prepare, lambda _context: None,
-                             on_progress=on_reading)
+        return Rereading(text, packer.document_sentences, [layout(n) for n in REREADINGS],
+                         lambda _context: None, on_progress=on_reading)
+
+    def restore_prefix(self, model: PromptModel, context: PackedContext) -> None:
+        """Put a whole document's saved state back in the model's cache after the other readings
+        took its place, so that the next question finds it there (a load, not a pre-fill)."""
+        if self.state_cache is not None:
+            self.state_cache.prepare(model, context.tokens, context.prefix_tokens, threading.Event(),
+                                     context.prefix_text, self.document_ids())
 
     def prefill(self, cancel: threading.Event | None = None) -> PackedContext | None:
         """Read the pinned documents into the model's cache (restoring or saving their state) before

@@ -40,10 +40,11 @@ from engine.recall_context import RecallBlock, with_recalled
 from storage.passage_index import PassageIndex
 
 FULL, PASSAGES = "full", "passages"
-# The second reading's layout (engine/second_reading): the naive baseline's (whole paragraphs
-# packed to ~800 characters, engine/paragraph_passages), which SmolLM2 135M reads right on other
-# questions than the evidence-window layout.
+# The later readings' layout (engine/rereading): the naive baseline's (whole paragraphs packed to
+# ~800 characters, engine/paragraph_passages), which SmolLM2 135M reads right on other questions
+# than the evidence-window layout; first the best passage alone, then the six best.
 WIDE_PASSAGES = 6
+REREADINGS = (1, WIDE_PASSAGES)
 WIDE_INSTRUCTION = "Answer the question using only the passages."
 HISTORY_SHARE = 0.25  # of the budget kept for the conversation in passage mode
 QUESTION_ALLOWANCE = 256  # tokens held for a question and its evidence windows in full-context mode
@@ -78,9 +79,10 @@ class PackingOptions:
     query_expansion: int = 0
     # The question also before the passages, so a small model reads them knowing what is asked.
     question_first: bool = False
-    # Read a passage-mode question a second time, as the six best whole-paragraph passages under
-    # a plain instruction, and show the answer that stands on the document (engine/second_reading).
-    second_reading: bool = True
+    # Read a document question again, as the best whole-paragraph passage alone and as the six
+    # best under a plain instruction, and show the answer that stands on the document
+    # (engine/rereading).
+    rereading: bool = True
 
 
 @dataclass(frozen=True)
@@ -184,8 +186,8 @@ class ContextPacker:
                            closest, recalled)
 
     def pack_wide(self, model: PromptModel, history: list[ChatMessage], hits: list[DocumentChunk],
-                  start: int) -> PackedContext | None:
-        """The second reading's prompt: the best whole-paragraph passages by BM25 (up to six, as
+                  start: int, count: int = WIDE_PASSAGES) -> PackedContext | None:
+        """A later reading's prompt: the best whole-paragraph passages by BM25 (up to `count`, as
         many as fit), best first, plain, under one instruction and no documents in the system
         message (engine/paragraph_passages); None without hits or passages."""
         if not hits:
@@ -201,7 +203,7 @@ class ContextPacker:
             ranked = [self._paragraphs[i] for i in index.search(asked, WIDE_PASSAGES * 2)]
         finally:
             index.close()
-        chosen = [p for p in ranked if says_more(asked, p.text)][:WIDE_PASSAGES]
+        chosen = [p for p in ranked if says_more(asked, p.text)][:count]
         passages = [SourcePassage(n, p.chunk, titles.get(p.chunk.document_id, "document"), p.text)
                     for n, p in enumerate(chosen, start=1)]
         while passages:

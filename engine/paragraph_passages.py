@@ -1,8 +1,8 @@
-"""Whole paragraphs packed into passages of about 800 characters: the second reading's unit.
+"""Whole paragraphs packed into passages of about 800 characters: the later readings' unit.
 
 The stored chunks (media/chunking) are cut at sentences to stay under 1,200 characters, so a
-paragraph can end in one chunk and go on in the next. The second reading of a document question
-(engine/second_reading) reads the naive baseline's passages instead: the document's paragraphs,
+paragraph can end in one chunk and go on in the next. The later readings of a document question
+(engine/rereading) read the naive baseline's passages instead: the document's paragraphs,
 never cut, packed together up to about 800 characters. Both are read from the same stored chunks:
 where two chunks meet inside a paragraph (one character apart in the document's text), they are
 joined back.

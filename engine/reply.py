@@ -19,7 +19,7 @@ from engine.memory_context import MemoryBlock
 from engine.model_host import ReplyStream
 from engine.reasoning import ReasoningSplitter, split_reasoning
 from engine.recall import RecalledItem
-from engine.second_reading import Reading, SecondReading
+from engine.rereading import Reading, Rereading
 from engine.state_cache import PrefixOutcome
 from storage.memory_store import Saved
 
@@ -50,7 +50,7 @@ class Reply:
     # Generation was stopped by the answer check (unsupported, or repeating itself), not a person.
     stopped_unsupported: bool = False
     deliberation: Deliberation | None = None  # deliberate mode: the samples this answer was chosen from
-    reading: SecondReading | None = None  # a document question read twice: both readings, the chosen
+    reading: Rereading | None = None  # a document question read again: its readings, the chosen
     # A reasoning model's thinking is split off as it streams: never shown as the answer, read
     # aloud or fed back. `on_thinking` gets it piece by piece (the window folds it away).
     splitter: ReasoningSplitter = field(default_factory=ReasoningSplitter)
@@ -65,7 +65,7 @@ class Reply:
 
     @property
     def first_reading(self) -> Reading | None:
-        """Of a question read twice, the first reading (None when it was read once)."""
+        """Of a question read more than once, the first reading (None when it was read once)."""
         return self.reading.readings[0] if self.reading is not None and self.reading.readings \
             else None
 
@@ -78,7 +78,7 @@ class Reply:
 
     @property
     def read_again(self) -> bool:
-        """Whether the answer shown is the second reading's (engine/second_reading)."""
+        """Whether the answer shown is a later reading's (engine/rereading)."""
         reading = self.reading
         return reading is not None and reading.chosen is not None and \
             reading.chosen is not reading.readings[0]

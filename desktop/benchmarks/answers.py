@@ -62,7 +62,7 @@ class AnswerRecord:
 
     model: str
     # "longwit", "baseline", "single" (deliberate mode's plain first answer) or "first reading"
-    # (the answer of the first of two readings alone, engine/second_reading)
+    # (the answer of the first of the readings alone, engine/rereading)
     system: str
     bucket: str
     document: str
@@ -86,7 +86,7 @@ class AnswerRecord:
     agreeing: int | None = None  # deliberate mode: how many samples agreed with the answer shown
     # A hand-written question about what the document never mentions (reported apart).
     off_document: bool = False
-    reading: int | None = None  # of two readings, the one shown (1 or 2); None: one reading
+    reading: int | None = None  # of the readings, the one shown (1 to 3); None: read once, streamed
     # Each reading's checked answer and how squarely it stands on the document (-1: "not found").
     readings: tuple[str, ...] = ()
     alignments: tuple[float, ...] = ()

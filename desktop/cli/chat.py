@@ -105,7 +105,8 @@ def print_sources(reply: Reply) -> None:
             line += f"; documents {words} in {reply.prefix.seconds:.2f} s"
         if reply.read_again and reply.context is not None:
             count = len(reply.context.sources)
-            line += f"; the answer is from a second reading of the {count} best passages"
+            line += (f"; the answer is from another reading, of the "
+                     f"{'best passage' if count == 1 else f'{count} best passages'} alone")
         click.echo(f"[{line}]", err=True)
 
 
@@ -168,8 +169,8 @@ class DeliberationProgress:
 
 
 def reading_note(line: str) -> None:
-    """"[Reading the passages again (2 of 2)…]" on a terminal's stderr while a document question
-    is read twice (nothing of the answer shows until both readings are done); the answer's first
+    """"[Reading the passages again (2 of 3)…]" on a terminal's stderr while a document question
+    is read again (nothing of the answer shows until all readings are done); the answer's first
     piece clears it."""
     if sys.stderr.isatty():
         click.echo(f"\r\x1b[K[{line}]", err=True, nl=False)

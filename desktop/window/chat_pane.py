@@ -67,7 +67,7 @@ class ChatPane(QWidget):
         chat.prefilled.connect(self._prefilled)
         chat.prefill_failed.connect(self._prefill_failed)
         chat.deliberating.connect(self._deliberating)
-        chat.reading_twice.connect(self._reading_twice)
+        chat.reading_again.connect(self._reading_again)
         self._clock = TimeLeft()
         documents.progress.connect(self._reading)
         documents.file_progress.connect(self._reading_file)
@@ -91,8 +91,8 @@ class ChatPane(QWidget):
         if conversation_id == self.conversation_id:
             self.view.show_progress(text)
 
-    def _reading_twice(self, conversation_id: int, line: str) -> None:
-        """A document question is read twice before its answer shows (engine/second_reading)."""
+    def _reading_again(self, conversation_id: int, line: str) -> None:
+        """A document question is read three ways before its answer shows (engine/rereading)."""
         if conversation_id == self.conversation_id:
             self.view.show_progress(line)
 

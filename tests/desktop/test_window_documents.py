@@ -44,9 +44,11 @@ def test_a_dropped_document_is_read_prefilled_and_cited(qtbot, longwit_home: Pat
     assert panel.mode.text() == "Whole document in context" and panel.mode.isVisibleTo(window)
 
     readings: list[str] = []
-    window.chat.reading_twice.connect(lambda _cid, line: readings.append(line))
+    window.chat.reading_again.connect(lambda _cid, line: readings.append(line))
     done = ask(qtbot, window, "Which schooner ran aground on the northern reef?")
-    assert readings == []  # a whole document is read once, streamed (engine/second_reading)
+    # Read again as passages (engine/rereading): a three-paragraph note is one passage, so the
+    # best passage alone and the six best are the same prompt, read once.
+    assert readings == ["Reading the passages (1 of 2)…", "Reading the passages again (2 of 2)…"]
     assert done.citations, "an answer over a document carries its sources"
     number = done.citations[0].number
     link = f"cite:{done.message_id}:{number}"

@@ -71,7 +71,7 @@ def test_prefix_is_identical_across_turns_and_reused(host: ModelHost, store: Con
     prefix = first.context.prefix_tokens
     assert prefix > 500  # the whole document is in the prefix
     assert first.context.tokens[:prefix] == second.context.tokens[:prefix]
-    # Read twice, the first reading is the one laid out on the cached prefix.
+    # Read again, the first reading is the one laid out on the cached prefix (put back after).
     reading = second.reading.readings[0].result if second.reading and second.reading.readings \
         else second.result
     assert reading is not None and reading.cached_tokens >= prefix
@@ -168,7 +168,7 @@ def test_model_ranked_evidence_keeps_the_cached_prefix_and_answers(
     assert session.packer is not None
     session.packer.options = replace(session.packer.options, model_ranking=8,
                                      usable_tokens=PackingOptions().usable_tokens,
-                                     second_reading=False)  # whose prompt would take the cache
+                                     rereading=False)  # whose prompts would take the cache
     reply = session.ask(NEEDLE_QUESTION)
     reply.finish()
     packed = reply.context
@@ -181,10 +181,10 @@ def test_model_ranked_evidence_keeps_the_cached_prefix_and_answers(
     assert NEEDLE_ANSWER in reply.text
 
 
-def test_the_second_readings_prompt_is_the_best_chunks_plain_under_one_instruction(
+def test_a_later_readings_prompt_is_the_best_paragraphs_plain_under_one_instruction(
         host: ModelHost) -> None:
-    """engine/second_reading's layout: up to six best whole-paragraph passages, best first,
-    unnumbered, the question last; nothing to read without hits."""
+    """engine/rereading's layout: up to six best whole-paragraph passages (or the best alone),
+    best first, unnumbered, the question last; nothing to read without hits."""
     from engine.chat_format import ChatMessage
     from engine.context_packer import WIDE_INSTRUCTION, WIDE_PASSAGES, PackingOptions
 
@@ -203,10 +203,13 @@ def test_the_second_readings_prompt_is_the_best_chunks_plain_under_one_instructi
     assert prompt.index("Passages:") < prompt.index(sources[0].text[:40]) < prompt.index(
         sources[1].text[:40]) < prompt.rindex(NEEDLE_QUESTION)
     assert wide.check is not None and wide.check.closest == wide.sources[0]
+    alone = host.call(lambda model: packer.pack_wide(model, question, hits, 0, count=1))
+    assert alone is not None and [p.text for p in alone.sources] == [sources[0].text]
+    assert len(alone.tokens) < len(wide.tokens)
     assert host.call(lambda model: packer.pack_wide(model, question, [], 0)) is None
 
 
-def test_the_second_reading_fits_a_small_window_with_fewer_chunks(
+def test_a_later_reading_fits_a_small_window_with_fewer_paragraphs(
         models_dir: Path) -> None:
     from engine.chat_format import ChatMessage
 

@@ -1,4 +1,4 @@
-"""The second reading's passages: the document's paragraphs, joined back where a stored chunk was
+"""The later readings' passages: the document's paragraphs, joined back where a stored chunk was
 cut inside one, packed to about 800 characters, each pointing at the chunk it starts in."""
 
 from __future__ import annotations

@@ -100,7 +100,7 @@ class ChatController(QObject):
     prefilled = Signal(int, object)  # conversation id, ContextUse
     prefill_failed = Signal(int, str)
     deliberating = Signal(int, int, int)  # conversation id, answers written, answers in all
-    reading_twice = Signal(int, str)  # conversation id, which reading of a document question
+    reading_again = Signal(int, str)  # conversation id, which reading of a document question
 
     def __init__(self, database: Path, home: Path, db_thread: DatabaseThread,
                  parent: QObject | None = None) -> None:
@@ -271,7 +271,7 @@ class ChatController(QObject):
                     self.deliberating.emit, conversation_id, done, total))
             reply = self._reply = session.ask(
                 text, deliberation=deliberation, on_reading=lambda line: self.relay.post(
-                    self.reading_twice.emit, conversation_id, line))
+                    self.reading_again.emit, conversation_id, line))
             # After ask(): the question is saved, so a view that reloads the conversation shows it.
             self.relay.post(self.reply_started.emit, conversation_id)
             for piece in reply:
