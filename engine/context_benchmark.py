@@ -146,8 +146,9 @@ class Workspace:
                               documents=context)
         if session.packer is not None:
             # This benchmark measures whole documents across the window (needles, the state cache),
-            # not the usable context the app would hold this model to.
-            changes: dict[str, Any] = {"usable_tokens": None}
+            # not the usable context the app would hold this model to, and one reading's first
+            # token: the later readings (engine/rereading) are measured by `bench answers`.
+            changes: dict[str, Any] = {"usable_tokens": None, "rereading": False}
             if passages is not None:
                 changes["evidence_windows"] = passages
             session.packer.options = replace(session.packer.options, **changes)
