@@ -218,10 +218,11 @@ class ChatSession:
 
     def restore_prefix(self, model: PromptModel, context: PackedContext) -> None:
         """Put a whole document's saved state back in the model's cache after the other readings
-        took its place, so that the next question finds it there (a load, not a pre-fill)."""
-        if self.state_cache is not None:
-            self.state_cache.prepare(model, context.tokens, context.prefix_tokens, threading.Event(),
-                                     context.prefix_text, self.document_ids())
+        took its place, so that the next question finds it there: a load of the state file, never
+        a pre-fill (a state too large to save is read again by the next question, as before)."""
+        cache = self.state_cache
+        if cache is not None and isinstance(model, LoadedModel):
+            cache.restore(model, list(context.tokens[: context.prefix_tokens]))
 
     def prefill(self, cancel: threading.Event | None = None) -> PackedContext | None:
         """Read the pinned documents into the model's cache (restoring or saving their state) before

@@ -135,12 +135,12 @@ class Rereading:
                 if again.finish_reason == "cancelled":
                     break
                 self.read(context, again)
-            if self.restore is not None and len(self.readings) > 1 and not cancel.is_set():
-                self.restore(model, self.first)
         self.chosen = choose(self.readings)
         self.on_choice(self.chosen.context)
         on_text(self.chosen.result.text)
         ended = time.perf_counter()
+        if self.restore is not None and len(self.readings) > 1:  # after the answer is handed on
+            self.restore(model, self.first)
         shown = self.chosen.result
         return GenerationResult(
             text=shown.text,
