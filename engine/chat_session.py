@@ -33,7 +33,7 @@ from engine.reasoning import opens_thinking
 from engine.recall import RecallCandidates, RecalledItem, RecallOptions, kept_sources, recall_candidates
 from engine.recall_context import RecallBlock, fit_recalled, recall_budget, with_recalled
 from engine.reply import Reply
-from engine.rereading import Rereading
+from engine.rereading import Prepare, Rereading
 from engine.state_cache import StateCache
 from engine.usable_context import usable_context
 from storage import ConversationStore, Message, MessageStats
@@ -210,7 +210,7 @@ class ChatSession:
             return None
         start = self.window_start
 
-        def layout(count: int) -> Callable[[PromptModel], PackedContext | None]:
+        def layout(count: int) -> Prepare:
             return lambda model: packer.pack_wide(model, history, hits, start, count)
 
         return Rereading(text, packer.document_sentences, [layout(n) for n in REREADINGS],

@@ -123,6 +123,7 @@ class ContextPacker:
     _whole_text: ShownText | None = field(default=None, repr=False)
     _sentences: DocumentSentences | None = field(default=None, repr=False)
     _paragraphs: list[ParagraphPassage] | None = field(default=None, repr=False)
+    _ranked: tuple[str, list[ParagraphPassage]] | None = field(default=None, repr=False)
     # Each chunk's tokens, measured once per conversation rather than on every turn.
     _chunk_tokens: dict[int, int] = field(default_factory=dict, repr=False)
 
@@ -187,8 +188,8 @@ class ContextPacker:
 
     def pack_wide(self, model: PromptModel, history: list[ChatMessage], hits: list[DocumentChunk],
                   start: int, count: int = WIDE_PASSAGES) -> PackedContext | None:
-        """A later reading's prompt: the best whole-paragraph passages by BM25 (up to `count`, as
-        many as fit), best first, plain, under one instruction and no documents in the system
+        """A later reading's prompt: the best whole-paragraph passages by BM25 (up to `count` of
+        six, as many as fit), best first, plain, under one instruction and no documents in the system
         message (engine/paragraph_passages); None without hits or passages."""
         if not hits:
             return None
@@ -196,14 +197,7 @@ class ContextPacker:
         budget = model.n_ctx - reserve - model.count_tokens(WIDE_INSTRUCTION) - 64
         titles = {d.document_id: d.title for d in self.documents}
         asked = history[-1].content
-        if self._paragraphs is None:
-            self._paragraphs = [p for d in self.documents for p in paragraph_passages(d.chunks)]
-        index = PassageIndex([p.text for p in self._paragraphs])
-        try:
-            ranked = [self._paragraphs[i] for i in index.search(asked, WIDE_PASSAGES * 2)]
-        finally:
-            index.close()
-        chosen = [p for p in ranked if says_more(asked, p.text)][:count]
+        chosen = self.best_paragraphs(asked)[:count]
         passages = [SourcePassage(n, p.chunk, titles.get(p.chunk.document_id, "document"), p.text)
                     for n, p in enumerate(chosen, start=1)]
         while passages:
@@ -213,6 +207,20 @@ class ContextPacker:
                                    reserve, PASSAGES, passages[0])
             passages = passages[:-1]
         return None
+
+    def best_paragraphs(self, asked: str) -> list[ParagraphPassage]:
+        """Up to six whole-paragraph passages for `asked` by BM25, best first, each saying more
+        than the question. The last question's are kept: each later reading asks for them."""
+        if self._ranked is None or self._ranked[0] != asked:
+            if self._paragraphs is None:
+                self._paragraphs = [p for d in self.documents for p in paragraph_passages(d.chunks)]
+            index = PassageIndex([p.text for p in self._paragraphs])
+            try:
+                ranked = [self._paragraphs[i] for i in index.search(asked, WIDE_PASSAGES * 2)]
+            finally:
+                index.close()
+            self._ranked = (asked, [p for p in ranked if says_more(asked, p.text)][:WIDE_PASSAGES])
+        return self._ranked[1]
 
     def document_sentences(self) -> DocumentSentences:
         """The pinned documents' sentences, read once per packer (engine/answer_alignment)."""
