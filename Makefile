@@ -13,7 +13,7 @@ ifeq ($(shell uname -m),x86_64)
 CPU_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON
 endif
 
-.PHONY: run test lint gpu bench screenshots clean system-packages
+.PHONY: run test lint gpu llama-server bench screenshots clean system-packages
 
 # The Debian packages the app (and, for `make test`, the suite) needs: installed when run as root,
 # otherwise named with the command that installs them, before anything is built.
@@ -41,6 +41,27 @@ lint: $(STAMP)
 gpu: $(STAMP)
 	CMAKE_ARGS="$(CMAKE_ARGS)" CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) $(BIN)/python -m pip install \
 		--force-reinstall --no-deps --no-cache-dir $(LLAMA_CPP_PYTHON)
+
+# llama.cpp's own server, for the tests that drive it as a remote engine
+# (tests/engine/remote/test_llama_cpp_server.py, skipped without it) and for comparing against it:
+# built from the llama.cpp that the pinned llama-cpp-python vendors, with the same CPU flags, into
+# .venv (about six minutes on two cores; needs cmake). Not part of `make test`'s setup: a fresh
+# machine runs the suite without it.
+LLAMA_SERVER_SRC := $(VENV)/llama.cpp-source
+LLAMA_SERVER := $(VENV)/llama.cpp/bin/llama-server
+llama-server: $(LLAMA_SERVER)
+
+$(LLAMA_SERVER): | $(STAMP)
+	rm -rf $(LLAMA_SERVER_SRC) && mkdir -p $(LLAMA_SERVER_SRC)
+	$(BIN)/python -m pip download --quiet --no-deps --no-binary :all: $(LLAMA_CPP_PYTHON) -d $(LLAMA_SERVER_SRC)
+	tar xzf $(LLAMA_SERVER_SRC)/llama_cpp_python-*.tar.gz -C $(LLAMA_SERVER_SRC) --strip-components=3 \
+		--wildcards '*/vendor/llama.cpp/*'
+	cmake -S $(LLAMA_SERVER_SRC) -B $(LLAMA_SERVER_SRC)/build -DCMAKE_BUILD_TYPE=Release -DLLAMA_CURL=OFF \
+		-DLLAMA_OPENSSL=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DBUILD_SHARED_LIBS=OFF \
+		$(CPU_CMAKE_ARGS)
+	cmake --build $(LLAMA_SERVER_SRC)/build --target llama-server -j$$(nproc)
+	mkdir -p $(dir $(LLAMA_SERVER)) && cp $(LLAMA_SERVER_SRC)/build/bin/llama-server $(LLAMA_SERVER)
+	rm -rf $(LLAMA_SERVER_SRC)
 
 bench: $(STAMP)
 	$(BIN)/longwit bench chat --json bench-results/chat.json

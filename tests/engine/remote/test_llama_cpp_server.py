@@ -1,8 +1,9 @@
-"""The remote engine against llama.cpp's own `llama-server` binary, where one is installed
-(`llama-server` on PATH, or its path in LONGWIT_LLAMA_SERVER; not a Python package, so CI skips
-this module): the server shows its chat template and tokenizer, so the prompt is rendered here and
-sent as tokens to /v1/completions. The answer is the local model's own, the server reports how much
-of a document's prompt it reused, and a cancel frees the server's slot."""
+"""The remote engine against llama.cpp's own `llama-server` binary, where one is built or installed
+(`make llama-server` puts it in .venv; else its path in LONGWIT_LLAMA_SERVER, or `llama-server` on
+PATH; not a Python package, so a fresh machine and CI skip this module): the server shows its chat
+template and tokenizer, so the prompt is rendered here and sent as tokens to /v1/completions. The
+answer is the local model's own, the server reports how much of a document's prompt it reused, and a
+cancel frees the server's slot."""
 
 from __future__ import annotations
 
@@ -28,8 +29,10 @@ from storage import ConversationStore, DocumentStore
 from tests.engine.documents_fixtures import NEEDLE_QUESTION, document_with_needle
 from tests.engine.stored_documents import store_pinned
 
-BINARY = os.environ.get("LONGWIT_LLAMA_SERVER") or shutil.which("llama-server")
-pytestmark = pytest.mark.skipif(BINARY is None, reason="no llama-server binary (set LONGWIT_LLAMA_SERVER)")
+BUILT = Path(__file__).parents[3] / ".venv" / "llama.cpp" / "bin" / "llama-server"
+BINARY = os.environ.get("LONGWIT_LLAMA_SERVER") or (str(BUILT) if BUILT.is_file() else None) \
+    or shutil.which("llama-server")
+pytestmark = pytest.mark.skipif(BINARY is None, reason="no llama-server binary (`make llama-server`)")
 GREEDY = GenerationOptions(max_tokens=24, temperature=0)
 
 
