@@ -122,7 +122,8 @@ class ChatSession:
         """Save the question (a spoken one with its `words`' timings) and start streaming the answer;
         with a `deliberation`, several answers are written and the one most agree with comes whole.
         A question about documents is read three ways (engine/rereading), `on_reading` told of
-        each reading as it starts, since nothing is shown until all are done."""
+        each reading as it starts, since nothing is shown until all are done (and the reply's
+        reader meets the same lines as notes, in its own thread: `Reply.on_note`)."""
         user_message_id = self.store.add_message(self.conversation_id, "user", text, words=words)
         logger.debug("question in conversation %d: %r", self.conversation_id, text)
         proposals = self.propose_memories(text, user_message_id)
@@ -138,7 +139,13 @@ class ChatSession:
             stops = (*self.host.call(lambda model: model.chat_format.answer_stop_strings()),
                      *DOCUMENT_STOPS)
         reply_box: list[Reply] = []
-        reading = self.rereading(text, history, hits, on_reading) if deliberation is None else None
+
+        def told(line: str) -> None:  # on the model's thread, with the reply made
+            if on_reading is not None:
+                on_reading(line)
+            reply_box[0].stream.note(line)
+
+        reading = self.rereading(text, history, hits, told) if deliberation is None else None
 
         def pack(model: PromptModel, cancel: threading.Event) -> PreparedPrompt:
             prepared = lay_out(model, cancel)

@@ -70,10 +70,20 @@ def wait_for(future: Future[T]) -> T:
             continue
 
 
+@dataclass(frozen=True)
+class Note:
+    """A line about the work on a reply that is not its text ("Reading the passages (1 of 3)…"),
+    carried in order with the pieces so that the reader meets it as it happens, on its own thread
+    (the voice loop says something while nothing can be said of the answer yet)."""
+
+    line: str
+
+
 class ReplyStream:
     """Text pieces of a reply as they are generated; `result` once the stream is exhausted. With
     `read_ahead`, the model's thread, having put a piece, waits until the reader has asked for the
-    piece `read_ahead` places before the next one: with 0 it writes only what is asked for."""
+    piece `read_ahead` places before the next one: with 0 it writes only what is asked for.
+    Iterating gives the text alone; `items` gives the notes too."""
 
     _END = object()
 
@@ -105,18 +115,30 @@ class ReplyStream:
                 self._room.wait(POLL_S)
         self.held_s += time.perf_counter() - waited
 
+    def note(self, line: str) -> None:
+        """A Note for the reader, between the pieces; never waits (the model is not writing)."""
+        self.pieces.put(Note(line))
+        self._put += 1  # the reader asks for it as for a piece, which keeps `read_ahead`'s count
+
     def close(self, result: GenerationResult | None, error: BaseException | None = None) -> None:
         self.result, self.error = result, error
         self.pieces.put(self._END)
 
     def __iter__(self) -> Iterator[str]:
+        for item in self.items():
+            if isinstance(item, str):
+                yield item
+
+    def items(self) -> Iterator[str | Note]:
+        """The pieces and the notes, in the order they were put."""
         while not self.done:
             self._ask()
-            piece = self._next()
-            if piece is self._END:
+            item = self._next()
+            if item is self._END:
                 self.done = True
             else:
-                yield piece
+                assert isinstance(item, str | Note)
+                yield item
         if self.error is not None:
             raise self.error
 

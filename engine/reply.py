@@ -16,7 +16,7 @@ from engine.deliberation import Deliberation
 from engine.document_answer import DocumentAnswerFilter, checked_answer
 from engine.generation import GenerationResult
 from engine.memory_context import MemoryBlock
-from engine.model_host import ReplyStream
+from engine.model_host import Note, ReplyStream
 from engine.reasoning import ReasoningSplitter, split_reasoning
 from engine.recall import RecalledItem
 from engine.rereading import Reading, Rereading
@@ -57,6 +57,10 @@ class Reply:
     starts_thinking: bool = False  # the prompt opened the thinking tag (DeepSeek-R1's template)
     on_thinking: Callable[[str], None] | None = None
     thinking: str = ""
+    # What the reader says for a note about the work (engine/model_host.Note), met on its own
+    # thread as it happens: text passed on as a piece but never part of the answer or saved (the
+    # voice loop's "Let me check the document." while the passages are read); None says nothing.
+    on_note: Callable[[Note], str | None] | None = None
     memory: MemoryBlock | None = None  # the person's memories in the prompt, and any left out
     proposals: list[Saved] = field(default_factory=list)  # memories the question asked to keep
     # Earlier conversations' turns and other documents' passages put before the question, with
@@ -85,7 +89,12 @@ class Reply:
 
     def __iter__(self) -> Iterator[str]:
         try:
-            for piece in self.stream:
+            for piece in self.stream.items():
+                if isinstance(piece, Note):
+                    said = self.on_note(piece) if self.on_note is not None else None
+                    if said:
+                        yield said
+                    continue
                 shown = self.filtered(self.answer_part(*self.splitter.feed(piece)))
                 if shown:
                     yield shown

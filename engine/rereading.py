@@ -76,6 +76,7 @@ class Rereading:
     on_progress: Callable[[str], None] | None = None  # a line while nothing can be shown yet
     readings: list[Reading] = field(default_factory=list)
     chosen: Reading | None = None
+    planned: int = 1  # the readings to be made, known once the later layouts are laid out
 
     def read(self, context: PackedContext, result: GenerationResult) -> Reading:
         assert context.check is not None
@@ -118,7 +119,7 @@ class Rereading:
             return self.writer(model, tokens, options, cancel, on_text, stops, started,
                                already_read, held_s)
         later = self.layouts(model)
-        count = 1 + len(later)
+        self.planned = count = 1 + len(later)
         self.tell(f"Reading the passages (1 of {count})…")
         result = self.writer(model, tokens, options, cancel, lambda _piece: None, stops, started,
                              already_read, held_s)

@@ -1,7 +1,7 @@
 """A voice call joined to a stored conversation, shared by `longwit voice` and the window's voice mode:
 the loop's `respond` answers through VoiceChat (which opens its own database connection on the loop's
 responder thread), its `retract` removes a reply begun on a guess, and an interrupted answer is saved
-as what was actually heard."""
+as what was actually heard of it (not the cue said while a document is read)."""
 
 from __future__ import annotations
 
@@ -44,4 +44,5 @@ class VoiceConversation:
         """Called on the loop's thread that reported the event; an AssistantTurn comes from the
         responder thread, whose connection saved the answer, so it is corrected there."""
         if isinstance(event, AssistantTurn) and event.interrupted and self.chat.last_message_id:
-            self.chat.store().replace_message(self.chat.last_message_id, event.heard, cut=True)
+            self.chat.store().replace_message(self.chat.last_message_id,
+                                              self.chat.heard_answer(event.heard), cut=True)

@@ -21,7 +21,7 @@ from engine.chat_session import ChatSession, DocumentContext
 from engine.document_context import document_context
 from engine.errors import EngineError
 from engine.generation import GenerationOptions
-from engine.model_host import ModelHost
+from engine.model_host import ModelHost, Note
 from engine.reply import Reply
 from engine.state_cache import StateCache
 from storage import ConversationStore, DocumentStore, WordTiming, longwit_home, open_database
@@ -31,6 +31,10 @@ from storage import ConversationStore, DocumentStore, WordTiming, longwit_home, 
 # put in-loop synthesis at 1.16x its time alone with 0 (two runs) against 1.2-1.42x with 2, and the
 # loop at 1.17-1.20x the floor against 1.31-1.37x. The next clause is written while this one plays.
 VOICE_READ_AHEAD = 0
+
+# Said while a document question is read more than once (engine/rereading): on two cores the
+# readings keep the answer back for about 11 s (SmolLM2), which a call must not spend in silence.
+READING_CUE = "Let me check the {documents}. "
 
 VOICE_SYSTEM_PROMPT = (
     "You are Longwit, talking with the user by voice. Answer in one to three short spoken "
@@ -71,6 +75,7 @@ class VoiceChat:
         self.last_message_id: int | None = None  # the latest answer saved
         self.last_reply: Reply | None = None  # the latest answer, with the context it was given
         self._last_turn: HeardTurn | None = None  # the turn last_reply answers
+        self.cue_said: str = ""  # the cue said before last_reply's answer, if any
         self.conversation_id = conversation_id or self.new_conversation()
 
     def store(self) -> ConversationStore:
@@ -137,10 +142,31 @@ class VoiceChat:
         cache keeps from one call to the next)."""
         return self._reply(self.store().create("Voice benchmark, one question"), text, cancel)
 
+    def heard_answer(self, heard: str) -> str:
+        """What was heard of the latest answer, less the cue said before it (which is not the
+        answer, and is not saved with it): how an answer cut short is saved."""
+        cue = self.cue_said.strip()
+        if not cue:
+            return heard
+        if heard.startswith(cue):
+            return heard[len(cue):].lstrip()
+        return "" if cue.startswith(heard.removesuffix("…")) else heard
+
     def _reply(self, conversation_id: int, text: str, cancel: threading.Event,
                words: Sequence[WordTiming] = (), turn: HeardTurn | None = None) -> Iterator[str]:
-        reply = self.session(conversation_id).ask(text, words)
-        self.last_reply, self._last_turn = reply, turn
+        session = self.session(conversation_id)
+        reply = session.ask(text, words)
+        self.last_reply, self._last_turn, self.cue_said = reply, turn, ""
+        pinned = len(session.documents.documents) if session.documents else 0
+
+        def cue(_note: Note) -> str | None:
+            """The cue, once, as the first of two or more readings starts."""
+            if self.cue_said or reply.reading is None or reply.reading.planned < 2:
+                return None
+            self.cue_said = READING_CUE.format(documents="documents" if pinned > 1 else "document")
+            return self.cue_said
+
+        reply.on_note = cue
         try:
             yield from reply.until(cancel)
         finally:

@@ -1,12 +1,14 @@
 """VoiceChat, the engine half of the voice loop, with the real bundled model: a spoken question is
 saved with the timings of its words (end to end through the duplex loop on a real recording), a
-conversation with pinned documents is answered over them, with no citation mark left to speak, and
-a spoken turn has the person's memories and recalls earlier conversations as a typed one does."""
+conversation with pinned documents is answered over them, with no citation mark left to speak and
+a cue said while the passages are read, and a spoken turn has the person's memories and recalls
+earlier conversations as a typed one does."""
 
 from __future__ import annotations
 
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import jiwer
@@ -15,6 +17,7 @@ import pytest
 from engine.chat_session import ChatSession
 from engine.generation import GenerationOptions
 from engine.model_host import ModelHost
+from engine.voice_conversation import VoiceConversation
 from engine.voice_respond import VOICE_SYSTEM_PROMPT, VoiceChat
 from media.audio_backend import FRAME_SECONDS
 from media.duplex_loop import DuplexLoop
@@ -22,7 +25,7 @@ from media.file_audio import FileAudioBackend
 from media.speakable import SpeechChunker
 from media.speech_to_text import SpeechToText, Word
 from media.text_to_speech import TextToSpeech
-from media.voice_events import LoopEvent, UserTurn
+from media.voice_events import AssistantTurn, LoopEvent, UserTurn
 from storage import ConversationStore, DocumentStore, ProbeStore, WordTimings
 from storage.memory_store import MemoryStore
 from storage.recalled_sources import RecalledSources
@@ -140,6 +143,36 @@ def test_spoken_question_is_answered_over_the_pinned_document(
     without = VoiceChat(host, store.path, VOICE_SYSTEM_PROMPT, options, conversation)
     list(without.respond(heard(NEEDLE_QUESTION), threading.Event()))
     assert without.last_reply is not None and without.last_reply.context is None
+
+
+def test_a_document_question_read_more_than_once_is_begun_with_a_cue_that_is_not_saved(
+    host: ModelHost, store: ConversationStore, longwit_home: Path
+) -> None:
+    document_id = store_pinned(longwit_home, document_with_needle(chunk_count=5, depth=0.5))
+    ProbeStore(store.db).record(host.card.path, 2048, 2048, 2000, 2.0, [], "test")
+    conversation = store.create("Voice conversation")
+    DocumentStore(store.db).pin(conversation, document_id)
+    call = VoiceConversation(host, conversation, GenerationOptions(max_tokens=40, temperature=0),
+                             store.path)
+    pieces = list(call.respond(heard(NEEDLE_QUESTION), threading.Event()))
+    reply = call.chat.last_reply
+    assert reply is not None and reply.reading is not None and reply.reading.planned >= 2
+    # Said first, while the passages are read; the answer saved is the answer alone.
+    assert pieces[0] == "Let me check the document. " and pieces.count(pieces[0]) == 1
+    answer = store.messages(conversation)[-1]
+    assert answer.content == reply.text and "check the document" not in answer.content
+    # Cut short: what was heard of the answer is saved, less the cue.
+    cut = AssistantTurn("".join(pieces), "Let me check the document. The vault…", True, 2.6, 3.0)
+    call.on_event(cut)
+    assert store.messages(conversation)[-1].content == "The vault…"
+    call.on_event(replace(cut, heard="Let me check…"))
+    assert store.messages(conversation)[-1].content == ""
+    # No documents, no readings: no cue.
+    plain = VoiceChat(host, store.path, VOICE_SYSTEM_PROMPT, SHORT)
+    assert "Let me check" not in "".join(plain.respond(heard("Hello there."), threading.Event()))
+    assert plain.cue_said == ""
+    call.release_thread()
+    call.close()
 
 
 def test_a_voice_turn_has_the_persons_memories_and_proposes_what_it_is_told_to_remember(
