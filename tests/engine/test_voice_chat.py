@@ -119,7 +119,7 @@ def test_voice_turns_on_a_recording_keep_word_timings_that_match_the_transcript(
     assert starts == sorted(starts)  # times rise across turns too: one clock for the whole call
 
 
-def test_spoken_question_is_answered_over_the_pinned_document(
+def test_spoken_question_is_answered_over_the_pinned_document_after_a_cue_that_is_not_saved(
     host: ModelHost, store: ConversationStore, longwit_home: Path
 ) -> None:
     document_id = store_pinned(longwit_home, document_with_needle(chunk_count=5, depth=0.5))
@@ -129,9 +129,9 @@ def test_spoken_question_is_answered_over_the_pinned_document(
     conversation = store.create("Voice conversation")
     DocumentStore(store.db).pin(conversation, document_id)
     options = GenerationOptions(max_tokens=40, temperature=0)
-    chat = VoiceChat(host, store.path, VOICE_SYSTEM_PROMPT, options, conversation, documents=True)
-    pieces = list(chat.respond(heard(NEEDLE_QUESTION), threading.Event()))
-    reply = chat.last_reply
+    call = VoiceConversation(host, conversation, options, store.path)
+    pieces = list(call.respond(heard(NEEDLE_QUESTION), threading.Event()))
+    reply = call.chat.last_reply
     assert reply is not None and reply.context is not None
     # The passage holding the answer was found and put before the question; the whole document
     # sits in the cached prefix.
@@ -140,24 +140,9 @@ def test_spoken_question_is_answered_over_the_pinned_document(
     chunker = SpeechChunker()
     spoken = [clause for piece in pieces for clause in chunker.feed(piece)] + chunker.flush()
     assert spoken and not any("[" in clause for clause in spoken)
-    without = VoiceChat(host, store.path, VOICE_SYSTEM_PROMPT, options, conversation)
-    list(without.respond(heard(NEEDLE_QUESTION), threading.Event()))
-    assert without.last_reply is not None and without.last_reply.context is None
-
-
-def test_a_document_question_read_more_than_once_is_begun_with_a_cue_that_is_not_saved(
-    host: ModelHost, store: ConversationStore, longwit_home: Path
-) -> None:
-    document_id = store_pinned(longwit_home, document_with_needle(chunk_count=5, depth=0.5))
-    ProbeStore(store.db).record(host.card.path, 2048, 2048, 2000, 2.0, [], "test")
-    conversation = store.create("Voice conversation")
-    DocumentStore(store.db).pin(conversation, document_id)
-    call = VoiceConversation(host, conversation, GenerationOptions(max_tokens=40, temperature=0),
-                             store.path)
-    pieces = list(call.respond(heard(NEEDLE_QUESTION), threading.Event()))
-    reply = call.chat.last_reply
-    assert reply is not None and reply.reading is not None and reply.reading.planned >= 2
-    # Said first, while the passages are read; the answer saved is the answer alone.
+    # Read more than once: the cue is said first, while the passages are read; the answer saved is
+    # the answer alone.
+    assert reply.reading is not None and reply.reading.planned >= 2
     assert pieces[0] == "Let me check the document. " and pieces.count(pieces[0]) == 1
     answer = store.messages(conversation)[-1]
     assert answer.content == reply.text and "check the document" not in answer.content
@@ -167,12 +152,13 @@ def test_a_document_question_read_more_than_once_is_begun_with_a_cue_that_is_not
     assert store.messages(conversation)[-1].content == "The vault…"
     call.on_event(replace(cut, heard="Let me check…"))
     assert store.messages(conversation)[-1].content == ""
-    # No documents, no readings: no cue.
-    plain = VoiceChat(host, store.path, VOICE_SYSTEM_PROMPT, SHORT)
-    assert "Let me check" not in "".join(plain.respond(heard("Hello there."), threading.Event()))
-    assert plain.cue_said == ""
     call.release_thread()
     call.close()
+    # Without documents: no passages, no readings, no cue.
+    without = VoiceChat(host, store.path, VOICE_SYSTEM_PROMPT, options, conversation)
+    assert "Let me check" not in "".join(without.respond(heard(NEEDLE_QUESTION), threading.Event()))
+    assert without.last_reply is not None and without.last_reply.context is None
+    assert without.cue_said == ""
 
 
 def test_a_voice_turn_has_the_persons_memories_and_proposes_what_it_is_told_to_remember(
