@@ -88,15 +88,25 @@ def longwit_server(model: Path, log_dir: Path, home: Path, n_ctx: int = SERVER_C
 def child_server(arguments: list[str], log_dir: Path, name: str, api_key: str | None,
                  environment: dict[str, str] | None = None) -> Iterator[RunningServer]:
     """`python ARGUMENTS --port P` as a child, its output in a log file, stopped at the end."""
+    with command_server([sys.executable, *arguments], log_dir, name, api_key, environment) as server:
+        yield server
+
+
+@contextlib.contextmanager
+def command_server(command: list[str], log_dir: Path, name: str, api_key: str | None = None,
+                   environment: dict[str, str] | None = None,
+                   start_s: float = 90.0) -> Iterator[RunningServer]:
+    """`COMMAND --port P` as a child (any server binary: llama.cpp's own, vLLM's), its output in a
+    log file, once it answers /v1/models within `start_s`; stopped at the end."""
     port = free_port()
     log = log_dir / f"{name}-{port}.log"
     env = {**os.environ, "PYTHONUNBUFFERED": "1", **(environment or {})}
     with log.open("wb") as sink:
-        process = subprocess.Popen([sys.executable, *arguments, "--port", str(port)], stdout=sink,
+        process = subprocess.Popen([*command, "--port", str(port)], stdout=sink,
                                    stderr=subprocess.STDOUT, env=env)
     server = RunningServer(f"http://127.0.0.1:{port}", process, log)
     try:
-        wait_until_up(server, api_key)
+        wait_until_up(server, api_key, start_s)
         yield server
     finally:
         process.terminate()

@@ -7,10 +7,8 @@ cancel frees the server's slot."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
-import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -19,7 +17,7 @@ from pathlib import Path
 import httpx2
 import pytest
 
-from desktop.benchmarks.openai_servers import SERVER_CTX, free_port
+from desktop.benchmarks.openai_servers import SERVER_CTX, command_server
 from engine.chat_session import ChatSession
 from engine.document_context import document_context
 from engine.generation import GenerationOptions
@@ -38,25 +36,11 @@ GREEDY = GenerationOptions(max_tokens=24, temperature=0)
 
 @pytest.fixture(scope="module")
 def server_url(chat_model_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = free_port()
-    log = tmp_path_factory.mktemp("llama-server") / "server.log"
-    with log.open("wb") as sink:
-        process = subprocess.Popen([str(BINARY), "-m", str(chat_model_path), "--host", "127.0.0.1",
-                                    "--port", str(port), "-c", str(SERVER_CTX), "-np", "1", "-t", "2",
-                                    "--no-webui"], stdout=sink, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline and process.poll() is None:
-            with contextlib.suppress(httpx2.TransportError):
-                if httpx2.get(url + "/v1/models", timeout=2).status_code == 200:
-                    break
-            time.sleep(0.2)
-        assert process.poll() is None, log.read_text(errors="replace")[-2000:]
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
+    assert BINARY is not None
+    command = [BINARY, "-m", str(chat_model_path), "--host", "127.0.0.1", "-c", str(SERVER_CTX),
+               "-np", "1", "-t", "2", "--no-webui"]
+    with command_server(command, tmp_path_factory.mktemp("llama-server"), "llama-server") as server:
+        yield server.url
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ stream, a question about a document and a spoken turn all go through it."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 import subprocess
 import threading
@@ -17,10 +16,9 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx2
 import pytest
 
-from desktop.benchmarks.openai_servers import SERVER_CTX, free_port
+from desktop.benchmarks.openai_servers import SERVER_CTX, command_server
 from engine.chat_session import ChatSession
 from engine.document_context import document_context
 from engine.generation import GenerationOptions
@@ -50,32 +48,12 @@ def vllm_url(chat_model_path: Path, tmp_path_factory: pytest.TempPathFactory) ->
     subprocess.run([str(Path(VLLM).parent / "python"), str(Path(__file__).with_name("gguf_to_hf.py")),
                     str(chat_model_path), str(folder)], check=True, env=offline, timeout=600,
                    capture_output=True)
-    port = free_port()
-    log = tmp_path_factory.mktemp("vllm") / "server.log"
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            [VLLM, "serve", str(folder), "--host", "127.0.0.1", "--port", str(port),
-             "--served-model-name", NAME, "--max-model-len", str(SERVER_CTX), "--dtype", "bfloat16",
-             "--enforce-eager", "--max-num-seqs", "2"],
-            stdout=sink, stderr=subprocess.STDOUT,
-            env={**offline, "VLLM_CPU_KVCACHE_SPACE": "1"})
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + START_S
-        while time.monotonic() < deadline and process.poll() is None:
-            with contextlib.suppress(httpx2.TransportError):
-                if httpx2.get(url + "/v1/models", timeout=2).status_code == 200:
-                    break
-            time.sleep(0.5)
-        assert process.poll() is None, log.read_text(errors="replace")[-3000:]
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    command = [VLLM, "serve", str(folder), "--host", "127.0.0.1", "--served-model-name", NAME,
+               "--max-model-len", str(SERVER_CTX), "--dtype", "bfloat16", "--enforce-eager",
+               "--max-num-seqs", "2"]
+    with command_server(command, tmp_path_factory.mktemp("vllm"), "vllm", None,
+                        {**offline, "VLLM_CPU_KVCACHE_SPACE": "1"}, START_S) as server:
+        yield server.url
 
 
 @pytest.fixture
