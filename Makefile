@@ -45,7 +45,7 @@ gpu: $(STAMP)
 # llama.cpp's own server, for the tests that drive it as a remote engine
 # (tests/engine/remote/test_llama_cpp_server.py, skipped without it) and for comparing against it:
 # built from the llama.cpp that the pinned llama-cpp-python vendors, with the same CPU flags, into
-# .venv (about six minutes on two cores; needs cmake). Not part of `make test`'s setup: a fresh
+# .venv (about five minutes on two cores; needs cmake). Not part of `make test`'s setup: a fresh
 # machine runs the suite without it.
 LLAMA_SERVER_SRC := $(VENV)/llama.cpp-source
 LLAMA_SERVER := $(VENV)/llama.cpp/bin/llama-server
