@@ -27,7 +27,7 @@ from engine.loader import LoadedModel
 from engine.memory_context import MemoryBlock, fit_memories, model_counter, with_memory
 from engine.memory_extraction import propose_from_conversation
 from engine.memory_proposals import propose_memories
-from engine.model_host import ModelHost, PreparedPrompt, ReplyStream
+from engine.model_host import ModelHost, Note, PreparedPrompt, ReplyStream
 from engine.prompt_model import PromptModel
 from engine.reasoning import opens_thinking
 from engine.recall import RecallCandidates, RecalledItem, RecallOptions, kept_sources, recall_candidates
@@ -117,13 +117,12 @@ class ChatSession:
         return [ChatMessage(m.role, m.content) for m in (self.turns() if turns is None else turns)]
 
     def ask(self, text: str, words: Sequence[WordTiming] = (),
-            deliberation: Deliberation | None = None,
-            on_reading: Callable[[str], None] | None = None) -> Reply:
+            deliberation: Deliberation | None = None) -> Reply:
         """Save the question (a spoken one with its `words`' timings) and start streaming the answer;
         with a `deliberation`, several answers are written and the one most agree with comes whole.
-        A question about documents is read three ways (engine/rereading), `on_reading` told of
-        each reading as it starts, since nothing is shown until all are done (and the reply's
-        reader meets the same lines as notes, in its own thread: `Reply.on_note`)."""
+        A question about documents is read three ways (engine/rereading); nothing of the answer
+        can be shown until all are done, so each reading's start reaches the reply's reader as a
+        note, in order with the pieces (`Reply.on_note`)."""
         user_message_id = self.store.add_message(self.conversation_id, "user", text, words=words)
         logger.debug("question in conversation %d: %r", self.conversation_id, text)
         proposals = self.propose_memories(text, user_message_id)
@@ -140,10 +139,8 @@ class ChatSession:
                      *DOCUMENT_STOPS)
         reply_box: list[Reply] = []
 
-        def told(line: str) -> None:  # on the model's thread, with the reply made
-            if on_reading is not None:
-                on_reading(line)
-            reply_box[0].stream.note(line)
+        def told(note: Note) -> None:  # on the model's thread, with the reply made
+            reply_box[0].stream.note(note)
 
         reading = self.rereading(text, history, hits, told) if deliberation is None else None
 
@@ -209,7 +206,7 @@ class ChatSession:
         return reply
 
     def rereading(self, text: str, history: list[ChatMessage], hits: list[DocumentChunk],
-                  on_reading: Callable[[str], None] | None = None) -> Rereading | None:
+                  on_reading: Callable[[Note], None] | None = None) -> Rereading | None:
         """The later readings of a document question (engine/rereading), when they are on and
         retrieval found passages to read."""
         packer = self.packer

@@ -73,10 +73,13 @@ def wait_for(future: Future[T]) -> T:
 @dataclass(frozen=True)
 class Note:
     """A line about the work on a reply that is not its text ("Reading the passages (1 of 3)…"),
-    carried in order with the pieces so that the reader meets it as it happens, on its own thread
-    (the voice loop says something while nothing can be said of the answer yet)."""
+    carried in order with the pieces so that the reader meets it as it happens, on its own thread:
+    the window and the terminal show it while nothing of the answer can be shown yet, the voice
+    loop says something. `step` of `steps` says how far the work has gone."""
 
     line: str
+    step: int = 1
+    steps: int = 1
 
 
 class ReplyStream:
@@ -115,9 +118,9 @@ class ReplyStream:
                 self._room.wait(POLL_S)
         self.held_s += time.perf_counter() - waited
 
-    def note(self, line: str) -> None:
-        """A Note for the reader, between the pieces; never waits (the model is not writing)."""
-        self.pieces.put(Note(line))
+    def note(self, note: Note) -> None:
+        """A note for the reader, between the pieces; never waits (the model is not writing)."""
+        self.pieces.put(note)
         self._put += 1  # the reader asks for it as for a piece, which keeps `read_ahead`'s count
 
     def close(self, result: GenerationResult | None, error: BaseException | None = None) -> None:

@@ -30,6 +30,7 @@ from engine.answer_alignment import DocumentSentences
 from engine.context_packer import PackedContext
 from engine.document_answer import CheckedAnswer, checked_answer
 from engine.generation import GenerationOptions, GenerationResult, generate
+from engine.model_host import Note
 from engine.prompt_model import PromptModel
 
 # A lone answer beside "not found"s is kept only when it stands at least this well on the
@@ -73,10 +74,9 @@ class Rereading:
     writer: Callable[..., GenerationResult] = generate
     first: PackedContext | None = None
     restore: Callable[[PromptModel, PackedContext], None] | None = None
-    on_progress: Callable[[str], None] | None = None  # a line while nothing can be shown yet
+    on_progress: Callable[[Note], None] | None = None  # each reading as it starts
     readings: list[Reading] = field(default_factory=list)
     chosen: Reading | None = None
-    planned: int = 1  # the readings to be made, known once the later layouts are laid out
 
     def read(self, context: PackedContext, result: GenerationResult) -> Reading:
         assert context.check is not None
@@ -87,9 +87,9 @@ class Rereading:
         self.readings.append(reading)
         return reading
 
-    def tell(self, line: str) -> None:
+    def tell(self, line: str, step: int, steps: int) -> None:
         if self.on_progress is not None:
-            self.on_progress(line)
+            self.on_progress(Note(line, step, steps))
 
     def needs_more(self, first: Reading) -> bool:
         """A first answer replaced because the question names what the documents never mention
@@ -119,8 +119,8 @@ class Rereading:
             return self.writer(model, tokens, options, cancel, on_text, stops, started,
                                already_read, held_s)
         later = self.layouts(model)
-        self.planned = count = 1 + len(later)
-        self.tell(f"Reading the passages (1 of {count})…")
+        count = 1 + len(later)
+        self.tell(f"Reading the passages (1 of {count})…", 1, count)
         result = self.writer(model, tokens, options, cancel, lambda _piece: None, stops, started,
                              already_read, held_s)
         if result.finish_reason == "cancelled":
@@ -130,7 +130,7 @@ class Rereading:
             for number, context in enumerate(later, start=2):
                 if cancel.is_set():
                     break
-                self.tell(f"Reading the passages again ({number} of {count})…")
+                self.tell(f"Reading the passages again ({number} of {count})…", number, count)
                 again = self.writer(model, context.tokens, options, cancel, lambda _piece: None,
                                     stops)
                 if again.finish_reason == "cancelled":

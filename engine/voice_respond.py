@@ -159,9 +159,9 @@ class VoiceChat:
         self.last_reply, self._last_turn, self.cue_said = reply, turn, ""
         pinned = len(session.documents.documents) if session.documents else 0
 
-        def cue(_note: Note) -> str | None:
+        def cue(note: Note) -> str | None:
             """The cue, once, as the first of two or more readings starts."""
-            if self.cue_said or reply.reading is None or reply.reading.planned < 2:
+            if self.cue_said or note.steps < 2:
                 return None
             self.cue_said = READING_CUE.format(documents="documents" if pinned > 1 else "document")
             return self.cue_said

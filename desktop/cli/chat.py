@@ -25,7 +25,7 @@ from engine.chat_session import DEFAULT_SYSTEM_PROMPT, ChatSession
 from engine.deliberation import DEFAULT_SAMPLES, Deliberation, TimeLeft
 from engine.document_context import document_context
 from engine.generation import GenerationOptions
-from engine.model_host import ModelCard
+from engine.model_host import ModelCard, Note
 from engine.reply import Reply
 from engine.sampling_defaults import generation_options_for
 from engine.state_cache import StateCache
@@ -168,12 +168,12 @@ class DeliberationProgress:
         click.echo(f"\r[{self.clock.describe(done, total)}]   ", err=True, nl=done == total)
 
 
-def reading_note(line: str) -> None:
+def reading_note(note: Note) -> None:
     """"[Reading the passages again (2 of 3)…]" on a terminal's stderr while a document question
     is read again (nothing of the answer shows until all readings are done); the answer's first
     piece clears it."""
     if sys.stderr.isatty():
-        click.echo(f"\r\x1b[K[{line}]", err=True, nl=False)
+        click.echo(f"\r\x1b[K[{note.line}]", err=True, nl=False)
 
 
 def deliberation_for(samples: int | None) -> Deliberation | None:
@@ -196,6 +196,7 @@ def stream_reply(reply: Reply, show_stats: bool = False) -> bool:
     """Print the answer as it arrives (a reasoning model's thinking dimmed, on stderr); returns
     False if Ctrl-C stopped it (it is saved as cut)."""
     reply.on_thinking = lambda thought: click.secho(thought, err=True, dim=True, nl=False)
+    reply.on_note = reading_note
     try:
         for number, piece in enumerate(reply):
             if number == 0 and reply.reading is not None and sys.stderr.isatty():
@@ -280,8 +281,7 @@ def ask(question, resume, conversation_id, samples, max_tokens, temperature, sys
         options = generation_options_for(host, context is not None, max_tokens, temperature)
         session = ChatSession(host, store, chosen, system, options, documents=context, memory=True,
                               recall=True)
-        answered = stream_reply(session.ask(text, deliberation=deliberation_for(samples),
-                                            on_reading=reading_note))
+        answered = stream_reply(session.ask(text, deliberation=deliberation_for(samples)))
         print_saved_memories(session.end())
         if not answered:
             sys.exit(EXIT_INTERRUPTED)
@@ -341,5 +341,4 @@ def chat_loop(session: ChatSession, store: ConversationStore, model_name: str, s
             continue
         if not text:
             continue
-        stream_reply(session.ask(text, deliberation=deliberation_for(samples),
-                                 on_reading=reading_note), show_stats=True)
+        stream_reply(session.ask(text, deliberation=deliberation_for(samples)), show_stats=True)

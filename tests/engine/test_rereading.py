@@ -16,7 +16,7 @@ from engine.document_answer import AnswerCheck, CheckedAnswer
 from engine.document_context import document_context
 from engine.document_prompt import DocumentChunk, PinnedDocument
 from engine.generation import GenerationResult
-from engine.model_host import ModelHost
+from engine.model_host import ModelHost, Note
 from engine.rereading import MIN_LONE_ALIGNMENT, Reading, Rereading, choose
 from engine.sampling_defaults import generation_options_for
 from storage import ConversationStore, DocumentStore
@@ -165,23 +165,19 @@ def test_a_whole_document_is_read_three_ways_and_its_state_is_back_in_the_cache_
 def test_a_stop_during_a_later_reading_keeps_the_first_reading_saved_as_cut(
     host: ModelHost, store: ConversationStore, longwit_home: Path
 ) -> None:
-    import threading
-
     session = harbour_session(host, store, longwit_home)
-    asked = threading.Event()
-    lines: list[str] = []
-    box: list[Any] = []
+    notes: list[Note] = []
+    reply = session.ask("Who converted the lighthouse lamp to electricity?")
 
-    def on_reading(line: str) -> None:  # on the model's thread
-        lines.append(line)
-        if "again" in line and asked.wait(30):
-            box[0].cancel()  # the person presses stop while the passages are read again
+    def on_note(note: Note) -> None:  # on the reader's thread, as each reading starts
+        notes.append(note)
+        if note.step == 2:
+            reply.cancel()  # the person presses stop while the passages are read again
 
-    reply = session.ask("Who converted the lighthouse lamp to electricity?", on_reading=on_reading)
-    box.append(reply)
-    asked.set()
-    "".join(reply)
-    assert lines == ["Reading the passages (1 of 3)…", "Reading the passages again (2 of 3)…"]
+    reply.on_note = on_note
+    assert "Reading" not in "".join(reply)  # the notes are never part of the answer
+    assert notes == [Note("Reading the passages (1 of 3)…", 1, 3),
+                     Note("Reading the passages again (2 of 3)…", 2, 3)]
     again = reply.reading
     assert again is not None and len(again.readings) == 1 and again.chosen is again.readings[0]
     assert reply.result is not None and reply.result.finish_reason == "cancelled"

@@ -269,9 +269,9 @@ class ChatController(QObject):
             if self.deliberate:
                 deliberation = Deliberation(self.deliberate, on_progress=lambda done, total: self.relay.post(
                     self.deliberating.emit, conversation_id, done, total))
-            reply = self._reply = session.ask(
-                text, deliberation=deliberation, on_reading=lambda line: self.relay.post(
-                    self.reading_again.emit, conversation_id, line))
+            reply = self._reply = session.ask(text, deliberation=deliberation)
+            reply.on_note = lambda note: self.relay.post(
+                self.reading_again.emit, conversation_id, note.line)
             # After ask(): the question is saved, so a view that reloads the conversation shows it.
             self.relay.post(self.reply_started.emit, conversation_id)
             for piece in reply:
