@@ -4,6 +4,7 @@ a fresh model and in a new process; a damaged file or one from another model is 
 from __future__ import annotations
 
 import stat
+from dataclasses import replace
 from pathlib import Path
 
 from engine.chat_session import ChatSession
@@ -24,9 +25,17 @@ def ask(host: ModelHost, home: Path, document_id: int, question: str = NEEDLE_QU
     context = document_context(documents, [document_id], home, home / "longwit.db")
     session = ChatSession(host, conversations, conversations.create(),
                           options=GenerationOptions(max_tokens=24, temperature=0), documents=context)
+    read_once(session)
     reply = session.ask(question)
     reply.finish()
     return reply
+
+
+def read_once(session: ChatSession) -> None:
+    """The state cache is what these tests are about: each question is read once (the later
+    readings, and the state put back after them, are tests/engine/test_rereading.py's)."""
+    assert session.packer is not None
+    session.packer.options = replace(session.packer.options, rereading=False)
 
 
 def fresh_host(models_dir: Path, model: str | None = None, n_ctx: int = 4096) -> ModelHost:
@@ -114,6 +123,7 @@ def test_least_recently_used_states_leave_first(longwit_home: Path, models_dir: 
         conversations = ConversationStore(db)
         session = ChatSession(host, conversations, conversations.create(),
                               options=GenerationOptions(max_tokens=8), documents=context)
+        read_once(session)
         session.ask("Anything about bridges?").finish()
     finally:
         host.close()
