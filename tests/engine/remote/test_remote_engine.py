@@ -6,7 +6,6 @@ same session, packer and database as the local model."""
 
 from __future__ import annotations
 
-import threading
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -22,11 +21,9 @@ from engine.generation import GenerationOptions
 from engine.model_host import ModelHost
 from engine.remote.remote_model import CHAT, DEFAULT_CTX, RemoteEngine
 from engine.remote.remote_tokens import ServerTokenizer
-from engine.voice_respond import VOICE_SYSTEM_PROMPT, VoiceChat
-from media.speech_to_text import Word
-from media.voice_events import UserTurn
-from storage import ConversationStore, DocumentStore, WordTimings
+from storage import ConversationStore, DocumentStore
 from tests.engine.documents_fixtures import NEEDLE_ANSWER, NEEDLE_QUESTION, document_with_needle
+from tests.engine.remote.spoken_turn import assert_spoken_turn_is_answered
 from tests.engine.stored_documents import store_pinned
 
 GREEDY = GenerationOptions(max_tokens=24, temperature=0)
@@ -157,15 +154,7 @@ def test_deliberate_mode_samples_through_the_server(remote_host: ModelHost,
 
 def test_a_spoken_turn_is_answered_through_the_server(remote_host: ModelHost,
                                                        store: ConversationStore) -> None:
-    chat = VoiceChat(remote_host, store.path, VOICE_SYSTEM_PROMPT, GREEDY)
-    words = [Word("Say", 0.3, 0.5, 0.9), Word("hello.", 0.5, 0.9, 0.9)]
-    turn = UserTurn("Say hello.", words, 2.0, 2.6, 2.9, speech_start_s=0.2, audio_start_s=0.0)
-    spoken = "".join(chat.respond(turn, threading.Event()))
-    chat.close()
-    user, answer = store.messages(chat.conversation_id)
-    assert (user.content, answer.content, answer.model) == ("Say hello.", spoken, ALIAS)
-    assert spoken.strip()
-    assert [w.word for w in WordTimings(store.db).for_message(user.id)] == ["Say", "hello."]
+    assert_spoken_turn_is_answered(remote_host, store, ALIAS, GREEDY)
 
 
 def test_the_server_lists_its_model(engine_server: RunningServer) -> None:
