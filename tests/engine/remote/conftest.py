@@ -4,6 +4,7 @@ SmolLM2, started once per module, and a model host connected to it per test."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -25,10 +26,19 @@ def engine_server(chat_model_path: Path, tmp_path_factory: pytest.TempPathFactor
 @pytest.fixture
 def remote_host(engine_server: RunningServer, tmp_path: Path) -> Iterator[ModelHost]:
     """A model host whose model is the server's (its window given, as `--ctx` would)."""
-    host = ModelHost(tmp_path / "models")
-    host.connect(RemoteEngine(engine_server.url, n_ctx=SERVER_CTX))
-    yield host
-    host.close()
+    with connected_host(RemoteEngine(engine_server.url, n_ctx=SERVER_CTX), tmp_path) as host:
+        yield host
+
+
+@contextmanager
+def connected_host(engine: RemoteEngine, folder: Path) -> Iterator[ModelHost]:
+    """A model host whose model is `engine`'s, closed at the end."""
+    host = ModelHost(folder / "models")
+    host.connect(engine)
+    try:
+        yield host
+    finally:
+        host.close()
 
 
 @pytest.fixture

@@ -25,6 +25,7 @@ from engine.model_host import ModelHost
 from engine.remote.remote_model import COMPLETIONS, RemoteEngine
 from storage import ConversationStore, DocumentStore
 from tests.engine.documents_fixtures import NEEDLE_QUESTION, document_with_needle
+from tests.engine.remote.conftest import connected_host
 from tests.engine.stored_documents import store_pinned
 
 BUILT = Path(__file__).parents[3] / ".venv" / "llama.cpp" / "bin" / "llama-server"
@@ -45,10 +46,8 @@ def server_url(chat_model_path: Path, tmp_path_factory: pytest.TempPathFactory) 
 
 @pytest.fixture
 def remote(server_url: str, tmp_path: Path) -> Iterator[ModelHost]:
-    host = ModelHost(tmp_path / "models")
-    host.connect(RemoteEngine(server_url))
-    yield host
-    host.close()
+    with connected_host(RemoteEngine(server_url), tmp_path) as host:
+        yield host
 
 
 def test_the_prompt_is_rendered_here_and_the_answer_is_the_local_models(

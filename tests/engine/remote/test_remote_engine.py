@@ -23,7 +23,7 @@ from engine.remote.remote_model import CHAT, DEFAULT_CTX, RemoteEngine
 from engine.remote.remote_tokens import ServerTokenizer
 from storage import ConversationStore, DocumentStore
 from tests.engine.documents_fixtures import NEEDLE_ANSWER, NEEDLE_QUESTION, document_with_needle
-from tests.engine.remote.spoken_turn import assert_spoken_turn_is_answered
+from tests.engine.remote.remote_turns import assert_spoken_turn_is_answered, cancel_a_long_story
 from tests.engine.stored_documents import store_pinned
 
 GREEDY = GenerationOptions(max_tokens=24, temperature=0)
@@ -68,16 +68,9 @@ def test_a_chat_is_streamed_through_the_server_and_saved(remote_host: ModelHost,
 
 def test_a_cancelled_answer_closes_its_stream_and_the_server_stops(
         engine_server: RunningServer, remote_host: ModelHost, store: ConversationStore) -> None:
-    conversation = store.create("remote")
-    long = GenerationOptions(max_tokens=600, temperature=0.8, repetition_tokens=None)
-    reply = ChatSession(remote_host, store, conversation, options=long).ask(
-        "Write a very long story about a dragon who learns to sail.")
-    for count, _piece in enumerate(reply, start=1):
-        if count == 4:
-            stopped = time.perf_counter()
-            reply.cancel()
-    assert time.perf_counter() - stopped < 1.0
-    saved = store.messages(conversation)[-1]
+    reply, stopping_s = cancel_a_long_story(remote_host, store, "remote")
+    assert stopping_s < 1.0
+    saved = store.messages(reply.session.conversation_id)[-1]
     assert saved.cut and saved.content == reply.text and reply.result.completion_tokens < 20
     # The server saw the client go and freed its model: the next answer starts at once, where
     # 600 tokens still being written would have held it for many seconds.

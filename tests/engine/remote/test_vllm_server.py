@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,7 +25,8 @@ from engine.remote.remote_model import CHAT, RemoteEngine
 from engine.remote.remote_tokens import ServerTokenizer
 from storage import ConversationStore, DocumentStore
 from tests.engine.documents_fixtures import NEEDLE_ANSWER, NEEDLE_QUESTION, document_with_needle
-from tests.engine.remote.spoken_turn import assert_spoken_turn_is_answered
+from tests.engine.remote.conftest import connected_host
+from tests.engine.remote.remote_turns import assert_spoken_turn_is_answered, cancel_a_long_story
 from tests.engine.stored_documents import store_pinned
 
 VLLM = os.environ.get("LONGWIT_VLLM")
@@ -55,10 +55,8 @@ def vllm_url(chat_model_path: Path, tmp_path_factory: pytest.TempPathFactory) ->
 
 @pytest.fixture
 def remote(vllm_url: str, tmp_path: Path) -> Iterator[ModelHost]:
-    host = ModelHost(tmp_path / "models")
-    host.connect(RemoteEngine(vllm_url))
-    yield host
-    host.close()
+    with connected_host(RemoteEngine(vllm_url), tmp_path) as host:
+        yield host
 
 
 def test_connecting_learns_the_window_from_the_model_list_and_the_tokens_from_tokenize(
@@ -83,16 +81,9 @@ def test_a_chat_is_streamed_saved_and_a_cancel_closes_the_stream(
     question, answer = store.messages(conversation)
     assert (question.content, answer.content, answer.model) == (
         "What is the capital of France?", "".join(pieces), NAME)
-    long = GenerationOptions(max_tokens=600, temperature=0.8, repetition_tokens=None)
-    told = store.create("story")
-    story = ChatSession(remote, store, told, options=long).ask(
-        "Write a very long story about a dragon who learns to sail.")
-    for count, _piece in enumerate(story, start=1):
-        if count == 4:
-            stopped = time.perf_counter()
-            story.cancel()
-    assert time.perf_counter() - stopped < 1.0
-    saved = store.messages(told)[-1]
+    story, stopping_s = cancel_a_long_story(remote, store, "story")
+    assert stopping_s < 1.0
+    saved = store.messages(story.session.conversation_id)[-1]
     assert story.result.finish_reason == "cancelled" and saved.cut and saved.content == story.text
     assert story.result.completion_tokens < 20
     # vLLM aborts a request whose client went: the next answer starts at once.

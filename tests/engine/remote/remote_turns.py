@@ -1,16 +1,34 @@
-"""One spoken turn through a remote engine, as the voice loop hands it over: the same check for
-every server the remote-engine tests drive (llama-cpp-python's, vLLM)."""
+"""Turns through a remote engine that every server the remote-engine tests drive goes through
+(llama-cpp-python's, vLLM): a long answer cancelled as it streams, and a spoken turn as the voice
+loop hands it over."""
 
 from __future__ import annotations
 
 import threading
+import time
 
+from engine.chat_session import ChatSession
 from engine.generation import GenerationOptions
 from engine.model_host import ModelHost
+from engine.reply import Reply
 from engine.voice_respond import VOICE_SYSTEM_PROMPT, VoiceChat
 from media.speech_to_text import Word
 from media.voice_events import UserTurn
 from storage import ConversationStore, WordTimings
+
+
+def cancel_a_long_story(host: ModelHost, store: ConversationStore, title: str) -> tuple[Reply, float]:
+    """A 600-token story asked for and cancelled at its fourth piece; the reply and the seconds
+    from the cancel to the end of its stream."""
+    long = GenerationOptions(max_tokens=600, temperature=0.8, repetition_tokens=None)
+    reply = ChatSession(host, store, store.create(title), options=long).ask(
+        "Write a very long story about a dragon who learns to sail.")
+    stopped = 0.0
+    for count, _piece in enumerate(reply, start=1):
+        if count == 4:
+            stopped = time.perf_counter()
+            reply.cancel()
+    return reply, time.perf_counter() - stopped
 
 
 def assert_spoken_turn_is_answered(host: ModelHost, store: ConversationStore, model_name: str,
